@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "nightshift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nightshift", targets: ["nightshift"]),
+        .library(name: "JobQueue", targets: ["JobQueue"]),
+        .library(name: "Cron", targets: ["Cron"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "Cron",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JobQueue",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "Cron", "JobQueue",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "nightshift",
+            dependencies: [
+                "JobQueue", "Cron", "Scheduler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CronTests",
+            dependencies: ["Cron"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: ["Scheduler", "Cron", "JobQueue"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

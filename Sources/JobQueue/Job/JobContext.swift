@@ -1,0 +1,50 @@
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// What a running job knows about itself, and the door to transactional completion.
+public final class JobContext: Sendable {
+    public let job: ClaimedJob
+    public let logger: Logger
+    public let client: PostgresClient
+    let store: JobStore
+    private let completed = Mutex(false)
+
+    init(job: ClaimedJob, logger: Logger, client: PostgresClient, store: JobStore) {
+        self.job = job
+        self.logger = logger
+        self.client = client
+        self.store = store
+    }
+
+    /// Runs `body` in a transaction that also marks this attempt succeeded, fenced by the
+    /// attempt number. Both commit or neither does: if the job was rescued or cancelled
+    /// meanwhile, the fence matches no row, the transaction rolls back and this throws
+    /// ``JobFenced``. `result` is stored in `jobs.result`.
+    @discardableResult
+    public func completeInTransaction<T: Sendable>(
+        result: String? = nil,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let value = try await client.withTransaction(logger: logger) { connection in
+            let value = try await body(connection)
+            let marked = try await store.markSucceeded(job.id, attempt: job.attempt, result: result, on: connection)
+            guard marked else { throw JobFenced(jobID: job.id, attempt: job.attempt) }
+            return value
+        }
+        completed.withLock { $0 = true }
+        return value
+    }
+
+    var isCompleted: Bool { completed.withLock { $0 } }
+}
+
+/// The job's attempt is no longer the running one (rescued, cancelled or finished elsewhere):
+/// this worker's write was refused and rolled back.
+public struct JobFenced: Error, CustomStringConvertible, Sendable {
+    public var jobID: Int64
+    public var attempt: Int
+    public var description: String {
+        "job \(jobID) attempt \(attempt) is no longer running here (rescued or cancelled): write refused"
+    }
+}

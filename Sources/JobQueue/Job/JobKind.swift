@@ -1,0 +1,37 @@
+/// A kind of job: a name, `Codable` arguments and the work to do.
+///
+/// ```swift
+/// struct SendReport: JobKind {
+///     struct Args: Codable, Sendable { var month: String }
+///     static let kind = "send-report"
+///     func run(_ args: Args, context: JobContext) async throws { … }
+/// }
+/// ```
+public protocol JobKind: Sendable {
+    associatedtype Args: Codable & Sendable
+
+    /// The name stored in `jobs.kind`. Registering one name twice is an error.
+    static var kind: String { get }
+    /// Attempts before a failing job is discarded; nil uses the enqueue default (20).
+    static var maxAttempts: Int? { get }
+    /// How long one attempt may run before it is cancelled and counted as a failure; nil uses
+    /// the worker's default.
+    static var timeout: Duration? { get }
+
+    /// Does the work. Return normally to succeed, throw to fail (and retry with backoff).
+    /// Throw ``JobDiscard`` to fail for good at once. To make database changes commit exactly
+    /// once, do them inside ``JobContext/completeInTransaction(_:)``.
+    func run(_ args: Args, context: JobContext) async throws
+}
+
+extension JobKind {
+    public static var maxAttempts: Int? { nil }
+    public static var timeout: Duration? { nil }
+}
+
+/// Thrown by a handler to discard its job at once, without further retries.
+public struct JobDiscard: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

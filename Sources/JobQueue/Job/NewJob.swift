@@ -1,0 +1,76 @@
+import Foundation
+
+/// A job to enqueue.
+public struct NewJob: Sendable {
+    public var kind: String
+    /// Arguments as JSON text (an object).
+    public var args: String
+    public var queue: String
+    public var priority: Int
+    /// When to run; nil or past means now.
+    public var runAt: Date?
+    /// Makes the enqueue idempotent: see ``JobStore/enqueue(_:on:)``.
+    public var uniqueKey: String?
+    public var maxAttempts: Int
+
+    public static let defaultQueue = "default"
+    public static let defaultMaxAttempts = 20
+
+    public init(
+        kind: String, args: String = "{}", queue: String = NewJob.defaultQueue, priority: Int = 0,
+        runAt: Date? = nil, uniqueKey: String? = nil, maxAttempts: Int = NewJob.defaultMaxAttempts
+    ) {
+        self.kind = kind
+        self.args = args
+        self.queue = queue
+        self.priority = priority
+        self.runAt = runAt
+        self.uniqueKey = uniqueKey
+        self.maxAttempts = maxAttempts
+    }
+
+    /// A job of a typed kind, its arguments encoded as JSON.
+    public init<Kind: JobKind>(
+        _ kind: Kind.Type, args: Kind.Args, queue: String = NewJob.defaultQueue, priority: Int = 0,
+        runAt: Date? = nil, uniqueKey: String? = nil, maxAttempts: Int? = nil
+    ) throws {
+        let data = try JSONEncoder.jobArgs.encode(args)
+        self.init(
+            kind: Kind.kind, args: String(decoding: data, as: UTF8.self), queue: queue, priority: priority,
+            runAt: runAt, uniqueKey: uniqueKey, maxAttempts: maxAttempts ?? Kind.maxAttempts ?? NewJob.defaultMaxAttempts)
+    }
+
+    /// Checks what the database would refuse, with a message that names the field.
+    public func validate() throws(ConfigurationError) {
+        guard !kind.isEmpty, kind.count <= 128 else { throw ConfigurationError("kind must be 1 to 128 characters") }
+        guard !queue.isEmpty, queue.count <= 128 else { throw ConfigurationError("queue must be 1 to 128 characters") }
+        guard (-32768...32767).contains(priority) else {
+            throw ConfigurationError("priority \(priority) is out of range: use -32768…32767 (lower runs first)")
+        }
+        guard maxAttempts >= 1 else { throw ConfigurationError("max attempts must be at least 1, got \(maxAttempts)") }
+        guard let data = args.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+              object is [String: Any]
+        else {
+            throw ConfigurationError("args must be a JSON object, like '{\"month\": \"2026-10\"}'")
+        }
+        if let uniqueKey, uniqueKey.isEmpty { throw ConfigurationError("unique key must not be empty") }
+    }
+}
+
+extension JSONEncoder {
+    static var jobArgs: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    static var jobArgs: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

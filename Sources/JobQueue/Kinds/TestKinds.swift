@@ -1,0 +1,68 @@
+import PostgresNIO
+
+/// Kinds for the crash and cancellation tests. A worker registers them only when asked
+/// (`nightshift worker --test-kinds`); they are not part of the product.
+public enum TestKinds {
+    public static func register(in registry: inout JobRegistry) throws {
+        try registry.register(SleepJob())
+        try registry.register(InsertEffectJob())
+        try registry.register(FailJob())
+    }
+
+    /// Sleeps, honouring cancellation.
+    public struct SleepJob: JobKind {
+        public struct Args: Codable, Sendable {
+            public var milliseconds: Int
+            public init(milliseconds: Int) { self.milliseconds = milliseconds }
+        }
+        public static let kind = "test-sleep"
+        public init() {}
+        public func run(_ args: Args, context: JobContext) async throws {
+            try await Task.sleep(for: .milliseconds(args.milliseconds))
+        }
+    }
+
+    /// Inserts a row into `nightshift_test_effects` in the completing transaction, holding the
+    /// transaction open for `holdMilliseconds` so a test can kill the worker inside it.
+    public struct InsertEffectJob: JobKind {
+        public struct Args: Codable, Sendable {
+            public var marker: String
+            public var holdMilliseconds: Int
+            public init(marker: String, holdMilliseconds: Int = 0) {
+                self.marker = marker
+                self.holdMilliseconds = holdMilliseconds
+            }
+        }
+        public static let kind = "test-insert-effect"
+        public init() {}
+        public func run(_ args: Args, context: JobContext) async throws {
+            try await context.completeInTransaction { connection in
+                try await connection.query("""
+                    INSERT INTO nightshift_test_effects (job_id, attempt, marker)
+                    VALUES (\(context.job.id), \(context.job.attempt), \(args.marker))
+                    """, logger: context.logger)
+                if args.holdMilliseconds > 0 { try await Task.sleep(for: .milliseconds(args.holdMilliseconds)) }
+            }
+        }
+    }
+
+    /// Fails its first `failTimes` attempts, then succeeds.
+    public struct FailJob: JobKind {
+        public struct Args: Codable, Sendable {
+            public var failTimes: Int
+            public init(failTimes: Int) { self.failTimes = failTimes }
+        }
+        public static let kind = "test-fail"
+        public init() {}
+        public func run(_ args: Args, context: JobContext) async throws {
+            if context.job.attempt <= args.failTimes {
+                throw TestFailure(attempt: context.job.attempt)
+            }
+        }
+    }
+
+    public struct TestFailure: Error, CustomStringConvertible {
+        public var attempt: Int
+        public var description: String { "test failure on attempt \(attempt)" }
+    }
+}

@@ -1,0 +1,41 @@
+import Logging
+import ServiceLifecycle
+
+/// Returns jobs whose worker stopped heartbeating (killed, lost its network) to `retryable`,
+/// or `discarded` when their attempts are used up. Safe to run in every worker.
+public struct Rescuer: Service {
+    public struct Configuration: Sendable {
+        /// A running job whose heartbeat is older than this is rescued. Keep it several times
+        /// the workers' heartbeat interval (5 s).
+        public var staleAfter: Duration = .seconds(30)
+        public var interval: Duration = .seconds(10)
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    let store: JobStore
+    let logger: Logger
+
+    public init(configuration: Configuration = .init(), store: JobStore, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+    }
+
+    @discardableResult
+    public func runOnce() async throws -> JobStore.RescueResult {
+        let result = try await store.rescueStuckJobs(staleAfter: configuration.staleAfter)
+        if !result.retried.isEmpty || !result.discarded.isEmpty {
+            logger.warning("rescued jobs whose worker stopped heartbeating", metadata: [
+                "retried": "\(result.retried)", "discarded": "\(result.discarded)",
+            ])
+        }
+        return result
+    }
+
+    public func run() async throws {
+        try await MaintenanceLoop.run(name: "rescuer", every: configuration.interval, logger: logger) {
+            try await runOnce()
+        }
+    }
+}

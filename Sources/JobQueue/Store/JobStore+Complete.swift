@@ -1,0 +1,42 @@
+import PostgresNIO
+
+/// One attempt to mark finished: the job and its fencing token.
+public struct AttemptRef: Sendable, Hashable {
+    public var id: Int64
+    public var attempt: Int
+    public init(id: Int64, attempt: Int) {
+        self.id = id
+        self.attempt = attempt
+    }
+}
+
+extension JobStore {
+    /// Marks one attempt succeeded, fenced; false when the attempt is no longer running.
+    func markSucceeded(_ id: Int64, attempt: Int, result: String?, on runner: any QueryRunner) async throws -> Bool {
+        let rows = try await runner.run("""
+            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL,
+                            result = \(result)::jsonb
+            WHERE id = \(id) AND attempt = \(attempt) AND state = 'running'
+            RETURNING id
+            """, logger: logger)
+        for try await _ in rows.decode(Int64.self) { return true }
+        return false
+    }
+
+    /// Marks many attempts succeeded in one statement. Returns the ones that were fenced off
+    /// (no longer running with that attempt): those writes were refused.
+    public func markSucceeded(_ attempts: [AttemptRef]) async throws -> [AttemptRef] {
+        guard !attempts.isEmpty else { return [] }
+        let rows = try await client.query("""
+            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
+            FROM unnest(\(attempts.map(\.id))::bigint[], \(attempts.map(\.attempt))::int[]) AS done(id, attempt)
+            WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.state = 'running'
+            RETURNING jobs.id
+            """, logger: logger)
+        var updated = Set<Int64>()
+        updated.reserveCapacity(attempts.count)
+        for try await id in rows.decode(Int64.self) { updated.insert(id) }
+        guard updated.count != attempts.count else { return [] }
+        return attempts.filter { !updated.contains($0.id) }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import PostgresNIO
+
+/// What an enqueue did: inserted a new row, or matched a job that holds the unique key.
+public struct EnqueueResult: Sendable, Equatable {
+    public var id: Int64
+    public var state: JobState
+    public var inserted: Bool
+}
+
+extension JobStore {
+    /// Inserts a job, or returns the job that already holds its unique key.
+    ///
+    /// A unique key is held by a job that is available, scheduled, running, retryable or
+    /// succeeded; then no row is inserted (`inserted == false`). Once the latest job with the
+    /// key is discarded or cancelled, the key is free again. The partial unique index enforces
+    /// this, so racing enqueuers insert one row between them. Pass a connection to enqueue
+    /// inside your own transaction.
+    public func enqueue(_ job: NewJob, on runner: (any QueryRunner)? = nil) async throws -> EnqueueResult {
+        try job.validate()
+        let runner = runner ?? client
+        // A conflicting row can be invisible to this statement's snapshot (committed after it
+        // began) or leave the key's states meanwhile; then ask again.
+        for _ in 0..<10 {
+            let rows = try await runner.run("""
+                WITH ins AS (
+                    INSERT INTO jobs (kind, queue, args, state, priority, max_attempts, run_at, unique_key)
+                    VALUES (\(job.kind), \(job.queue), \(job.args)::jsonb,
+                            CASE WHEN \(job.runAt)::timestamptz > now() THEN 'scheduled'::job_state ELSE 'available'::job_state END,
+                            \(job.priority), \(job.maxAttempts), COALESCE(\(job.runAt)::timestamptz, now()), \(job.uniqueKey))
+                    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
+                        AND state IN ('available', 'scheduled', 'running', 'retryable', 'succeeded')
+                    DO NOTHING
+                    RETURNING id, state, queue
+                ), notified AS (
+                    SELECT pg_notify(\(Self.notificationChannel), 'available:' || queue) FROM ins WHERE state = 'available'
+                )
+                SELECT id, state::text, true FROM ins WHERE (SELECT count(*) FROM notified) >= 0
+                UNION ALL
+                SELECT id, state::text, false FROM jobs
+                WHERE unique_key = \(job.uniqueKey)
+                  AND state IN ('available', 'scheduled', 'running', 'retryable', 'succeeded')
+                  AND NOT EXISTS (SELECT 1 FROM ins)
+                LIMIT 1
+                """, logger: logger)
+            for try await (id, state, inserted) in rows.decode((Int64, String, Bool).self) {
+                return EnqueueResult(id: id, state: JobState(rawValue: state) ?? .available, inserted: inserted)
+            }
+        }
+        throw EnqueueError.uniqueKeyContended(job.uniqueKey ?? "")
+    }
+
+    /// Inserts many jobs in one statement (one round trip, one notification per queue).
+    /// Jobs whose unique key is taken are skipped. Returns the ids inserted, in order.
+    @discardableResult
+    public func enqueueBatch(_ jobs: [NewJob], on runner: (any QueryRunner)? = nil) async throws -> [Int64] {
+        guard !jobs.isEmpty else { return [] }
+        for job in jobs { try job.validate() }
+        let runner = runner ?? client
+        let rows = try await runner.run("""
+            WITH input AS (
+                SELECT * FROM unnest(
+                    \(jobs.map(\.kind))::text[], \(jobs.map(\.queue))::text[], \(jobs.map(\.args))::text[],
+                    \(jobs.map(\.priority))::smallint[], \(jobs.map(\.maxAttempts))::int[],
+                    \(jobs.map { $0.runAt ?? Self.noDate })::timestamptz[], \(jobs.map { $0.uniqueKey ?? "" })::text[]
+                ) WITH ORDINALITY AS t(kind, queue, args, priority, max_attempts, run_at, unique_key, n)
+            ), ins AS (
+                INSERT INTO jobs (kind, queue, args, state, priority, max_attempts, run_at, unique_key)
+                SELECT kind, queue, args::jsonb,
+                       CASE WHEN run_at > now() THEN 'scheduled'::job_state ELSE 'available'::job_state END,
+                       priority, max_attempts, COALESCE(run_at, now()), unique_key
+                FROM (SELECT kind, queue, args, priority, max_attempts, NULLIF(run_at, 'epoch') AS run_at,
+                             NULLIF(unique_key, '') AS unique_key, n FROM input) AS cleaned
+                ORDER BY n
+                ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
+                    AND state IN ('available', 'scheduled', 'running', 'retryable', 'succeeded')
+                DO NOTHING
+                RETURNING id, state, queue
+            ), notified AS (
+                SELECT pg_notify(\(Self.notificationChannel), 'available:' || queue)
+                FROM (SELECT DISTINCT queue FROM ins WHERE state = 'available') q
+            )
+            SELECT id FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id
+            """, logger: logger)
+        var ids: [Int64] = []
+        ids.reserveCapacity(jobs.count)
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        return ids
+    }
+}
+
+extension JobStore {
+    /// Stands for "no run_at" in the batch arrays (postgres-nio binds no arrays of optionals).
+    static let noDate = Date(timeIntervalSince1970: 0)
+}
+
+public enum EnqueueError: Error, CustomStringConvertible {
+    case uniqueKeyContended(String)
+    public var description: String {
+        switch self {
+        case .uniqueKeyContended(let key):
+            return "unique key '\(key)' kept changing hands while enqueuing: try again"
+        }
+    }
+}

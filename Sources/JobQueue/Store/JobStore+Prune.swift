@@ -1,0 +1,30 @@
+import PostgresNIO
+
+extension JobStore {
+    /// Deletes one batch of finished jobs older than their retention; returns how many.
+    public func pruneFinishedJobs(
+        succeededAndCancelledOlderThan keep: Duration, discardedOlderThan keepDiscarded: Duration, limit: Int
+    ) async throws -> Int {
+        let rows = try await client.query("""
+            WITH old AS (
+                SELECT id FROM jobs
+                WHERE (state IN ('succeeded', 'cancelled') AND finished_at < now() - make_interval(secs => \(keep.seconds)))
+                   OR (state = 'discarded' AND finished_at < now() - make_interval(secs => \(keepDiscarded.seconds)))
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), deleted AS (
+                DELETE FROM jobs USING old WHERE jobs.id = old.id RETURNING 1
+            )
+            SELECT count(*)::int FROM deleted
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+}
+
+extension Duration {
+    /// Whole and fractional seconds, for SQL intervals.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,40 @@
+import PostgresNIO
+
+extension JobStore {
+    public struct RescueResult: Sendable, Equatable {
+        public var retried: [Int64] = []
+        public var discarded: [Int64] = []
+    }
+
+    /// Returns running jobs whose heartbeat is older than `staleAfter` to `retryable` (to run
+    /// again at once), or `discarded` when their attempts are used up, recording why.
+    /// Rows another rescuer holds are skipped, so any number of workers may run this.
+    public func rescueStuckJobs(staleAfter: Duration, limit: Int = 1_000) async throws -> RescueResult {
+        let seconds = Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
+        let rows = try await client.query("""
+            WITH stuck AS (
+                SELECT id FROM jobs
+                WHERE state = 'running' AND heartbeat_at < now() - make_interval(secs => \(seconds))
+                ORDER BY heartbeat_at
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE jobs SET
+                state = CASE WHEN attempt >= max_attempts THEN 'discarded'::job_state ELSE 'retryable'::job_state END,
+                run_at = now(),
+                finished_at = CASE WHEN attempt >= max_attempts THEN now() END,
+                heartbeat_at = NULL,
+                last_error = 'rescued: worker ' || coalesce(locked_by, '?') || ' stopped heartbeating',
+                errors = errors || jsonb_build_array(jsonb_build_object(
+                    'at', now(), 'attempt', attempt, 'worker', locked_by,
+                    'error', 'rescued: worker ' || coalesce(locked_by, '?') || ' stopped heartbeating'))
+            FROM stuck WHERE jobs.id = stuck.id
+            RETURNING jobs.id, jobs.state::text
+            """, logger: logger)
+        var result = RescueResult()
+        for try await (id, state) in rows.decode((Int64, String).self) {
+            if state == JobState.discarded.rawValue { result.discarded.append(id) } else { result.retried.append(id) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,182 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Claims jobs from its queues and runs them, up to `concurrency` at once.
+///
+/// Idle, it sleeps until a NOTIFY says a job is available in one of its queues, or the poll
+/// interval passes. It refreshes heartbeats of running jobs, stops attempts that run past their
+/// timeout or that a person cancels, and on graceful shutdown stops claiming, lets running jobs
+/// finish within the grace period and hands the rest back.
+public struct Worker: Service {
+    public let configuration: WorkerConfiguration
+    let registry: JobRegistry
+    let store: JobStore
+    let logger: Logger
+    /// Fires once the worker listens for notifications: jobs enqueued after this wake it at once.
+    public let listening = ReadySignal()
+
+    public init(configuration: WorkerConfiguration, registry: JobRegistry, store: JobStore, logger: Logger) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.registry = registry
+        self.store = store
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(configuration.workerID)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let wake = WakeSignal()
+        let stopping = StopFlag()
+        let running = RunningJobs()
+        let completer = BatchCompleter(store: store, logger: logger)
+        let executor = JobExecutor(
+            registry: registry, store: store, completer: completer, running: running,
+            configuration: configuration, logger: logger)
+        logger.info("worker started", metadata: [
+            "queues": "\(configuration.queues.joined(separator: ","))",
+            "concurrency": "\(configuration.concurrency)",
+            "kinds": "\(registry.kinds.joined(separator: ","))",
+        ])
+
+        await withTaskGroup(of: Void.self) { support in
+            support.addTask { await self.listen(wake: wake, running: running) }
+            support.addTask { await self.watch(running: running) }
+            await withTaskGroup(of: Void.self) { core in
+                core.addTask { await completer.run() }
+                await withGracefulShutdownHandler {
+                    await self.claimLoop(wake: wake, stopping: stopping, running: running, executor: executor)
+                } onGracefulShutdown: {
+                    stopping.set()
+                    wake.fire(.stopping)
+                }
+                completer.finish()
+            }
+            support.cancelAll()
+        }
+        logger.info("worker stopped")
+    }
+
+    private func claimLoop(wake: WakeSignal, stopping: StopFlag, running: RunningJobs, executor: JobExecutor) async {
+        let concurrency = configuration.concurrency
+        let fullBatch = min(configuration.claimBatchSize, concurrency)
+        await withDiscardingTaskGroup { jobs in
+            var queueMayHaveMore = true
+            var lastClaimWasFull = false
+            while !stopping.isSet && !Task.isCancelled {
+                let free = concurrency - running.count
+                // After a full claim, wait for half a batch of free slots so claims stay batched.
+                let threshold = lastClaimWasFull ? max(1, fullBatch / 2) : 1
+                if queueMayHaveMore && free >= threshold {
+                    let requested = min(free, configuration.claimBatchSize)
+                    do {
+                        let claimed = try await store.claim(
+                            queues: configuration.queues, limit: requested, worker: configuration.workerID)
+                        for job in claimed {
+                            running.insert(AttemptRef(id: job.id, attempt: job.attempt))
+                            jobs.addTask {
+                                await executor.execute(job)
+                                wake.fire(.slotFreed)
+                            }
+                        }
+                        lastClaimWasFull = claimed.count == requested
+                        queueMayHaveMore = lastClaimWasFull
+                    } catch {
+                        logger.error("claim failed, retrying", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                        _ = await wake.wait(timeout: .seconds(1))
+                    }
+                    continue
+                }
+                let events = await wake.wait(timeout: queueMayHaveMore ? nil : configuration.pollInterval)
+                if events.contains(.jobsAvailable) || events.contains(.timedOut) { queueMayHaveMore = true }
+            }
+            await drain(running: running, wake: wake)
+        }
+    }
+
+    /// Lets running jobs finish within the grace period, then stops the rest (they hand
+    /// themselves back).
+    private func drain(running: RunningJobs, wake: WakeSignal) async {
+        guard running.count > 0 else { return }
+        logger.info("shutting down: waiting for running jobs", metadata: ["running": "\(running.count)"])
+        let deadline = ContinuousClock.now.advanced(by: configuration.shutdownGracePeriod)
+        while running.count > 0 {
+            let left = deadline - .now
+            if left <= .zero { break }
+            _ = await wake.wait(timeout: left)
+        }
+        if running.count > 0 {
+            logger.warning("grace period over: stopping running jobs and handing them back",
+                           metadata: ["running": "\(running.count)"])
+            running.stopAll(reason: .shutdown)
+        }
+    }
+
+    /// Receives NOTIFY: new jobs in our queues and cancel requests. Reconnects on failure.
+    private func listen(wake: WakeSignal, running: RunningJobs) async {
+        let queues = Set(configuration.queues)
+        while !Task.isCancelled {
+            do {
+                try await store.client.withConnection { connection in
+                    try await connection.listen(on: JobStore.notificationChannel) { notifications in
+                        listening.fire()
+                        // Notifications sent while we were not listening are lost: look once.
+                        wake.fire(.jobsAvailable)
+                        for try await notification in notifications {
+                            let payload = notification.payload
+                            if payload.hasPrefix("available:") {
+                                if queues.contains(String(payload.dropFirst("available:".count))) {
+                                    wake.fire(.jobsAvailable)
+                                }
+                            } else if payload.hasPrefix("cancel:"), let id = Int64(payload.dropFirst("cancel:".count)) {
+                                if running.stop(id: id, reason: .cancelRequested) {
+                                    logger.info("cancel requested", metadata: ["job_id": "\(id)"])
+                                }
+                            }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("notification listener lost its connection; polling until it reconnects",
+                               metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Heartbeats running attempts, stops those that are overdue, cancelled or lost.
+    private func watch(running: RunningJobs) async {
+        let tick = Duration.milliseconds(250)
+        var sinceHeartbeat = Duration.zero
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: tick) } catch { return }
+            running.stopOverdue()
+            sinceHeartbeat += tick
+            guard sinceHeartbeat >= configuration.heartbeatInterval else { continue }
+            sinceHeartbeat = .zero
+            let attempts = running.attempts
+            guard !attempts.isEmpty else { continue }
+            do {
+                let result = try await store.heartbeat(attempts)
+                for ref in attempts where !result.alive.contains(ref) {
+                    running.stop(id: ref.id, attempt: ref.attempt, reason: .lost)
+                }
+                for ref in result.cancelRequested {
+                    running.stop(id: ref.id, attempt: ref.attempt, reason: .cancelRequested)
+                }
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+            }
+        }
+    }
+}
+
+/// Set once, read often: "shutdown has begun".
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}

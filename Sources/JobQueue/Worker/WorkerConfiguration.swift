@@ -1,0 +1,37 @@
+import Foundation
+
+/// How a worker claims and runs jobs. Defaults suit a small production deployment.
+public struct WorkerConfiguration: Sendable {
+    /// Queues to claim from.
+    public var queues: [String] = [NewJob.defaultQueue]
+    /// Jobs run at once.
+    public var concurrency: Int = 10
+    /// Most jobs taken by one claim query.
+    public var claimBatchSize: Int = 50
+    /// How often an idle worker looks for work without a notification.
+    public var pollInterval: Duration = .seconds(1)
+    /// How often running jobs' `heartbeat_at` is refreshed.
+    public var heartbeatInterval: Duration = .seconds(5)
+    /// An attempt's time limit for kinds that set none.
+    public var defaultJobTimeout: Duration? = .seconds(3600)
+    /// On shutdown, how long running jobs may finish before they are stopped and handed back.
+    public var shutdownGracePeriod: Duration = .seconds(10)
+    public var retryPolicy: RetryPolicy = .standard
+    /// Identifies this worker in `jobs.locked_by` and error entries: host/pid.
+    public var workerID: String = WorkerConfiguration.defaultWorkerID
+
+    public init() {}
+
+    public static var defaultWorkerID: String {
+        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    public func validate() throws(ConfigurationError) {
+        guard !queues.isEmpty, queues.allSatisfy({ !$0.isEmpty }) else {
+            throw ConfigurationError("--queues needs at least one queue name, e.g. --queues default,backups")
+        }
+        guard concurrency >= 1 else { throw ConfigurationError("--concurrency must be at least 1, got \(concurrency)") }
+        guard claimBatchSize >= 1 else { throw ConfigurationError("claim batch size must be at least 1") }
+        guard pollInterval > .zero else { throw ConfigurationError("--poll-interval must be positive") }
+    }
+}

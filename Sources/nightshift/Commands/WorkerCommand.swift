@@ -1,0 +1,123 @@
+import ArgumentParser
+import JobQueue
+import Logging
+import ServiceLifecycle
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Claim and run jobs until SIGTERM or SIGINT; run as many as you like, on any machines.",
+        discussion: """
+            On SIGTERM/SIGINT the worker stops claiming, lets running jobs finish within \
+            --shutdown-grace, hands the rest back as available (not counted as a failure) and \
+            exits 0. Each worker also runs the maintenance services (promoter, rescuer, pruner) \
+            unless --no-maintenance is given; they are safe to run in every worker.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Comma-separated queues to claim from.")
+    var queues: String = NewJob.defaultQueue
+
+    @Option(help: "Jobs run at once.")
+    var concurrency: Int = 10
+
+    @Option(name: .customLong("claim-batch"), help: "Most jobs one claim query takes.")
+    var claimBatch: Int = 50
+
+    @Option(name: .customLong("poll-interval"), help: "How often an idle worker looks without a notification.")
+    var pollInterval: DurationArgument = .init(.seconds(1))
+
+    @Option(name: .customLong("heartbeat-interval"), help: "How often running jobs' heartbeat is refreshed.")
+    var heartbeatInterval: DurationArgument = .init(.seconds(5))
+
+    @Option(name: .customLong("job-timeout"), help: "Time limit of one attempt for kinds that set none.")
+    var jobTimeout: DurationArgument = .init(.seconds(3600))
+
+    @Option(name: .customLong("shutdown-grace"), help: "On shutdown, how long running jobs may finish.")
+    var shutdownGrace: DurationArgument = .init(.seconds(10))
+
+    @Option(name: .customLong("rescue-after"), help: "Rescue running jobs whose heartbeat is older than this.")
+    var rescueAfter: DurationArgument = .init(.seconds(30))
+
+    @Option(name: .customLong("retry-base"), help: "First retry delay; it doubles each attempt up to --retry-cap.")
+    var retryBase: DurationArgument = .init(.seconds(1))
+
+    @Option(name: .customLong("retry-cap"), help: "Longest retry delay.")
+    var retryCap: DurationArgument = .init(.seconds(3600))
+
+    @Option(name: .customLong("retention"), help: "Keep succeeded and cancelled jobs this long.")
+    var retention: DurationArgument = .init(.seconds(30 * 86_400))
+
+    @Option(name: .customLong("discarded-retention"), help: "Keep discarded jobs this long.")
+    var discardedRetention: DurationArgument = .init(.seconds(90 * 86_400))
+
+    @Flag(name: .customLong("no-maintenance"), help: "Do not run the promoter, rescuer and pruner in this process.")
+    var noMaintenance = false
+
+    @Flag(name: .customLong("test-kinds"), help: .hidden)
+    var testKinds = false
+
+    func validate() throws {
+        do { try workerConfiguration().validate() } catch { throw ValidationError(error.description) }
+        guard retryBase.duration > .zero, retryCap.duration >= retryBase.duration else {
+            throw ValidationError("--retry-base must be positive and no longer than --retry-cap")
+        }
+    }
+
+    func workerConfiguration() -> WorkerConfiguration {
+        var configuration = WorkerConfiguration()
+        configuration.queues = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        configuration.concurrency = concurrency
+        configuration.claimBatchSize = claimBatch
+        configuration.pollInterval = pollInterval.duration
+        configuration.heartbeatInterval = heartbeatInterval.duration
+        configuration.defaultJobTimeout = jobTimeout.duration
+        configuration.shutdownGracePeriod = shutdownGrace.duration
+        configuration.retryPolicy = RetryPolicy(base: retryBase.duration, cap: retryCap.duration, jitter: 0.1)
+        return configuration
+    }
+
+    func run() async throws {
+        var registry = JobRegistry()
+        try JobKinds.registerAll(in: &registry)
+        if testKinds { try TestKinds.register(in: &registry) }
+        let configuration = workerConfiguration()
+        let maintenance = !noMaintenance
+        var rescuerConfiguration = Rescuer.Configuration()
+        rescuerConfiguration.staleAfter = rescueAfter.duration
+        rescuerConfiguration.interval = min(.seconds(10), rescueAfter.duration / 3)
+        var prunerConfiguration = Pruner.Configuration()
+        prunerConfiguration.retention = retention.duration
+        prunerConfiguration.discardedRetention = discardedRetention.duration
+        var promoterConfiguration = Promoter.Configuration()
+        promoterConfiguration.interval = min(.seconds(1), configuration.pollInterval)
+        let registryCopy = registry
+        let (promoterSettings, rescuerSettings, prunerSettings) = (promoterConfiguration, rescuerConfiguration, prunerConfiguration)
+
+        try await Database.with(database, maximumConnections: 4 + min(configuration.concurrency, 16)) { client, logger in
+            let store = JobStore(client: client, logger: logger)
+            var services: [any Service] = [
+                try Worker(configuration: configuration, registry: registryCopy, store: store, logger: logger)
+            ]
+            if maintenance {
+                services.append(Promoter(configuration: promoterSettings, store: store, logger: logger))
+                services.append(Rescuer(configuration: rescuerSettings, store: store, logger: logger))
+                services.append(Pruner(configuration: prunerSettings, store: store, logger: logger))
+            }
+            let group = ServiceGroup(configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+            try await group.run()
+        }
+    }
+}
+
+/// The kinds every worker runs. The back-office kinds join here as they land.
+enum JobKinds {
+    static func registerAll(in registry: inout JobRegistry) throws {
+        try registry.register(NoopJob())
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+
+/// Parses durations people type: `500ms`, `30s`, `10m`, `2h`, `1d`, `1h30m`.
+enum DurationText {
+    static func parse(_ text: String) -> Duration? {
+        var total = Duration.zero
+        var number = ""
+        var unit = ""
+        var parsedAny = false
+        func flush() -> Bool {
+            guard let value = Double(number), !unit.isEmpty else { return false }
+            let seconds: Double
+            switch unit {
+            case "ms": seconds = value / 1000
+            case "s": seconds = value
+            case "m": seconds = value * 60
+            case "h": seconds = value * 3600
+            case "d": seconds = value * 86_400
+            default: return false
+            }
+            total += .nanoseconds(Int64((seconds * 1e9).rounded()))
+            number = ""; unit = ""; parsedAny = true
+            return true
+        }
+        for c in text.lowercased() {
+            if c.isNumber || c == "." {
+                if !unit.isEmpty { guard flush() else { return nil } }
+                number.append(c)
+            } else if c.isLetter {
+                unit.append(c)
+            } else {
+                return nil
+            }
+        }
+        if !number.isEmpty || !unit.isEmpty { guard flush() else { return nil } }
+        return parsedAny ? total : nil
+    }
+}
+
+/// A `Duration` as a command-line value.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    var duration: Duration
+    init(_ duration: Duration) { self.duration = duration }
+    init?(argument: String) {
+        guard let duration = DurationText.parse(argument) else { return nil }
+        self.duration = duration
+    }
+    static var defaultCompletionKind: CompletionKind { .default }
+}
