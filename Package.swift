@@ -52,6 +52,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "JobQueue",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CronTests",
             dependencies: ["Cron"],
@@ -59,12 +69,12 @@ let package = Package(
         ),
         .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue"],
+            dependencies: ["JobQueue", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Cron", "JobQueue"],
+            dependencies: ["Scheduler", "Cron", "JobQueue", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

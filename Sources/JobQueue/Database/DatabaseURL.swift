@@ -82,3 +82,20 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return text.replacingOccurrences(of: password, with: "***")
     }
 }
+
+extension DatabaseURL {
+    /// The URL text again, password included: for handing to a child process, never for logs.
+    public var connectionString: String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.user = username
+        components.password = password
+        components.host = host
+        components.port = port
+        components.path = "/" + database
+        var items = [URLQueryItem(name: "sslmode", value: sslMode.rawValue)]
+        if let socketDirectory { items.append(URLQueryItem(name: "host", value: socketDirectory)) }
+        components.queryItems = items
+        return components.string ?? ""
+    }
+}

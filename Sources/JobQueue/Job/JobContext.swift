@@ -26,7 +26,7 @@ public final class JobContext: Sendable {
         result: String? = nil,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let value = try await client.withTransaction(logger: logger) { connection in
+        let value = try await Transaction.run(on: client, logger: logger) { connection in
             let value = try await body(connection)
             let marked = try await store.markSucceeded(job.id, attempt: job.attempt, result: result, on: connection)
             guard marked else { throw JobFenced(jobID: job.id, attempt: job.attempt) }
@@ -46,5 +46,12 @@ public struct JobFenced: Error, CustomStringConvertible, Sendable {
     public var attempt: Int
     public var description: String {
         "job \(jobID) attempt \(attempt) is no longer running here (rescued or cancelled): write refused"
+    }
+}
+
+extension JobContext {
+    /// A context for calling a handler directly in a test.
+    public static func forTesting(job: ClaimedJob, client: PostgresClient, store: JobStore) -> JobContext {
+        JobContext(job: job, logger: store.logger, client: client, store: store)
     }
 }

@@ -22,15 +22,18 @@ public enum TestKinds {
         }
     }
 
-    /// Inserts a row into `nightshift_test_effects` in the completing transaction, holding the
-    /// transaction open for `holdMilliseconds` so a test can kill the worker inside it.
+    /// Inserts a row into `nightshift_test_effects` in the completing transaction. On attempt
+    /// `holdOnAttempt` it holds the transaction open for `holdMilliseconds`, so a test can kill
+    /// the worker inside it.
     public struct InsertEffectJob: JobKind {
         public struct Args: Codable, Sendable {
             public var marker: String
             public var holdMilliseconds: Int
-            public init(marker: String, holdMilliseconds: Int = 0) {
+            public var holdOnAttempt: Int
+            public init(marker: String, holdMilliseconds: Int = 0, holdOnAttempt: Int = 1) {
                 self.marker = marker
                 self.holdMilliseconds = holdMilliseconds
+                self.holdOnAttempt = holdOnAttempt
             }
         }
         public static let kind = "test-insert-effect"
@@ -41,7 +44,7 @@ public enum TestKinds {
                     INSERT INTO nightshift_test_effects (job_id, attempt, marker)
                     VALUES (\(context.job.id), \(context.job.attempt), \(args.marker))
                     """, logger: context.logger)
-                if args.holdMilliseconds > 0 { try await Task.sleep(for: .milliseconds(args.holdMilliseconds)) }
+                if args.holdMilliseconds > 0 && context.job.attempt == args.holdOnAttempt { try await Task.sleep(for: .milliseconds(args.holdMilliseconds)) }
             }
         }
     }

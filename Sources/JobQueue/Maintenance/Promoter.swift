@@ -6,6 +6,8 @@ public struct Promoter: Service {
     public struct Configuration: Sendable {
         /// How often to look. A due job waits at most this long past its run_at.
         public var interval: Duration = .seconds(1)
+        /// Only these queues; empty means all.
+        public var queues: [String] = []
         public init() {}
     }
 
@@ -28,7 +30,7 @@ public struct Promoter: Service {
         var total = 0
         // A large backlog is moved in batches so no statement holds many row locks for long.
         while true {
-            let promoted = try await store.promoteDueJobs(limit: 10_000)
+            let promoted = try await store.promoteDueJobs(queues: configuration.queues, limit: 10_000)
             total += promoted
             if promoted < 10_000 { break }
         }

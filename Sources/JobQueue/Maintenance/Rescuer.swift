@@ -9,6 +9,8 @@ public struct Rescuer: Service {
         /// the workers' heartbeat interval (5 s).
         public var staleAfter: Duration = .seconds(30)
         public var interval: Duration = .seconds(10)
+        /// Only these queues; empty means all.
+        public var queues: [String] = []
         public init() {}
     }
 
@@ -24,7 +26,7 @@ public struct Rescuer: Service {
 
     @discardableResult
     public func runOnce() async throws -> JobStore.RescueResult {
-        let result = try await store.rescueStuckJobs(staleAfter: configuration.staleAfter)
+        let result = try await store.rescueStuckJobs(staleAfter: configuration.staleAfter, queues: configuration.queues)
         if !result.retried.isEmpty || !result.discarded.isEmpty {
             logger.warning("rescued jobs whose worker stopped heartbeating", metadata: [
                 "retried": "\(result.retried)", "discarded": "\(result.discarded)",

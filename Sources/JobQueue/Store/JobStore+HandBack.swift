@@ -12,7 +12,6 @@ extension JobStore {
                                 attempted_at = NULL, locked_by = NULL
                 WHERE id = \(ref.id) AND attempt = \(ref.attempt) AND state = 'running'
                 RETURNING id, queue
-            )
             ), notified AS (
                 SELECT pg_notify(\(Self.notificationChannel), 'available:' || queue) FROM handed
             )

@@ -9,12 +9,13 @@ extension JobStore {
     /// Returns running jobs whose heartbeat is older than `staleAfter` to `retryable` (to run
     /// again at once), or `discarded` when their attempts are used up, recording why.
     /// Rows another rescuer holds are skipped, so any number of workers may run this.
-    public func rescueStuckJobs(staleAfter: Duration, limit: Int = 1_000) async throws -> RescueResult {
+    public func rescueStuckJobs(staleAfter: Duration, queues: [String] = [], limit: Int = 1_000) async throws -> RescueResult {
         let seconds = Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
         let rows = try await client.query("""
             WITH stuck AS (
                 SELECT id FROM jobs
                 WHERE state = 'running' AND heartbeat_at < now() - make_interval(secs => \(seconds))
+                  AND (cardinality(\(queues)::text[]) = 0 OR queue = ANY(\(queues)::text[]))
                 ORDER BY heartbeat_at
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED

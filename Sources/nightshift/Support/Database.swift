@@ -38,7 +38,7 @@ enum Database {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await client.query("SELECT 1", logger: logger) }
                 group.addTask {
-                    try await Task.sleep(for: .seconds(15))
+                    try await Task.sleep(for: .seconds(10))
                     throw CommandFailure("timed out")
                 }
                 try await group.next()

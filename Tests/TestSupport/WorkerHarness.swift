@@ -1,0 +1,53 @@
+import JobQueue
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Runs a worker (and optionally the promoter) in-process for a test, with graceful shutdown.
+public final class WorkerHarness: Sendable {
+    public let worker: Worker
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    public init(
+        client: PostgresClient, configuration: WorkerConfiguration, registry: JobRegistry? = nil,
+        promoter: Bool = true
+    ) throws {
+        let store = JobStore(client: client, logger: TestDatabase.logger)
+        var registry = registry ?? JobRegistry()
+        if registry.kinds.isEmpty {
+            try registry.register(NoopJob())
+            try TestKinds.register(in: &registry)
+        }
+        let worker = try Worker(configuration: configuration, registry: registry, store: store, logger: TestDatabase.logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
+        if promoter {
+            var promoterConfiguration = Promoter.Configuration()
+            promoterConfiguration.interval = .milliseconds(50)
+            promoterConfiguration.queues = configuration.queues
+            services.append(.init(service: Promoter(configuration: promoterConfiguration, store: store, logger: TestDatabase.logger)))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, logger: TestDatabase.logger))
+        self.worker = worker
+        self.group = group
+        self.task = Task { try await group.run() }
+    }
+
+    /// Graceful shutdown; returns when the worker has stopped.
+    public func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    public static func configuration(queue: String, concurrency: Int = 10) -> WorkerConfiguration {
+        var configuration = WorkerConfiguration()
+        configuration.queues = [queue]
+        configuration.concurrency = concurrency
+        configuration.pollInterval = .milliseconds(200)
+        // Frequent heartbeats: the crash tests run a rescuer with a short staleness beside us.
+        configuration.heartbeatInterval = .milliseconds(250)
+        configuration.retryPolicy = RetryPolicy(base: .milliseconds(10), cap: .milliseconds(50), jitter: 0.1)
+        configuration.workerID = "test/\(queue)"
+        return configuration
+    }
+}
