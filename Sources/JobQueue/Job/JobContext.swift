@@ -5,16 +5,28 @@ import Synchronization
 /// What a running job knows about itself, and the door to transactional completion.
 public final class JobContext: Sendable {
     public let job: ClaimedJob
-    public let logger: Logger
     public let client: PostgresClient
     let store: JobStore
+    private let baseLogger: Logger
     private let completed = Mutex(false)
 
     init(job: ClaimedJob, logger: Logger, client: PostgresClient, store: JobStore) {
         self.job = job
-        self.logger = logger
+        self.baseLogger = logger
         self.client = client
         self.store = store
+    }
+
+    /// A logger carrying the job's id, kind and attempt (and the worker) as metadata. Built on
+    /// use, since most jobs never log.
+    public var logger: Logger { Self.jobLogger(baseLogger, job) }
+
+    static func jobLogger(_ base: Logger, _ job: ClaimedJob) -> Logger {
+        var logger = base
+        logger[metadataKey: "job_id"] = "\(job.id)"
+        logger[metadataKey: "kind"] = "\(job.kind)"
+        logger[metadataKey: "attempt"] = "\(job.attempt)"
+        return logger
     }
 
     /// Runs `body` in a transaction that also marks this attempt succeeded, fenced by the

@@ -68,9 +68,10 @@ extension JSONEncoder {
 }
 
 extension JSONDecoder {
-    static var jobArgs: JSONDecoder {
+    /// Shared: decoding is thread-safe and a decoder per job costs more than the decode.
+    static let jobArgs: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
-    }
+    }()
 }

@@ -12,27 +12,33 @@ struct JobExecutor: Sendable {
 
     func execute(_ job: ClaimedJob) async {
         let ref = AttemptRef(id: job.id, attempt: job.attempt)
-        var logger = self.logger
-        logger[metadataKey: "job_id"] = "\(job.id)"
-        logger[metadataKey: "kind"] = "\(job.kind)"
-        logger[metadataKey: "attempt"] = "\(job.attempt)"
-
         guard let entry = registry.entry(for: job.kind) else {
-            _ = running.remove(ref)
-            await fail(ref, job: job, message: "unknown job kind '\(job.kind)': no handler is registered for it in this worker; deploy a worker that knows it, then `nightshift jobs retry \(job.id)`", discard: true, logger: logger)
+            running.remove(ref)
+            await fail(ref, job: job, message: "unknown job kind '\(job.kind)': no handler is registered for it in this worker; deploy a worker that knows it, then `nightshift jobs retry \(job.id)`", discard: true, logger: JobContext.jobLogger(self.logger, job))
             return
         }
-        let context = JobContext(job: job, logger: logger, client: store.client, store: store)
-        let argsJSON = job.args
-        let handler = Task { try await entry.run(argsJSON, context) }
-        running.attach(ref, task: handler, timeout: entry.timeout ?? configuration.defaultJobTimeout)
-        let result = await withTaskCancellationHandler {
-            await handler.result
-        } onCancel: {
-            handler.cancel()
+        let context = JobContext(job: job, logger: self.logger, client: store.client, store: store)
+        let (result, stopReason) = await running.run(ref, timeout: entry.timeout ?? configuration.defaultJobTimeout) {
+            try await entry.run(job.args, context)
         }
-        let stopReason = running.remove(ref)
+        if case .success = result, stopReason == nil {
+            if !context.isCompleted { completer.add(ref) }
+            return
+        }
+        if Task.isCancelled {
+            // Stopping the attempt cancelled this task; record the outcome from a task that is
+            // not cancelled, or the database driver would refuse the write.
+            await Task { await record(result, stopReason: stopReason, job: job, ref: ref, context: context) }.value
+        } else {
+            await record(result, stopReason: stopReason, job: job, ref: ref, context: context)
+        }
+    }
 
+    private func record(
+        _ result: Result<Void, any Error>, stopReason: RunningJobs.StopReason?, job: ClaimedJob, ref: AttemptRef,
+        context: JobContext
+    ) async {
+        let logger = context.logger
         switch (result, stopReason) {
         case (.success, _):
             if !context.isCompleted { completer.add(ref) }

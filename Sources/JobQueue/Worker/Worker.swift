@@ -30,7 +30,7 @@ public struct Worker: Service {
     public func run() async throws {
         let wake = WakeSignal()
         let stopping = StopFlag()
-        let running = RunningJobs()
+        let running = RunningJobs(capacity: configuration.concurrency, wake: wake)
         let completer = BatchCompleter(store: store, logger: logger)
         let executor = JobExecutor(
             registry: registry, store: store, completer: completer, running: running,
@@ -76,10 +76,7 @@ public struct Worker: Service {
                             queues: configuration.queues, limit: requested, worker: configuration.workerID)
                         for job in claimed {
                             running.insert(AttemptRef(id: job.id, attempt: job.attempt))
-                            jobs.addTask {
-                                await executor.execute(job)
-                                wake.fire(.slotFreed)
-                            }
+                            jobs.addTask { await executor.execute(job) }
                         }
                         lastClaimWasFull = claimed.count == requested
                         queueMayHaveMore = lastClaimWasFull
@@ -89,6 +86,7 @@ public struct Worker: Service {
                     }
                     continue
                 }
+                if queueMayHaveMore && !running.wakeWhenFree(threshold) { continue }
                 let events = await wake.wait(timeout: queueMayHaveMore ? nil : configuration.pollInterval)
                 if events.contains(.jobsAvailable) || events.contains(.timedOut) { queueMayHaveMore = true }
             }

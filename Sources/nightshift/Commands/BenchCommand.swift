@@ -1,5 +1,229 @@
 import ArgumentParser
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure throughput and latency.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure enqueue rate, processing rate and enqueue→start latency against a database.",
+        discussion: """
+            Uses its own queue (bench-…) and deletes its jobs afterwards. Steps: single enqueues \
+            from --enqueuers concurrent callers; batch enqueue of --jobs in batches of --batch-size; \
+            --workers real worker processes × --concurrency draining them; a paced run of \
+            --latency-jobs single enqueues at --latency-rate per second to idle workers; and \
+            pgbench running the same claim (batch of --claim-batch) and completion SQL, for the \
+            machine's raw-SQL limit. Build with -c release for numbers worth recording.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Jobs for the batch-enqueue and processing runs.") var jobs: Int = 100_000
+    @Option(name: .customLong("batch-size"), help: "Jobs per batch enqueue.") var batchSize: Int = 1_000
+    @Option(name: .customLong("single-jobs"), help: "Jobs enqueued one at a time.") var singleJobs: Int = 5_000
+    @Option(help: "Concurrent callers for single enqueues.") var enqueuers: Int = 8
+    @Option(help: "Worker processes.") var workers: Int = 2
+    @Option(help: "Concurrency of each worker.") var concurrency: Int = 200
+    @Option(name: .customLong("claim-batch"), help: "Most jobs per claim query.") var claimBatch: Int = 50
+    @Option(name: .customLong("latency-jobs"), help: "Jobs in the paced latency run.") var latencyJobs: Int = 2_000
+    @Option(name: .customLong("latency-rate"), help: "Jobs per second in the paced latency run.") var latencyRate: Int = 200
+    @Option(name: .customLong("pgbench-clients"), help: "pgbench clients for the raw-SQL limit (0 skips it).") var pgbenchClients: Int = 4
+
+    func validate() throws {
+        for (name, value) in [("--jobs", jobs), ("--batch-size", batchSize), ("--workers", workers),
+                              ("--concurrency", concurrency), ("--claim-batch", claimBatch), ("--enqueuers", enqueuers),
+                              ("--latency-rate", latencyRate)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1, got \(value)")
+        }
+    }
+
+    func run() async throws {
+        let settings = self
+        let url = try database.resolvedURL()
+        try await Database.with(database, maximumConnections: max(enqueuers, 4) + 2) { client, logger in
+            try await BenchRun(settings: settings, url: url, client: client, logger: logger).run()
+        }
+    }
+}
+
+/// One benchmark run; each step prints its figure as it completes.
+struct BenchRun: Sendable {
+    let settings: BenchCommand
+    let url: DatabaseURL
+    let client: PostgresClient
+    let logger: Logger
+    var store: JobStore { JobStore(client: client, logger: logger) }
+
+    func run() async throws {
+        let queue = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        print("nightshift bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(try await serverVersion()), queue \(queue)")
+        defer { print("(bench jobs are deleted at the end)") }
+        do {
+            let single = try await enqueueSingly(queue: queue)
+            print(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
+            let batch = try await enqueueInBatches(queue: queue)
+            print(String(format: "enqueue, batch of %-5d:        %8.0f jobs/s", settings.batchSize, batch))
+            let total = settings.jobs + settings.singleJobs
+            let processed = try await drain(queue: queue, expected: total)
+            print(String(format: "processed (%d workers x %d):   %8.0f jobs/s  (%d no-op jobs)", settings.workers, settings.concurrency, processed, total))
+            let latency = try await pacedLatency(queue: queue)
+            print(String(format: "enqueue→start latency:        p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%d jobs at %d/s)",
+                         latency.p50, latency.p95, latency.p99, settings.latencyJobs, settings.latencyRate))
+            if settings.pgbenchClients > 0 {
+                let limit = try await rawSQLLimit(queue: queue + "-sql")
+                print(String(format: "raw SQL limit (pgbench, %d clients, claim %d + 1 completion): %8.0f jobs/s", settings.pgbenchClients, settings.claimBatch, limit))
+                print(String(format: "processed / raw SQL limit:    %.2f", processed / limit))
+            }
+        } catch {
+            try? await cleanUp(queue: queue)
+            throw error
+        }
+        try await cleanUp(queue: queue)
+    }
+
+    private func serverVersion() async throws -> String {
+        for try await version in try await client.query("SHOW server_version", logger: logger).decode(String.self) {
+            let fsync = try await client.query("SHOW fsync", logger: logger).decode(String.self)
+            var fsyncValue = "?"
+            for try await value in fsync { fsyncValue = value }
+            return "PostgreSQL \(version) (fsync \(fsyncValue))"
+        }
+        return "PostgreSQL"
+    }
+
+    private func enqueueSingly(queue: String) async throws -> Double {
+        let perCaller = settings.singleJobs / settings.enqueuers
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<settings.enqueuers {
+                group.addTask {
+                    for _ in 0..<perCaller { _ = try await store.enqueue(NewJob(kind: "noop", queue: queue)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(perCaller * settings.enqueuers) / (ContinuousClock.now - start).timeInterval
+    }
+
+    private func enqueueInBatches(queue: String) async throws -> Double {
+        let batch = (0..<settings.batchSize).map { _ in NewJob(kind: "noop", queue: queue) }
+        let start = ContinuousClock.now
+        var done = 0
+        while done < settings.jobs {
+            let count = min(settings.batchSize, settings.jobs - done)
+            try await store.enqueueBatch(count == batch.count ? batch : Array(batch.prefix(count)))
+            done += count
+        }
+        return Double(done) / (ContinuousClock.now - start).timeInterval
+    }
+
+    /// Starts the workers on a full queue and measures from the first claim to the last
+    /// completion, as the database recorded them.
+    private func drain(queue: String, expected: Int) async throws -> Double {
+        let processes = try startWorkers(queue: queue)
+        defer { stop(processes) }
+        try await waitUntil(timeout: .seconds(600)) {
+            try await count("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'succeeded'") >= expected
+        }
+        let rows = try await client.query("""
+            SELECT count(*)::int, extract(epoch FROM max(finished_at) - min(attempted_at))::float8
+            FROM jobs WHERE queue = \(queue)
+            """, logger: logger)
+        for try await (jobs, seconds) in rows.decode((Int, Double).self) { return Double(jobs) / seconds }
+        return 0
+    }
+
+    private func pacedLatency(queue: String) async throws -> (p50: Double, p95: Double, p99: Double) {
+        let latencyQueue = queue + "-lat"
+        let processes = try startWorkers(queue: latencyQueue)
+        defer { stop(processes) }
+        // Workers are idle once a first job has gone through.
+        let warmUp = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+        try await waitUntil(timeout: .seconds(60)) { try await store.job(warmUp.id)?.state == .succeeded }
+        let interval = Duration.nanoseconds(1_000_000_000 / Int64(settings.latencyRate))
+        let start = ContinuousClock.now
+        for index in 0..<settings.latencyJobs {
+            let due = start + interval * index
+            if due > .now { try await Task.sleep(until: due) }
+            _ = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+        }
+        try await waitUntil(timeout: .seconds(120)) {
+            try await count("SELECT count(*)::int FROM jobs WHERE queue = \(latencyQueue) AND state = 'succeeded'") >= settings.latencyJobs + 1
+        }
+        let rows = try await client.query("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY ms),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)
+            FROM (SELECT extract(epoch FROM attempted_at - created_at) * 1000 AS ms
+                  FROM jobs WHERE queue = \(latencyQueue) AND id <> \(warmUp.id)) AS l
+            """, logger: logger)
+        for try await (p50, p95, p99) in rows.decode((Double, Double, Double).self) { return (p50, p95, p99) }
+        return (0, 0, 0)
+    }
+
+    /// pgbench running the worker's claim query and a completion per batch: what the database
+    /// alone can do on this machine.
+    private func rawSQLLimit(queue: String) async throws -> Double {
+        try await store.enqueueBatch((0..<settings.jobs).map { _ in NewJob(kind: "noop", queue: queue) })
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-bench-\(queue).sql")
+        try """
+            WITH picked AS (SELECT id FROM jobs WHERE state = 'available' AND queue = '\(queue)' ORDER BY priority, run_at, id LIMIT \(settings.claimBatch) FOR UPDATE SKIP LOCKED) UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(), heartbeat_at = now(), locked_by = 'pgbench/:client_id' FROM picked WHERE jobs.id = picked.id RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text, jobs.attempt, jobs.max_attempts;
+            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL WHERE state = 'running' AND locked_by = 'pgbench/:client_id';
+            """.write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let transactions = settings.jobs / settings.claimBatch / settings.pgbenchClients
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["pgbench", "-n", "-f", script.path, "-c", "\(settings.pgbenchClients)",
+                             "-j", "\(min(settings.pgbenchClients, ProcessInfo.processInfo.activeProcessorCount))",
+                             "-t", "\(transactions)", "-h", url.socketDirectory ?? url.host, "-p", "\(url.port)",
+                             "-U", url.username, url.database]
+        var environment = ProcessInfo.processInfo.environment
+        if let password = url.password { environment["PGPASSWORD"] = password }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        let start = ContinuousClock.now
+        try process.run()
+        process.waitUntilExit()
+        let elapsed = (ContinuousClock.now - start).timeInterval
+        guard process.terminationStatus == 0 else { throw CommandFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
+        let done = try await count("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'succeeded'")
+        return Double(done) / elapsed
+    }
+
+    private func startWorkers(queue: String) throws -> [Process] {
+        try (0..<settings.workers).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            process.arguments = ["worker", "--queues", queue, "--concurrency", "\(settings.concurrency)",
+                                 "--claim-batch", "\(settings.claimBatch)", "--no-maintenance", "--database-url", url.connectionString]
+            var environment = ProcessInfo.processInfo.environment
+            environment["LOG_LEVEL"] = "warning"
+            process.environment = environment
+            try process.run()
+            return process
+        }
+    }
+
+    private func stop(_ processes: [Process]) {
+        for process in processes where process.isRunning { process.terminate() }
+        for process in processes { process.waitUntilExit() }
+    }
+
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        for try await value in try await client.query(query, logger: logger).decode(Int.self) { return value }
+        return 0
+    }
+
+    private func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw CommandFailure("benchmark step timed out after \(timeout)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    private func cleanUp(queue: String) async throws {
+        try await client.query("DELETE FROM jobs WHERE queue LIKE \(queue + "%")", logger: logger)
+    }
 }
