@@ -1,6 +1,17 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 
 @main
+enum Entrypoint {
+    static func main() async {
+        // Run Swift concurrency on NIO's event loop threads: the database driver's replies then
+        // resume jobs on the thread that read them, instead of hopping to another pool.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await Nightshift.main()
+    }
+}
+
 struct Nightshift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nightshift",
