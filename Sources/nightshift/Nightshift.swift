@@ -18,7 +18,9 @@ struct Nightshift: AsyncParsableCommand {
         abstract: "A durable job queue on PostgreSQL for a small business's back-office jobs.",
         discussion: """
             Environment: DATABASE_URL (postgres://user:password@host:5432/db?sslmode=prefer), \
-            LOG_FORMAT (text|json), LOG_LEVEL (trace|debug|info|notice|warning|error).
+            LOG_FORMAT (text|json), LOG_LEVEL (trace|debug|info|notice|warning|error). \
+            Scheduler: TZ, BRANCH_TZ, SCHEDULES_FILE, ENABLE_MONTHLY_EXTRATO_JOB, ENABLE_NIGHTLY_DUMP_JOB, \
+            ENABLE_METRICS_PUSH_JOB, ENABLE_CLOUD_PRUNE_JOB, SCHEDULE_KEY_NAMESPACE.
             """,
         subcommands: [
             MigrateCommand.self,
@@ -26,6 +28,8 @@ struct Nightshift: AsyncParsableCommand {
             WorkerCommand.self,
             JobsCommand.self,
             QueueCommand.self,
+            SchedulerCommand.self,
+            SchedulesCommand.self,
             BenchCommand.self,
         ]
     )

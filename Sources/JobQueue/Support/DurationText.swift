@@ -1,8 +1,6 @@
-import ArgumentParser
-
 /// Parses durations people type: `500ms`, `30s`, `10m`, `2h`, `1d`, `1h30m`.
-enum DurationText {
-    static func parse(_ text: String) -> Duration? {
+public enum DurationText {
+    public static func parse(_ text: String) -> Duration? {
         var total = Duration.zero
         var number = ""
         var unit = ""
@@ -37,13 +35,3 @@ enum DurationText {
     }
 }
 
-/// A `Duration` as a command-line value.
-struct DurationArgument: ExpressibleByArgument, Sendable {
-    var duration: Duration
-    init(_ duration: Duration) { self.duration = duration }
-    init?(argument: String) {
-        guard let duration = DurationText.parse(argument) else { return nil }
-        self.duration = duration
-    }
-    static var defaultCompletionKind: CompletionKind { .default }
-}

@@ -1,0 +1,106 @@
+import Foundation
+import JobQueue
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Enqueues each schedule's jobs when its slots come, once per slot across any number of
+/// replicas, and on start catches up on slots missed while no scheduler ran.
+public struct SchedulerService: Service {
+    public struct Configuration: Sendable {
+        /// Identifies this replica in `scheduler_slots.enqueued_by`.
+        public var instanceID: String = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+        /// Longest sleep between checks: bounds how late a slot fires after the clock jumps.
+        public var maximumSleep: Duration = .seconds(60)
+        public init() {}
+    }
+
+    /// What one pass did, for tests and logs.
+    public struct Pass: Sendable, Equatable {
+        public struct Fired: Sendable, Equatable {
+            public var schedule: String
+            public var slot: Date
+            public var jobIDs: [Int64]
+            public var inserted: [Bool]
+        }
+        /// Slots this replica fired.
+        public var fired: [Fired] = []
+        /// Slots another replica had fired already.
+        public var skipped = 0
+    }
+
+    public let schedules: [Schedule]
+    public let configuration: Configuration
+    let slots: SlotStore
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    private let checkedThrough = CheckedThrough()
+
+    public init(schedules: [Schedule], configuration: Configuration = .init(), store: JobStore, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.schedules = schedules.filter(\.enabled)
+        self.configuration = configuration
+        self.slots = SlotStore(jobs: store)
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Fires every slot due up to `now` that this replica has not looked at yet. The first pass
+    /// looks back over each schedule's catch-up window.
+    @discardableResult
+    public func runOnce(now: Date) async throws -> Pass {
+        var pass = Pass()
+        for schedule in schedules {
+            let start = checkedThrough.get(schedule.name) ?? schedule.catchUpStart(now: now)
+            for slot in schedule.slots(after: start, through: now) {
+                if let results = try await slots.fire(schedule, slot: slot, by: configuration.instanceID) {
+                    pass.fired.append(.init(schedule: schedule.name, slot: slot, jobIDs: results.map(\.id), inserted: results.map(\.inserted)))
+                    logger.info("schedule fired", metadata: [
+                        "schedule": "\(schedule.name)", "slot": "\(slot)",
+                        "jobs": "\(zip(results, schedule.jobs).map { "\($1.kind)#\($0.id)\($0.inserted ? "" : " (existing, \($0.state.rawValue))")" })",
+                    ])
+                } else {
+                    pass.skipped += 1
+                }
+                checkedThrough.set(schedule.name, slot)
+            }
+            checkedThrough.set(schedule.name, max(now, checkedThrough.get(schedule.name) ?? now))
+        }
+        return pass
+    }
+
+    public func run() async throws {
+        logger.info("scheduler started", metadata: ["schedules": "\(schedules.map(\.name).joined(separator: ","))"])
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    do {
+                        try await runOnce(now: clock())
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        logger.error("scheduler pass failed, retrying", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                    }
+                    try await Task.sleep(for: sleepUntilNextSlot())
+                }
+            }
+        } catch is CancellationError {}
+        logger.info("scheduler stopped")
+    }
+
+    /// Until the soonest next slot, at most `maximumSleep`, at least a second.
+    func sleepUntilNextSlot() -> Duration {
+        let now = clock()
+        let soonest = schedules.compactMap { $0.cron.next(after: now) }.min()
+        guard let soonest else { return configuration.maximumSleep }
+        let wait = Duration.milliseconds(Int64(max(0, soonest.timeIntervalSince(now)) * 1000) + 50)
+        return max(.seconds(1), min(wait, configuration.maximumSleep))
+    }
+}
+
+/// Per schedule, the time through which this replica has fired slots.
+final class CheckedThrough: Sendable {
+    private let dates = Mutex([String: Date]())
+    func get(_ name: String) -> Date? { dates.withLock { $0[name] } }
+    func set(_ name: String, _ date: Date) { dates.withLock { $0[name] = date } }
+}

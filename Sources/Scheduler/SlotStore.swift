@@ -1,0 +1,50 @@
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// The `scheduler_slots` table: which slots were fired, by whom, with which jobs.
+public struct SlotStore: Sendable {
+    public let jobs: JobStore
+    var client: PostgresClient { jobs.client }
+    var logger: Logger { jobs.logger }
+
+    public init(jobs: JobStore) {
+        self.jobs = jobs
+    }
+
+    /// Records the slot and enqueues its jobs in one transaction. Returns nil when another
+    /// scheduler fired this slot already (nothing is enqueued then).
+    public func fire(_ schedule: Schedule, slot: Date, by instance: String) async throws -> [EnqueueResult]? {
+        let newJobs = try schedule.newJobs(for: slot)
+        return try await Transaction.run(on: client, logger: logger) { connection in
+            let claimed = try await connection.query("""
+                INSERT INTO scheduler_slots (schedule, slot, enqueued_by) VALUES (\(schedule.name), \(slot), \(instance))
+                ON CONFLICT (schedule, slot) DO NOTHING
+                RETURNING 1
+                """, logger: logger)
+            var won = false
+            for try await _ in claimed.decode(Int.self) { won = true }
+            guard won else { return nil }
+            var results: [EnqueueResult] = []
+            for job in newJobs { results.append(try await jobs.enqueue(job, on: connection)) }
+            try await connection.query("""
+                UPDATE scheduler_slots SET job_ids = \(results.map(\.id))::bigint[], inserted = \(results.map(\.inserted))::boolean[]
+                WHERE schedule = \(schedule.name) AND slot = \(slot)
+                """, logger: logger)
+            return results
+        }
+    }
+
+    /// The latest fired slot of each schedule, with its jobs' states.
+    public func lastSlots() async throws -> [String: (slot: Date, states: [String])] {
+        let rows = try await client.query("""
+            SELECT schedule, slot, coalesce(job_states, '{}') FROM schedule_last_slots
+            """, logger: logger)
+        var result: [String: (slot: Date, states: [String])] = [:]
+        for try await (schedule, slot, states) in rows.decode((String, Date, [String]).self) {
+            result[schedule] = (slot, states)
+        }
+        return result
+    }
+}
