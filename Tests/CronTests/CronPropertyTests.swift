@@ -41,7 +41,7 @@ import Testing
                 cursor = next
             }
             let expected = Self.scan(expression, zone: zone, from: start, to: end)
-            let firstDifference = zip(fires, expected).firstIndex { $0 != $1 } ?? min(fires.count, expected.count)
+            let firstDifference = zip(fires, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(fires.count, expected.count)
             #expect(fires.count == expected.count && firstDifference == fires.count,
                     "\(text) in \(zoneName) from \(startText): \(fires.count) fires, scan found \(expected.count); first difference at #\(firstDifference): \(fires.dropFirst(firstDifference).first.map { "\($0)" } ?? "-") vs \(expected.dropFirst(firstDifference).first.map { "\($0)" } ?? "-")")
             #expect(zip(fires, fires.dropFirst()).allSatisfy { $0 < $1 }, "strictly increasing")

@@ -1,0 +1,153 @@
+import Cron
+import Foundation
+import JobQueue
+import PostgresNIO
+import Scheduler
+import Testing
+import TestSupport
+
+@Suite struct SchedulerServiceTests {
+    func utc(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    /// Schedules like the defaults, with names, keys and a queue of this test's own.
+    func schedules(_ tag: String, queue: String) throws -> [Schedule] {
+        var settings = SchedulerSettings(timeZone: TimeZone(identifier: "America/Sao_Paulo")!,
+                                         branchTimeZone: TimeZone(identifier: "Asia/Kolkata")!)
+        settings.keyNamespace = tag
+        return DefaultSchedules.make(settings).map { schedule in
+            var copy = schedule
+            copy.name = "\(tag)-\(schedule.name)"
+            copy.jobs = copy.jobs.map { var job = $0; job.queue = queue; return job }
+            return copy
+        }
+    }
+
+    func service(_ schedules: [Schedule], client: PostgresClient, instance: String) -> SchedulerService {
+        var configuration = SchedulerService.Configuration()
+        configuration.instanceID = instance
+        return SchedulerService(schedules: schedules, configuration: configuration,
+                                store: JobStore(client: client, logger: TestDatabase.logger), logger: TestDatabase.logger,
+                                clock: { Date() })
+    }
+
+    @Test func threeReplicasOverFortySimulatedDaysEnqueueEachSlotOnce() async throws {
+        let tag = "s3-\(UUID().uuidString.prefix(6).lowercased())"
+        let queue = TestDatabase.uniqueQueue("sched")
+        try await TestDatabase.withClient(maximumConnections: 12) { client in
+            let schedules = try schedules(tag, queue: queue)
+            let start = utc("2026-10-20T00:00:00Z")
+            let end = start.addingTimeInterval(40 * 86_400)
+            // Each replica walks the same 40 days in its own steps; they race on every slot.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, step) in [(0, 600.0), (1, 420.0), (2, 1_380.0)] {
+                    group.addTask {
+                        let replica = service(schedules, client: client, instance: "replica-\(index)")
+                        var now = start
+                        while now < end {
+                            try await replica.runOnce(now: now)
+                            now = now.addingTimeInterval(step)
+                        }
+                        try await replica.runOnce(now: end)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for schedule in schedules {
+                let expected = schedule.slots(after: schedule.catchUpStart(now: start), through: end)
+                let rows = try await client.query("""
+                    SELECT slot, count(*) OVER (PARTITION BY slot)::int FROM scheduler_slots WHERE schedule = \(schedule.name) ORDER BY slot
+                    """, logger: TestDatabase.logger)
+                var fired: [Date] = []
+                for try await (slot, copies) in rows.decode((Date, Int).self) {
+                    #expect(copies == 1)
+                    fired.append(slot)
+                }
+                #expect(fired == expected, "\(schedule.name): \(fired.count) slots fired, \(expected.count) expected")
+            }
+            // One job per unique key, however many replicas and schedules enqueued it.
+            let duplicates = try await client.scalar("""
+                SELECT count(*)::int FROM (SELECT unique_key FROM jobs WHERE queue = \(queue) GROUP BY unique_key HAVING count(*) > 1) d
+                """, as: Int.self)
+            #expect(duplicates == 0)
+            // 40 days from 2026-10-20 cover two month closes (Oct 1 is caught up as the last missed slot).
+            let months = try await client.scalar("""
+                SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND kind = 'generate-extrato'
+                """, as: Int.self)
+            #expect(months == 2)
+            let replicas = try await client.scalar("""
+                SELECT count(DISTINCT enqueued_by)::int FROM scheduler_slots WHERE schedule LIKE \(tag + "-%")
+                """, as: Int.self)
+            #expect((replicas ?? 0) >= 2, "the replicas shared the work")
+        }
+    }
+
+    @Test func aRestartAfterAGapCatchesUpOnlyTheMissedSlotsInTheWindow() async throws {
+        let tag = "gap-\(UUID().uuidString.prefix(6).lowercased())"
+        let queue = TestDatabase.uniqueQueue("gap")
+        try await TestDatabase.withClient { client in
+            let all = try schedules(tag, queue: queue)
+            let dump = all.first { $0.name.hasSuffix("-nightly-dump") }!
+            let metrics = all.first { $0.name.hasSuffix("-push-metrics") }!
+            let day0 = utc("2026-11-01T00:00:00Z")
+            let first = service([dump, metrics], client: client, instance: "before")
+            var now = day0
+            while now <= day0.addingTimeInterval(10 * 86_400) {
+                try await first.runOnce(now: now)
+                now = now.addingTimeInterval(3_600)
+            }
+            // Down for ten days, then a new process starts.
+            let restart = day0.addingTimeInterval(20 * 86_400 + 3_600)
+            let pass = try await service([dump, metrics], client: client, instance: "after").runOnce(now: restart)
+            let dumpSlots = pass.fired.filter { $0.schedule == dump.name }.map(\.slot)
+            let metricSlots = pass.fired.filter { $0.schedule == metrics.name }.map(\.slot)
+            // nightly-dump catches up its latest missed slot only.
+            #expect(dumpSlots == [dump.cron.previous(atOrBefore: restart)!])
+            // push-metrics catches up every missed day within 14 days: the ten days it missed.
+            let lastBefore = metrics.cron.previous(atOrBefore: day0.addingTimeInterval(10 * 86_400))!
+            #expect(metricSlots == metrics.slots(after: lastBefore, through: restart))
+            #expect(metricSlots.count == 10)
+            // A second pass finds nothing new.
+            #expect(try await service([dump, metrics], client: client, instance: "again").runOnce(now: restart).fired.isEmpty)
+        }
+    }
+
+    @Test func theDayTwoSafetyNetRunsOnlyWhenDayOneDidNotSucceed() async throws {
+        let tag = "net-\(UUID().uuidString.prefix(6).lowercased())"
+        let queue = TestDatabase.uniqueQueue("net")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            // The month close as test kinds a worker here can run: the backup as noop, the
+            // extrato as test-fail (failing zero times).
+            let all = try schedules(tag, queue: queue).map { schedule -> Schedule in
+                var copy = schedule
+                copy.jobs = [
+                    .init(kind: "noop", queue: queue),
+                    .init(kind: TestKinds.FailJob.kind, args: .object(["failTimes": .integer(0)]), queue: queue, priority: 1),
+                ]
+                return copy
+            }
+            let dayOne = all.first { $0.name.hasSuffix("-monthly-extrato") }!
+            let net = all.first { $0.name.hasSuffix("-safety-net") }!
+
+            // October: day 1 ran and succeeded, so the safety net adds nothing.
+            let october = try #require(try await service([dayOne], client: client, instance: "a").runOnce(now: utc("2026-11-01T05:00:30Z")).fired.first)
+            try await client.query("UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = ANY(\(october.jobIDs)::bigint[])")
+            let octoberNet = try #require(try await service([net], client: client, instance: "a").runOnce(now: utc("2026-11-02T03:00:30Z")).fired.first)
+            #expect(octoberNet.inserted == [false, false])
+            #expect(octoberNet.jobIDs == october.jobIDs)
+
+            // November: day 1's backup failed for good, so the safety net enqueues it again and it runs.
+            let november = try #require(try await service([dayOne], client: client, instance: "a").runOnce(now: utc("2026-12-01T05:00:30Z")).fired.first)
+            try await client.query("UPDATE jobs SET state = 'discarded', finished_at = now() WHERE id = \(november.jobIDs[0])")
+            try await client.query("UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = \(november.jobIDs[1])")
+            let novemberNet = try #require(try await service([net], client: client, instance: "a").runOnce(now: utc("2026-12-02T03:00:30Z")).fired.first)
+            #expect(novemberNet.inserted == [true, false])
+            let rerun = novemberNet.jobIDs[0]
+            #expect(rerun != november.jobIDs[0])
+            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue))
+            try await eventually("safety-net job ran") { try await store.job(rerun)?.state == .succeeded }
+            try await harness.stop()
+            #expect(try await store.job(rerun)?.uniqueKey == "\(tag):noop:2026-11")
+        }
+    }
+}
