@@ -94,7 +94,13 @@ public enum ScheduleFile {
         let period: SlotPeriod
         switch entry.period {
         case nil:
-            period = base?.period ?? .day(periodZone)
+            // Keep the built-in's kind of period, in the zone this entry gives.
+            switch base?.period {
+            case .previousMonth? where entry.timezone != nil || entry.periodTimezone != nil: period = .previousMonth(periodZone)
+            case .day? where entry.timezone != nil || entry.periodTimezone != nil: period = .day(periodZone)
+            case let existing?: period = existing
+            case nil: period = .day(periodZone)
+            }
         case "previous-month"?: period = .previousMonth(periodZone)
         case "day"?: period = .day(periodZone)
         case "slot"?: period = .slot

@@ -87,6 +87,7 @@ import Testing
         #expect(byName["nightly-dump"]?.cron.expression.description == "30 23 * * *")
         #expect(byName["nightly-dump"]?.cron.timeZone.identifier == "Asia/Kolkata")
         #expect(byName["nightly-dump"]?.jobs.first?.kind == "nightly-dump")
+        #expect(byName["nightly-dump"]?.period == .day(TimeZone(identifier: "Asia/Kolkata")!))
         #expect(byName["push-metrics"]?.enabled == false)
         let drill = try #require(byName["weekly-restore-drill"])
         let job = try #require(try drill.newJobs(for: utc("2026-11-28T07:00:00Z")).first)

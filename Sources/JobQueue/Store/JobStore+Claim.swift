@@ -1,46 +1,79 @@
 import PostgresNIO
 
 extension JobStore {
+    /// What one claim statement did.
+    public struct ClaimResult: Sendable {
+        public var jobs: [ClaimedJob] = []
+        /// Of the completions passed in, those recorded; the rest were fenced off.
+        public var completed: Set<Int64> = []
+    }
+
     /// Claims up to `limit` available jobs of the given queues for `worker`, in priority order,
     /// skipping rows other workers hold. Each claimed job's attempt goes up by one.
     public func claim(queues: [String], limit: Int, worker: String) async throws -> [ClaimedJob] {
-        guard limit > 0, !queues.isEmpty else { return [] }
-        let rows = try await client.query(
-            queues.count == 1
-                ? Self.claimOneQueue(queues[0], limit: limit, worker: worker)
-                : Self.claimManyQueues(queues, limit: limit, worker: worker),
-            logger: logger)
-        var jobs: [ClaimedJob] = []
-        jobs.reserveCapacity(limit)
-        for try await (id, kind, queue, args, attempt, maxAttempts) in rows.decode((Int64, String, String, String, Int, Int).self) {
-            jobs.append(ClaimedJob(id: id, kind: kind, queue: queue, args: args, attempt: attempt, maxAttempts: maxAttempts))
+        try await claim(queues: queues, limit: limit, worker: worker, completing: []).jobs
+    }
+
+    /// Claims like ``claim(queues:limit:worker:)`` and, in the same statement and commit, marks
+    /// `completing` attempts succeeded (fenced). A busy worker thus pays one round trip and one
+    /// commit per batch for both.
+    public func claim(queues: [String], limit: Int, worker: String, completing: [AttemptRef]) async throws -> ClaimResult {
+        var result = ClaimResult()
+        guard !queues.isEmpty, limit > 0 || !completing.isEmpty else { return result }
+        let ids = completing.map(\.id)
+        let attempts = completing.map(\.attempt)
+        let query: PostgresQuery = queues.count == 1
+            ? Self.claimOneQueue(queues[0], limit: limit, worker: worker, completingIDs: ids, attempts: attempts)
+            : Self.claimManyQueues(queues, limit: limit, worker: worker, completingIDs: ids, attempts: attempts)
+        let rows = try await client.query(query, logger: logger)
+        result.jobs.reserveCapacity(limit)
+        for try await (claimed, id, kind, queue, args, attempt, maxAttempts) in rows.decode((Bool, Int64, String, String, String, Int, Int).self) {
+            if claimed {
+                result.jobs.append(ClaimedJob(id: id, kind: kind, queue: queue, args: args, attempt: attempt, maxAttempts: maxAttempts))
+            } else {
+                result.completed.insert(id)
+            }
         }
-        return jobs
+        return result
     }
 
     /// `queue = $1` lets the index hand rows over in claim order, so the scan stops after
     /// `limit` rows. (`queue = ANY($1)` would sort every available row first.)
-    static func claimOneQueue(_ queue: String, limit: Int, worker: String) -> PostgresQuery {
+    static func claimOneQueue(_ queue: String, limit: Int, worker: String, completingIDs: [Int64], attempts: [Int]) -> PostgresQuery {
         """
-        WITH picked AS (
+        WITH done AS (
+            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
+            FROM unnest(\(completingIDs)::bigint[], \(attempts)::int[]) AS d(id, attempt)
+            WHERE jobs.id = d.id AND jobs.attempt = d.attempt AND jobs.state = 'running'
+            RETURNING jobs.id
+        ), picked AS (
             SELECT id FROM jobs
             WHERE state = 'available' AND queue = \(queue)
             ORDER BY priority, run_at, id
             LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
+                            heartbeat_at = now(), locked_by = \(worker)
+            FROM picked WHERE jobs.id = picked.id
+            RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts
         )
-        UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
-                        heartbeat_at = now(), locked_by = \(worker)
-        FROM picked WHERE jobs.id = picked.id
-        RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text, jobs.attempt, jobs.max_attempts
+        SELECT true, id, kind, queue, args, attempt, max_attempts FROM claimed
+        UNION ALL
+        SELECT false, id, '', '', '', 0, 0 FROM done
         """
     }
 
     /// Several queues: the first `limit` rows of each queue by index, merged in claim order.
     /// Rows locked but not taken are released when the statement's transaction ends.
-    static func claimManyQueues(_ queues: [String], limit: Int, worker: String) -> PostgresQuery {
+    static func claimManyQueues(_ queues: [String], limit: Int, worker: String, completingIDs: [Int64], attempts: [Int]) -> PostgresQuery {
         """
-        WITH candidates AS (
+        WITH done AS (
+            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
+            FROM unnest(\(completingIDs)::bigint[], \(attempts)::int[]) AS d(id, attempt)
+            WHERE jobs.id = d.id AND jobs.attempt = d.attempt AND jobs.state = 'running'
+            RETURNING jobs.id
+        ), candidates AS (
             SELECT c.id, c.priority, c.run_at
             FROM unnest(\(queues)::text[]) AS q(name)
             CROSS JOIN LATERAL (
@@ -52,11 +85,15 @@ extension JobStore {
             ) AS c
         ), picked AS (
             SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT \(limit)
+        ), claimed AS (
+            UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
+                            heartbeat_at = now(), locked_by = \(worker)
+            FROM picked WHERE jobs.id = picked.id
+            RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts
         )
-        UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
-                        heartbeat_at = now(), locked_by = \(worker)
-        FROM picked WHERE jobs.id = picked.id
-        RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text, jobs.attempt, jobs.max_attempts
+        SELECT true, id, kind, queue, args, attempt, max_attempts FROM claimed
+        UNION ALL
+        SELECT false, id, '', '', '', 0, 0 FROM done
         """
     }
 }

@@ -1,9 +1,9 @@
 import Logging
 import Synchronization
 
-/// Marks succeeded attempts in batches: while one UPDATE is in flight, the next completions
-/// gather, so under load many jobs share one statement and one commit, and when idle a lone
-/// completion is written at once.
+/// Marks succeeded attempts in batches: one UPDATE and one commit for up to `maxBatch` jobs.
+/// A batch is written once `fullBatch` completions have gathered or `maxDelay` after its first
+/// one, whichever comes first; completions arriving while a batch is written join the next.
 final class BatchCompleter: Sendable {
     private struct State {
         var pending: [AttemptRef] = []
@@ -15,11 +15,15 @@ final class BatchCompleter: Sendable {
     private let store: JobStore
     private let logger: Logger
     private let maxBatch: Int
+    private let fullBatch: Int
+    private let maxDelay: Duration
 
-    init(store: JobStore, logger: Logger, maxBatch: Int = 2_000) {
+    init(store: JobStore, logger: Logger, maxBatch: Int = 2_000, fullBatch: Int = 100, maxDelay: Duration = .milliseconds(2)) {
         self.store = store
         self.logger = logger
         self.maxBatch = maxBatch
+        self.fullBatch = fullBatch
+        self.maxDelay = maxDelay
     }
 
     func add(_ ref: AttemptRef) {
@@ -29,6 +33,43 @@ final class BatchCompleter: Sendable {
             return state.waiter
         }
         waiter?.resume()
+    }
+
+    private func waitForFirst() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if !state.pending.isEmpty || state.finishing { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Takes every pending completion, for the claim loop to write along with its next claim.
+    func takeAll() -> [AttemptRef] {
+        state.withLock { state in
+            defer { state.pending = [] }
+            return state.pending
+        }
+    }
+
+    /// Puts completions back after a claim that carried them failed.
+    func putBack(_ refs: [AttemptRef]) {
+        guard !refs.isEmpty else { return }
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.pending.insert(contentsOf: refs, at: 0)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func logFenced(_ refs: [AttemptRef]) {
+        for ref in refs {
+            logger.warning("completion refused: attempt no longer running here (rescued or cancelled)",
+                           metadata: ["job_id": "\(ref.id)", "attempt": "\(ref.attempt)"])
+        }
     }
 
     /// Stops after writing everything added so far.
@@ -47,12 +88,8 @@ final class BatchCompleter: Sendable {
             let batch = await nextBatch()
             guard let batch else { return }
             do {
-                let fenced = try await store.markSucceeded(batch)
+                logFenced(try await store.markSucceeded(batch))
                 failures = 0
-                for ref in fenced {
-                    logger.warning("completion refused: attempt no longer running here (rescued or cancelled)",
-                                   metadata: ["job_id": "\(ref.id)", "attempt": "\(ref.attempt)"])
-                }
             } catch {
                 failures += 1
                 logger.error("could not record completions, will retry",
@@ -65,6 +102,12 @@ final class BatchCompleter: Sendable {
     }
 
     private func nextBatch() async -> [AttemptRef]? {
+        await waitForFirst()
+        let (count, finishing) = state.withLock { ($0.pending.count, $0.finishing) }
+        if count < fullBatch && !finishing && count > 0 {
+            // Let a batch gather: one commit for many jobs instead of one each.
+            try? await Task.sleep(for: maxDelay)
+        }
         while true {
             enum Step { case batch([AttemptRef]), done, wait }
             let step = state.withLock { state -> Step in

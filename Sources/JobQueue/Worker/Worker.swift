@@ -47,7 +47,7 @@ public struct Worker: Service {
             await withTaskGroup(of: Void.self) { core in
                 core.addTask { await completer.run() }
                 await withGracefulShutdownHandler {
-                    await self.claimLoop(wake: wake, stopping: stopping, running: running, executor: executor)
+                    await self.claimLoop(wake: wake, stopping: stopping, running: running, executor: executor, completer: completer)
                 } onGracefulShutdown: {
                     stopping.set()
                     wake.fire(.stopping)
@@ -59,7 +59,9 @@ public struct Worker: Service {
         logger.info("worker stopped")
     }
 
-    private func claimLoop(wake: WakeSignal, stopping: StopFlag, running: RunningJobs, executor: JobExecutor) async {
+    private func claimLoop(
+        wake: WakeSignal, stopping: StopFlag, running: RunningJobs, executor: JobExecutor, completer: BatchCompleter
+    ) async {
         let concurrency = configuration.concurrency
         let fullBatch = min(configuration.claimBatchSize, concurrency)
         await withDiscardingTaskGroup { jobs in
@@ -71,9 +73,16 @@ public struct Worker: Service {
                 let threshold = lastClaimWasFull ? max(1, fullBatch / 2) : 1
                 if queueMayHaveMore && free >= threshold {
                     let requested = min(free, configuration.claimBatchSize)
+                    // Completions waiting to be written ride along with the claim.
+                    let completing = configuration.completeWithClaim ? completer.takeAll() : []
                     do {
-                        let claimed = try await store.claim(
-                            queues: configuration.queues, limit: requested, worker: configuration.workerID)
+                        let result = try await store.claim(
+                            queues: configuration.queues, limit: requested, worker: configuration.workerID,
+                            completing: completing)
+                        if result.completed.count != completing.count {
+                            completer.logFenced(completing.filter { !result.completed.contains($0.id) })
+                        }
+                        let claimed = result.jobs
                         for job in claimed {
                             running.insert(AttemptRef(id: job.id, attempt: job.attempt))
                             jobs.addTask { await executor.execute(job) }
@@ -81,6 +90,7 @@ public struct Worker: Service {
                         lastClaimWasFull = claimed.count == requested
                         queueMayHaveMore = lastClaimWasFull
                     } catch {
+                        completer.putBack(completing)
                         logger.error("claim failed, retrying", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
                         _ = await wake.wait(timeout: .seconds(1))
                     }

@@ -17,6 +17,8 @@ public struct WorkerConfiguration: Sendable {
     /// On shutdown, how long running jobs may finish before they are stopped and handed back.
     public var shutdownGracePeriod: Duration = .seconds(10)
     public var retryPolicy: RetryPolicy = .standard
+    /// Write pending completions in the same statement as the next claim.
+    public var completeWithClaim = true
     /// Identifies this worker in `jobs.locked_by` and error entries: host/pid.
     public var workerID: String = WorkerConfiguration.defaultWorkerID
 

@@ -59,6 +59,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("test-kinds"), help: .hidden)
     var testKinds = false
 
+    @Flag(name: .customLong("separate-completions"), help: .hidden)
+    var separateCompletions = false
+
     func validate() throws {
         do { try workerConfiguration().validate() } catch { throw ValidationError(error.description) }
         guard retryBase.duration > .zero, retryCap.duration >= retryBase.duration else {
@@ -76,6 +79,7 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.defaultJobTimeout = jobTimeout.duration
         configuration.shutdownGracePeriod = shutdownGrace.duration
         configuration.retryPolicy = RetryPolicy(base: retryBase.duration, cap: retryCap.duration, jitter: 0.1)
+        configuration.completeWithClaim = !separateCompletions
         return configuration
     }
 
