@@ -21,4 +21,14 @@ export NIGHTSHIFT_MIGRATIONS_DIR="$PWD/Migrations"
 echo "   $DATABASE_URL"
 
 echo "== testing"
-swift test --skip-build "$@"
+LOG="$TEST_ROOT/swift-test.log"
+status=0
+swift test --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
+# One plain closing line for CI, from Swift Testing's summary.
+summary="$(grep -E "Test run with [0-9]+ tests?" "$LOG" | tail -1 || true)"
+total="$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')"
+failed="$(echo "$summary" | sed -nE 's/.*with ([0-9]+) issues?.*/\1/p')"
+if [ -n "$total" ]; then
+    if [ "$status" -eq 0 ]; then echo "$total passed, 0 failed"; else echo "tests: $total run, ${failed:-some} issues"; fi
+fi
+exit "$status"
