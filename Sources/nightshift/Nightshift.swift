@@ -30,6 +30,9 @@ struct Nightshift: AsyncParsableCommand {
             QueueCommand.self,
             SchedulerCommand.self,
             SchedulesCommand.self,
+            BackupCommand.self,
+            ExtratoCommand.self,
+            DemoCommand.self,
             BenchCommand.self,
         ]
     )

@@ -5,6 +5,7 @@ import PostgresNIO
 /// inside a caller's transaction. Store methods take a `QueryRunner` so a caller can enqueue in
 /// its own transaction.
 public protocol QueryRunner: Sendable {
+    @discardableResult
     func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
 }
 

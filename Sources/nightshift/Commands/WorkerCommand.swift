@@ -1,4 +1,5 @@
 import ArgumentParser
+import BackOffice
 import JobQueue
 import Logging
 import ServiceLifecycle
@@ -119,9 +120,12 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 }
 
-/// The kinds every worker runs. The back-office kinds join here as they land.
+/// The kinds every worker runs.
 enum JobKinds {
     static func registerAll(in registry: inout JobRegistry) throws {
+        let settings = try BackOfficeEnvironment.settings()
         try registry.register(NoopJob())
+        try registry.register(BackupMonthJob(settings: settings))
+        try registry.register(GenerateExtratoJob(settings: settings))
     }
 }

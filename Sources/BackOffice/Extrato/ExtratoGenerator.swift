@@ -1,0 +1,135 @@
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// Closes a month inside a caller's transaction: serializes the month's records into the
+/// extrato, computes its totals, deletes the originals and logs the run — all or nothing.
+public struct ExtratoGenerator: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case generated(moved: [String: Int])
+        /// The month had an extrato and `force` was not given: nothing changed.
+        case alreadyGenerated
+    }
+
+    public let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func close(_ month: StudioMonth, force: Bool, jobID: Int64?, on connection: PostgresConnection) async throws -> Outcome {
+        let started = ContinuousClock.now
+        // Closes of one month queue up here; the second then finds the extrato made.
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("extrato:" + month.label)))", logger: logger)
+        var exists = false
+        for try await _ in try await connection.query(
+            "SELECT 1 FROM extratos WHERE ano = \(month.year) AND mes = \(month.month)", logger: logger
+        ).decode(Int.self) { exists = true }
+        if exists && !force {
+            try await logRun(month, status: "skipped", moved: [:], started: started, error: nil,
+                             message: "already generated", forced: false, jobID: jobID, on: connection)
+            return .alreadyGenerated
+        }
+        // Lock the month's rows, then snapshot, total, insert (or merge when forced), delete.
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT count(*) FROM (
+                SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l1
+            """), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT
+              (SELECT count(*) FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) a),
+              (SELECT count(*) FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) b),
+              (SELECT count(*) FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) c)
+            """), logger: logger)
+        try await connection.query(Self.upsertExtrato(month, jobID: jobID), logger: logger)
+        var moved: [String: Int] = [:]
+        for (type, statement) in Self.deletes(month) {
+            let rows = try await connection.query(statement, logger: logger)
+            var count = 0
+            for try await n in rows.decode(Int.self) { count = n }
+            moved[type] = count
+        }
+        try await logRun(month, status: "success", moved: moved, started: started, error: nil,
+                         message: exists ? "regenerated (forced): merged with the existing snapshot" : "generated",
+                         forced: force, jobID: jobID, on: connection)
+        return .generated(moved: moved)
+    }
+
+    /// The snapshot and totals in one statement. Totals are computed from the stored JSON, so a
+    /// forced run that merges the old snapshot with new records totals both.
+    static func upsertExtrato(_ month: StudioMonth, jobID: Int64?) -> PostgresQuery {
+        // Only validated integers are spliced in; no text value enters this SQL.
+        let job = jobID.map(String.init) ?? "NULL"
+        return PostgresQuery(unsafeSQL: """
+            WITH p AS (
+                SELECT p.*, c.name AS cliente_name, a.name AS artista_name
+                FROM pagamentos p JOIN clientes c ON c.id = p.cliente_id JOIN artistas a ON a.id = p.artista_id
+                WHERE \(MonthRecords.inMonth("p", month))
+            ), s AS (
+                SELECT s.*, c.name AS cliente_name, a.name AS artista_name
+                FROM sessoes s JOIN clientes c ON c.id = s.cliente_id JOIN artistas a ON a.id = s.artista_id
+                WHERE \(MonthRecords.inMonth("s", month))
+            ), cm AS (
+                SELECT cm.*, a.name AS artista_name
+                FROM comissoes cm JOIN artistas a ON a.id = cm.artista_id
+                WHERE \(MonthRecords.comissaoInMonth("cm", month))
+            ), g AS (
+                SELECT g.* FROM gastos g WHERE \(MonthRecords.inMonth("g", month))
+            ), old AS (
+                SELECT pagamentos, sessoes, comissoes, gastos FROM extratos WHERE ano = \(month.year) AND mes = \(month.month)
+            ), merged AS (
+                SELECT coalesce((SELECT pagamentos FROM old), '[]'::jsonb)
+                           || coalesce((SELECT jsonb_agg(to_jsonb(p) ORDER BY p.id) FROM p), '[]'::jsonb) AS pagamentos,
+                       coalesce((SELECT sessoes FROM old), '[]'::jsonb)
+                           || coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.id) FROM s), '[]'::jsonb) AS sessoes,
+                       coalesce((SELECT comissoes FROM old), '[]'::jsonb)
+                           || coalesce((SELECT jsonb_agg(to_jsonb(cm) ORDER BY cm.id) FROM cm), '[]'::jsonb) AS comissoes,
+                       coalesce((SELECT gastos FROM old), '[]'::jsonb)
+                           || coalesce((SELECT jsonb_agg(to_jsonb(g) ORDER BY g.id) FROM g), '[]'::jsonb) AS gastos
+            ), totals AS (
+                SELECT m.*,
+                       (SELECT coalesce(sum((e->>'valor')::numeric), 0) FROM jsonb_array_elements(m.pagamentos) e) AS receita,
+                       (SELECT coalesce(sum((e->>'valor')::numeric), 0) FROM jsonb_array_elements(m.comissoes) e) AS comissoes_total,
+                       (SELECT coalesce(sum((e->>'valor')::numeric), 0) FROM jsonb_array_elements(m.gastos) e) AS gastos_total,
+                       (SELECT coalesce(jsonb_object_agg(forma, total), '{}'::jsonb) FROM (
+                            SELECT e->>'forma_pagamento' AS forma, sum((e->>'valor')::numeric) AS total
+                            FROM jsonb_array_elements(m.pagamentos) e GROUP BY 1) f) AS por_forma
+                FROM merged m
+            )
+            INSERT INTO extratos (ano, mes, pagamentos, sessoes, comissoes, gastos, total_receita, total_comissoes,
+                                  total_gastos, saldo, receita_por_forma, contagens, job_id)
+            SELECT \(month.year), \(month.month), pagamentos, sessoes, comissoes, gastos, receita, comissoes_total,
+                   gastos_total, receita - comissoes_total - gastos_total, por_forma,
+                   jsonb_build_object('pagamentos', jsonb_array_length(pagamentos), 'sessoes', jsonb_array_length(sessoes),
+                                      'comissoes', jsonb_array_length(comissoes), 'gastos', jsonb_array_length(gastos)),
+                   \(job)
+            FROM totals
+            ON CONFLICT (ano, mes) DO UPDATE SET
+                pagamentos = EXCLUDED.pagamentos, sessoes = EXCLUDED.sessoes, comissoes = EXCLUDED.comissoes,
+                gastos = EXCLUDED.gastos, total_receita = EXCLUDED.total_receita,
+                total_comissoes = EXCLUDED.total_comissoes, total_gastos = EXCLUDED.total_gastos,
+                saldo = EXCLUDED.saldo, receita_por_forma = EXCLUDED.receita_por_forma,
+                contagens = EXCLUDED.contagens, job_id = EXCLUDED.job_id, updated_at = now()
+            """)
+    }
+
+    /// Deletes in dependency order: commissions, then payments (their sessions' link is set
+    /// to NULL), then sessions, then expenses. Each returns how many rows went.
+    static func deletes(_ month: StudioMonth) -> [(String, PostgresQuery)] {
+        [
+            ("comissao", PostgresQuery(unsafeSQL: "WITH d AS (DELETE FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) RETURNING 1) SELECT count(*)::int FROM d")),
+            ("pagamento", PostgresQuery(unsafeSQL: "WITH d AS (DELETE FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) RETURNING 1) SELECT count(*)::int FROM d")),
+            ("sessao", PostgresQuery(unsafeSQL: "WITH d AS (DELETE FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) RETURNING 1) SELECT count(*)::int FROM d")),
+            ("gasto", PostgresQuery(unsafeSQL: "WITH d AS (DELETE FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) RETURNING 1) SELECT count(*)::int FROM d")),
+        ]
+    }
+
+    func logRun(_ month: StudioMonth, status: String, moved: [String: Int], started: ContinuousClock.Instant,
+                error: String?, message: String?, forced: Bool, jobID: Int64?, on runner: any QueryRunner) async throws {
+        try await ExtratoRunLog.insert(month, status: status, moved: moved,
+                                      durationMilliseconds: Int((ContinuousClock.now - started).components.seconds * 1000
+                                          + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000),
+                                      error: error, message: message, forced: forced, jobID: jobID, on: runner, logger: logger)
+    }
+}

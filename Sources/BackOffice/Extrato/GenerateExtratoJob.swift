@@ -1,0 +1,61 @@
+import Foundation
+import JobQueue
+
+/// `generate-extrato`: closes a month (seed 001). Verifies the backup first (unless
+/// EXTRATO_REQUIRE_BACKUP=false), then moves the month's records into the extrato in the
+/// transaction that completes the job, so the close commits exactly once or not at all.
+public struct GenerateExtratoJob: JobKind {
+    public struct Args: Codable, Sendable {
+        /// Default: the previous month in TZ.
+        public var year: Int?
+        public var month: Int?
+        public var force: Bool?
+        public init(year: Int? = nil, month: Int? = nil, force: Bool? = nil) {
+            self.year = year
+            self.month = month
+            self.force = force
+        }
+    }
+
+    public static let kind = "generate-extrato"
+    public static let maxAttempts: Int? = 20
+    public static let timeout: Duration? = .seconds(3600)
+
+    public let settings: BackOfficeSettings
+    public init(settings: BackOfficeSettings) { self.settings = settings }
+
+    public func run(_ args: Args, context: JobContext) async throws {
+        let month: StudioMonth
+        switch (args.year, args.month) {
+        case let (year?, monthNumber?):
+            do { month = try StudioMonth(year: year, month: monthNumber) } catch {
+                throw JobDiscard("args: \(error); enqueue with {\"year\": 2026, \"month\": 10} or {} for last month")
+            }
+        case (nil, nil):
+            month = StudioMonth.previous(of: Date(), in: settings.timeZone)
+        default:
+            throw JobDiscard("args: give both year and month, or neither (the previous month)")
+        }
+        let force = args.force ?? false
+        let generator = ExtratoGenerator(logger: context.logger)
+        let started = ContinuousClock.now
+        do {
+            if settings.requireBackup {
+                _ = try await BackupVerifier(client: context.client, baseDirectory: settings.backupDirectory, logger: context.logger)
+                    .verifiedManifest(month)
+            }
+            let outcome = try await context.completeInTransaction { connection in
+                try await generator.close(month, force: force, jobID: context.job.id, on: connection)
+            }
+            context.logger.info("extrato \(outcome == .alreadyGenerated ? "already generated" : "generated")", metadata: ["month": "\(month)"])
+        } catch let fenced as JobFenced {
+            throw fenced
+        } catch {
+            // The close rolled back; the failed attempt is still on record, outside it.
+            try? await generator.logRun(month, status: "failed", moved: [:], started: started,
+                                        error: DatabaseErrorMessage.describe(error), message: nil, forced: force,
+                                        jobID: context.job.id, on: context.client)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import JobQueue
+
+/// `backup-month`: writes the month's CSV backup (seed 002). An existing valid backup is left
+/// as it is and the job succeeds, unless `force`.
+public struct BackupMonthJob: JobKind {
+    public struct Args: Codable, Sendable {
+        public var year: Int
+        public var month: Int
+        public var force: Bool?
+        public init(year: Int, month: Int, force: Bool? = nil) {
+            self.year = year
+            self.month = month
+            self.force = force
+        }
+    }
+
+    public static let kind = "backup-month"
+    public static let maxAttempts: Int? = 10
+    public static let timeout: Duration? = .seconds(3 * 3600)
+
+    public let settings: BackOfficeSettings
+    public init(settings: BackOfficeSettings) { self.settings = settings }
+
+    public func run(_ args: Args, context: JobContext) async throws {
+        let month: StudioMonth
+        do { month = try StudioMonth(year: args.year, month: args.month) } catch {
+            throw JobDiscard("args: \(error); enqueue with {\"year\": 2026, \"month\": 10}")
+        }
+        let writer = MonthBackupWriter(client: context.client, baseDirectory: settings.backupDirectory, logger: context.logger)
+        switch try await writer.create(month, force: args.force ?? false, jobID: context.job.id) {
+        case .created(let manifest):
+            context.logger.info("backup created", metadata: ["month": "\(month)", "records": "\(manifest.totalRecords)"])
+        case .alreadyExists:
+            context.logger.info("backup already exists and verifies; not rewritten", metadata: ["month": "\(month)"])
+        }
+    }
+}

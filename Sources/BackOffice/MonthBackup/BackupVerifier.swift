@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Checks a month's backup: the file and manifest exist, checksum and size match, the header
+/// is right, the record count matches the manifest — and, while the month is still in the
+/// tables, matches the database.
+public struct BackupVerifier: Sendable {
+    public struct Report: Sendable, Equatable {
+        public var month: String
+        public var file: String
+        public var sizeBytes: Int
+        public var records: [String: Int]
+        public var problems: [String]
+        public var ok: Bool { problems.isEmpty }
+    }
+
+    /// When given, the month's rows still in the tables are compared with the backup.
+    public let client: PostgresClient?
+    public let baseDirectory: URL
+    public let logger: Logger
+
+    public init(client: PostgresClient?, baseDirectory: URL, logger: Logger) {
+        self.client = client
+        self.baseDirectory = baseDirectory
+        self.logger = logger
+    }
+
+    /// The manifest of a backup that verifies; throws ``BackupError/invalid(_:)`` naming the
+    /// problems otherwise.
+    public func verifiedManifest(_ month: StudioMonth) async throws -> BackupManifest {
+        let report = try await verify(month)
+        guard report.ok, let manifest = try? readManifest(BackupLocation(baseDirectory: baseDirectory, month: month)) else {
+            throw BackupError.invalid("backup for \(month.slashed) missing or invalid: \(report.problems.joined(separator: "; ")); run `nightshift backup create --year \(month.year) --month \(month.month)`")
+        }
+        return manifest
+    }
+
+    public func verify(_ month: StudioMonth) async throws -> Report {
+        let location = BackupLocation(baseDirectory: baseDirectory, month: month)
+        var report = Report(month: month.label, file: location.csv.path, sizeBytes: 0, records: [:], problems: [])
+        guard FileManager.default.fileExists(atPath: location.csv.path) else {
+            report.problems.append("\(location.csv.path) does not exist")
+            return report
+        }
+        let manifest: BackupManifest
+        do {
+            manifest = try readManifest(location)
+        } catch {
+            report.problems.append("manifest \(location.manifest.lastPathComponent) is missing or unreadable, so the backup may be incomplete")
+            return report
+        }
+        // One pass over the file: size, checksum, records.
+        guard let handle = FileHandle(forReadingAtPath: location.csv.path) else {
+            report.problems.append("\(location.csv.path) cannot be read")
+            return report
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var counter = CSVRecordCounter()
+        var size = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            counter.feed(chunk)
+            size += chunk.count
+        }
+        counter.finish()
+        report.sizeBytes = size
+        report.records = counter.byFirstField
+        let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        if size != manifest.sizeBytes { report.problems.append("size is \(size) bytes, the manifest says \(manifest.sizeBytes) (truncated?)") }
+        if sha256 != manifest.sha256 { report.problems.append("checksum does not match the manifest (the file changed or is corrupt)") }
+        if counter.header != BackupCSV.columns { report.problems.append("header is not the backup's columns") }
+        if counter.records != manifest.totalRecords {
+            report.problems.append("\(counter.records) records in the file, the manifest says \(manifest.totalRecords)")
+        }
+        if let client {
+            let live = try await liveCounts(month, client: client)
+            if live.values.reduce(0, +) > 0 {
+                for (type, count) in live where (manifest.records[type] ?? 0) != count {
+                    report.problems.append("the database has \(count) \(type) records for \(month.label), the backup \(manifest.records[type] ?? 0): create the backup again")
+                }
+            }
+        }
+        return report
+    }
+
+    func readManifest(_ location: BackupLocation) throws -> BackupManifest {
+        try BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: location.manifest))
+    }
+
+    func liveCounts(_ month: StudioMonth, client: PostgresClient) async throws -> [String: Int] {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
+            SELECT (SELECT count(*) FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)))::int,
+                   (SELECT count(*) FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)))::int,
+                   (SELECT count(*) FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)))::int,
+                   (SELECT count(*) FROM gastos g WHERE \(MonthRecords.inMonth("g", month)))::int
+            """), logger: logger)
+        for try await (p, s, c, g) in rows.decode((Int, Int, Int, Int).self) {
+            return ["pagamento": p, "sessao": s, "comissao": c, "gasto": g]
+        }
+        return [:]
+    }
+}
