@@ -1,0 +1,39 @@
+import BackOffice
+import Foundation
+import JobQueue
+import PostgresNIO
+import TestSupport
+
+/// A month of demo records that no other test uses (a year of its own), and a backup folder.
+struct StudioFixture {
+    static let years = YearAllocator()
+    let month: StudioMonth
+    let backups: URL
+
+    static func make(client: PostgresClient, rows: Int = 200) async throws -> StudioFixture {
+        let month = try StudioMonth(year: await years.next(), month: Int.random(in: 1...12))
+        try await DemoSeeder(client: client, logger: TestDatabase.logger).seed(months: [month], rowsPerMonth: rows)
+        let backups = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-backups-\(UUID().uuidString)")
+        return StudioFixture(month: month, backups: backups)
+    }
+
+    /// Records of the month still in the four tables.
+    func liveCount(_ client: PostgresClient) async throws -> Int {
+        try await client.scalar(PostgresQuery(unsafeSQL: """
+            SELECT ((SELECT count(*) FROM pagamentos WHERE data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)')
+                  + (SELECT count(*) FROM sessoes WHERE data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)')
+                  + (SELECT count(*) FROM comissoes WHERE data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)')
+                  + (SELECT count(*) FROM gastos WHERE data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)'))::int
+            """), as: Int.self) ?? -1
+    }
+}
+
+/// Hands out years so tests running side by side never share a month.
+actor YearAllocator {
+    private var year = 2100 + Int.random(in: 0..<400)
+    func next() -> Int {
+        year += 1
+        if year > 2999 { year = 2100 }
+        return year
+    }
+}
