@@ -35,6 +35,15 @@ for i in 1 2 3 4 5; do "$NS" enqueue noop --args "{\"n\": $i}"; done
 "$NS" enqueue test-sleep --args '{"milliseconds": 200}' --in 2s      # scheduled, runs in 2 s
 "$NS" enqueue no-such-kind                                           # unknown kind: discarded at once
 
+echo "== the studio: three months of records, then last month's close as jobs"
+export BACKUP_DIR="$DEMO_DIR/backups"
+"$NS" demo seed --months 3 --rows-per-month 400
+LAST_MONTH="$(TZ=America/Sao_Paulo date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)"
+YEAR="${LAST_MONTH%-*}"; MONTH="$((10#${LAST_MONTH#*-}))"
+# The extrato job is enqueued first on purpose: it refuses to run until the backup verifies.
+"$NS" enqueue generate-extrato --args "{\"year\": $YEAR, \"month\": $MONTH}" --priority 1 --unique-key "generate-extrato:$LAST_MONTH"
+"$NS" enqueue backup-month --args "{\"year\": $YEAR, \"month\": $MONTH}" --unique-key "backup-month:$LAST_MONTH"
+
 echo "== nightshift worker (until every demo job is finished)"
 LOG_LEVEL=warning "$NS" worker --test-kinds --retry-base 200ms --concurrency 4 &
 WORKER_PID=$!
@@ -52,6 +61,13 @@ echo; echo "== nightshift queue stats"
 "$NS" queue stats
 echo; echo "== nightshift jobs show (the job that failed twice, then succeeded)"
 "$NS" jobs show "$(psql -At -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift -c "SELECT id FROM jobs WHERE kind = 'test-fail' AND state = 'succeeded' LIMIT 1")"
+echo; echo "== nightshift backup info / verify --year $YEAR --month $MONTH"
+"$NS" backup info --year "$YEAR" --month "$MONTH"
+"$NS" backup verify --year "$YEAR" --month "$MONTH"
+echo; echo "== nightshift extrato show --year $YEAR --month $MONTH"
+"$NS" extrato show --year "$YEAR" --month "$MONTH"
+echo; echo "== extrato_runs (one row per close attempt)"
+psql -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift -c "SELECT ano, mes, status, pagamentos_moved, sessoes_moved, comissoes_moved, gastos_moved, duration_ms, left(coalesce(error, message), 60) AS note FROM extrato_runs ORDER BY id"
 echo; echo "== nightshift schedules list"
 "$NS" schedules list
 echo; echo "== history with plain SQL (ops/queries/failures.sql)"
