@@ -56,29 +56,43 @@ public struct ExtratoGenerator: Sendable {
         return .generated(moved: moved)
     }
 
-    /// The snapshot and totals in one statement. Totals are computed from the stored JSON, so a
-    /// forced run that merges the old snapshot with new records totals both.
+    /// The close as plain SQL statements, for running the same work by hand in psql (the
+    /// benchmark's baseline). Locks, snapshot and totals, deletes.
+    public static func script(_ month: StudioMonth) -> [String] {
+        [
+            "SELECT pg_advisory_xact_lock(hashtext('extrato:\(month.label)'))",
+            "SELECT count(*) FROM (SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l1",
+            "SELECT count(*) FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l2",
+            "SELECT count(*) FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l3",
+            "SELECT count(*) FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l4",
+            upsertExtrato(month, jobID: nil).sql,
+        ] + deletes(month).map { $0.1.sql }
+    }
+
+    /// The snapshot and totals in one statement. Each source set is read once (MATERIALIZED);
+    /// totals are summed from the rows, plus the old extrato's totals when a forced run merges.
     static func upsertExtrato(_ month: StudioMonth, jobID: Int64?) -> PostgresQuery {
         // Only validated integers are spliced in; no text value enters this SQL.
         let job = jobID.map(String.init) ?? "NULL"
         return PostgresQuery(unsafeSQL: """
-            WITH p AS (
+            WITH p AS MATERIALIZED (
                 SELECT p.*, c.name AS cliente_name, a.name AS artista_name
                 FROM pagamentos p JOIN clientes c ON c.id = p.cliente_id JOIN artistas a ON a.id = p.artista_id
                 WHERE \(MonthRecords.inMonth("p", month))
-            ), s AS (
+            ), s AS MATERIALIZED (
                 SELECT s.*, c.name AS cliente_name, a.name AS artista_name
                 FROM sessoes s JOIN clientes c ON c.id = s.cliente_id JOIN artistas a ON a.id = s.artista_id
                 WHERE \(MonthRecords.inMonth("s", month))
-            ), cm AS (
+            ), cm AS MATERIALIZED (
                 SELECT cm.*, a.name AS artista_name
                 FROM comissoes cm JOIN artistas a ON a.id = cm.artista_id
                 WHERE \(MonthRecords.comissaoInMonth("cm", month))
-            ), g AS (
+            ), g AS MATERIALIZED (
                 SELECT g.* FROM gastos g WHERE \(MonthRecords.inMonth("g", month))
-            ), old AS (
-                SELECT pagamentos, sessoes, comissoes, gastos FROM extratos WHERE ano = \(month.year) AND mes = \(month.month)
-            ), merged AS (
+            ), old AS MATERIALIZED (
+                SELECT * FROM extratos WHERE ano = \(month.year) AND mes = \(month.month)
+            ), totals AS MATERIALIZED (
+                -- A forced run adds the new records to the old snapshot and its totals.
                 SELECT coalesce((SELECT pagamentos FROM old), '[]'::jsonb)
                            || coalesce((SELECT jsonb_agg(to_jsonb(p) ORDER BY p.id) FROM p), '[]'::jsonb) AS pagamentos,
                        coalesce((SELECT sessoes FROM old), '[]'::jsonb)
@@ -86,16 +100,17 @@ public struct ExtratoGenerator: Sendable {
                        coalesce((SELECT comissoes FROM old), '[]'::jsonb)
                            || coalesce((SELECT jsonb_agg(to_jsonb(cm) ORDER BY cm.id) FROM cm), '[]'::jsonb) AS comissoes,
                        coalesce((SELECT gastos FROM old), '[]'::jsonb)
-                           || coalesce((SELECT jsonb_agg(to_jsonb(g) ORDER BY g.id) FROM g), '[]'::jsonb) AS gastos
-            ), totals AS (
-                SELECT m.*,
-                       (SELECT coalesce(sum((e->>'valor')::numeric), 0) FROM jsonb_array_elements(m.pagamentos) e) AS receita,
-                       (SELECT coalesce(sum((e->>'valor')::numeric), 0) FROM jsonb_array_elements(m.comissoes) e) AS comissoes_total,
-                       (SELECT coalesce(sum((e->>'valor')::numeric), 0) FROM jsonb_array_elements(m.gastos) e) AS gastos_total,
+                           || coalesce((SELECT jsonb_agg(to_jsonb(g) ORDER BY g.id) FROM g), '[]'::jsonb) AS gastos,
+                       coalesce((SELECT total_receita FROM old), 0) + (SELECT coalesce(sum(valor), 0) FROM p) AS receita,
+                       coalesce((SELECT total_comissoes FROM old), 0) + (SELECT coalesce(sum(valor), 0) FROM cm) AS comissoes_total,
+                       coalesce((SELECT total_gastos FROM old), 0) + (SELECT coalesce(sum(valor), 0) FROM g) AS gastos_total,
                        (SELECT coalesce(jsonb_object_agg(forma, total), '{}'::jsonb) FROM (
-                            SELECT e->>'forma_pagamento' AS forma, sum((e->>'valor')::numeric) AS total
-                            FROM jsonb_array_elements(m.pagamentos) e GROUP BY 1) f) AS por_forma
-                FROM merged m
+                            SELECT forma, sum(total) AS total FROM (
+                                SELECT key AS forma, value::numeric AS total
+                                FROM old, jsonb_each_text(old.receita_por_forma)
+                                UNION ALL
+                                SELECT forma_pagamento, valor FROM p
+                            ) AS both_snapshots GROUP BY forma) AS f) AS por_forma
             )
             INSERT INTO extratos (ano, mes, pagamentos, sessoes, comissoes, gastos, total_receita, total_comissoes,
                                   total_gastos, saldo, receita_por_forma, contagens, job_id)

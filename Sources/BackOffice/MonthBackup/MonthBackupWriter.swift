@@ -33,13 +33,14 @@ public struct MonthBackupWriter: Sendable {
             var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0]
             try await Transaction.run(on: client, logger: logger) { connection in
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                let rows = try await connection.query(Self.query(month), logger: logger)
-                for try await row in rows {
-                    var fields: [String?] = []
-                    fields.reserveCapacity(BackupCSV.columns.count)
-                    for cell in row { fields.append(try cell.decode(String?.self)) }
-                    counts[fields[0] ?? "", default: 0] += 1
-                    try csv.write(BackupCSV.line(fields))
+                // Counts and lines come from the same snapshot.
+                for try await (type, count) in try await connection.query(Self.countQuery(month), logger: logger).decode((String, Int).self) {
+                    counts[type] = count
+                }
+                // PostgreSQL renders each record as a finished CSV line; Swift only streams bytes.
+                let rows = try await connection.query(Self.lineQuery(month), logger: logger)
+                for try await line in rows.decode(String.self) {
+                    try csv.write(line)
                 }
             }
             let sha256 = try csv.commit()
@@ -63,33 +64,54 @@ public struct MonthBackupWriter: Sendable {
     }
 
     /// Every record of the month from the four tables, as text in the CSV's column order.
-    static func query(_ month: StudioMonth) -> PostgresQuery {
+    public static func query(_ month: StudioMonth) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: selects(month).map { fields, from in
+            "SELECT " + fields.joined(separator: ", ") + " " + from
+        }.joined(separator: " UNION ALL "))
+    }
+
+    /// The same records, each as one finished CSV line (RFC 4180 quoting, CRLF).
+    static func lineQuery(_ month: StudioMonth) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: selects(month).map { fields, from in
+            "SELECT " + fields.map(csvField).joined(separator: " || ',' || ") + " || E'\\r\\n' " + from
+        }.joined(separator: " UNION ALL "))
+    }
+
+    static func countQuery(_ month: StudioMonth) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: selects(month).map { fields, from in
+            "SELECT \(fields[0]), count(*)::int " + from + " GROUP BY 1"
+        }.joined(separator: " UNION ALL "))
+    }
+
+    /// A field quoted the way ``BackupCSV/quoted(_:)`` does, in SQL.
+    static func csvField(_ expression: String) -> String {
+        """
+        CASE WHEN (\(expression)) IS NULL THEN '' \
+        WHEN (\(expression)) ~ '[",\\r\\n]' OR (\(expression)) LIKE ' %' OR (\(expression)) LIKE '% ' \
+        THEN '"' || replace((\(expression)), '"', '""') || '"' ELSE (\(expression)) END
+        """
+    }
+
+    /// Per type: the 16 column expressions and the FROM … WHERE that picks the month's rows.
+    static func selects(_ month: StudioMonth) -> [(fields: [String], from: String)] {
         let ts = { (column: String) in "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" }
-        return PostgresQuery(unsafeSQL: """
-            SELECT 'pagamento', p.id::text, p.data::text, p.valor::text, p.forma_pagamento, p.observacoes,
-                   c.name, a.name, \(ts("p.created_at")), \(ts("p.updated_at")),
-                   p.sessao_id::text, NULL, NULL, NULL, NULL, NULL
-            FROM pagamentos p JOIN clientes c ON c.id = p.cliente_id JOIN artistas a ON a.id = p.artista_id
-            WHERE \(MonthRecords.inMonth("p", month))
-            UNION ALL
-            SELECT 'sessao', s.id::text, s.data::text, s.valor::text, NULL, s.observacoes,
-                   c.name, a.name, \(ts("s.created_at")), \(ts("s.updated_at")),
-                   NULL, s.payment_id::text, NULL, s.status, NULL, NULL
-            FROM sessoes s JOIN clientes c ON c.id = s.cliente_id JOIN artistas a ON a.id = s.artista_id
-            WHERE \(MonthRecords.inMonth("s", month))
-            UNION ALL
-            SELECT 'comissao', cm.id::text, cm.data::text, cm.valor::text, NULL, cm.observacoes,
-                   c.name, a.name, \(ts("cm.created_at")), \(ts("cm.updated_at")),
-                   NULL, cm.pagamento_id::text, cm.percentual::text, NULL, NULL, NULL
-            FROM comissoes cm JOIN artistas a ON a.id = cm.artista_id
-            JOIN pagamentos pp ON pp.id = cm.pagamento_id JOIN clientes c ON c.id = pp.cliente_id
-            WHERE \(MonthRecords.comissaoInMonth("cm", month))
-            UNION ALL
-            SELECT 'gasto', g.id::text, g.data::text, g.valor::text, g.forma_pagamento, g.observacoes,
-                   NULL, NULL, \(ts("g.created_at")), \(ts("g.updated_at")),
-                   NULL, NULL, NULL, NULL, g.descricao, g.categoria
-            FROM gastos g
-            WHERE \(MonthRecords.inMonth("g", month))
-            """)
+        return [
+            (["'pagamento'::text", "p.id::text", "p.data::text", "p.valor::text", "p.forma_pagamento", "p.observacoes",
+              "c.name", "a.name", ts("p.created_at"), ts("p.updated_at"),
+              "p.sessao_id::text", "NULL::text", "NULL::text", "NULL::text", "NULL::text", "NULL::text"],
+             "FROM pagamentos p JOIN clientes c ON c.id = p.cliente_id JOIN artistas a ON a.id = p.artista_id WHERE \(MonthRecords.inMonth("p", month))"),
+            (["'sessao'::text", "s.id::text", "s.data::text", "s.valor::text", "NULL::text", "s.observacoes",
+              "c.name", "a.name", ts("s.created_at"), ts("s.updated_at"),
+              "NULL::text", "s.payment_id::text", "NULL::text", "s.status", "NULL::text", "NULL::text"],
+             "FROM sessoes s JOIN clientes c ON c.id = s.cliente_id JOIN artistas a ON a.id = s.artista_id WHERE \(MonthRecords.inMonth("s", month))"),
+            (["'comissao'::text", "cm.id::text", "cm.data::text", "cm.valor::text", "NULL::text", "cm.observacoes",
+              "c.name", "a.name", ts("cm.created_at"), ts("cm.updated_at"),
+              "NULL::text", "cm.pagamento_id::text", "cm.percentual::text", "NULL::text", "NULL::text", "NULL::text"],
+             "FROM comissoes cm JOIN artistas a ON a.id = cm.artista_id JOIN pagamentos pp ON pp.id = cm.pagamento_id JOIN clientes c ON c.id = pp.cliente_id WHERE \(MonthRecords.comissaoInMonth("cm", month))"),
+            (["'gasto'::text", "g.id::text", "g.data::text", "g.valor::text", "g.forma_pagamento", "g.observacoes",
+              "NULL::text", "NULL::text", ts("g.created_at"), ts("g.updated_at"),
+              "NULL::text", "NULL::text", "NULL::text", "NULL::text", "g.descricao", "g.categoria"],
+             "FROM gastos g WHERE \(MonthRecords.inMonth("g", month))"),
+        ]
     }
 }

@@ -19,10 +19,15 @@ struct BackupCreateCommand: AsyncParsableCommand {
     @OptionGroup var month: MonthOptions
     @Option(name: .customLong("base-dir"), help: "Backup folder (default: $BACKUP_DIR or ./backups).") var baseDir: String?
     @Flag(help: "Rewrite even if a valid backup exists.") var force = false
+    @Flag(name: .customLong("print-sql"), help: .hidden) var printSQL = false
 
     func run() async throws {
         let settings = try BackOfficeEnvironment.settings(baseDirectory: baseDir)
         let target = month.resolved(settings)
+        if printSQL {
+            print(MonthBackupWriter.query(target).sql.replacingOccurrences(of: "\n", with: " "))
+            return
+        }
         let force = self.force
         try await Database.with(database) { client, logger in
             do {

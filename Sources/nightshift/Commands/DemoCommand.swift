@@ -14,17 +14,25 @@ struct DemoSeedCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "How many past months, ending with the previous one.") var months: Int = 3
     @Option(name: .customLong("rows-per-month"), help: "Records per month, split across the four tables.") var rowsPerMonth: Int = 200
+    @Option(help: "Seed only this month, YYYY-MM, instead of the last --months.") var month: String?
 
     func validate() throws {
         guard (1...120).contains(months) else { throw ValidationError("--months must be 1…120") }
         guard (4...10_000_000).contains(rowsPerMonth) else { throw ValidationError("--rows-per-month must be 4…10000000") }
+        if let month, Self.parse(month) == nil { throw ValidationError("--month '\(month)' is not YYYY-MM, e.g. 2026-10") }
+    }
+
+    static func parse(_ text: String) -> StudioMonth? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]) else { return nil }
+        return try? StudioMonth(year: year, month: month)
     }
 
     func run() async throws {
         let settings = try BackOfficeEnvironment.settings()
-        var list: [StudioMonth] = []
+        var list: [StudioMonth] = month.flatMap(Self.parse).map { [$0] } ?? []
         var cursor = StudioMonth.previous(of: Date(), in: settings.timeZone)
-        for _ in 0..<months {
+        for _ in 0..<(list.isEmpty ? months : 0) {
             list.append(cursor)
             cursor = try StudioMonth(year: cursor.month == 1 ? cursor.year - 1 : cursor.year, month: cursor.month == 1 ? 12 : cursor.month - 1)
         }

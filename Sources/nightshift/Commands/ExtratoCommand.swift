@@ -18,10 +18,15 @@ struct ExtratoGenerateCommand: AsyncParsableCommand {
     @OptionGroup var month: MonthOptions
     @Option(name: .customLong("base-dir"), help: "Backup folder (default: $BACKUP_DIR or ./backups).") var baseDir: String?
     @Flag(help: "Regenerate an existing extrato, merging records that arrived since.") var force = false
+    @Flag(name: .customLong("print-sql"), help: .hidden) var printSQL = false
 
     func run() async throws {
         let settings = try BackOfficeEnvironment.settings(baseDirectory: baseDir)
         let target = month.resolved(settings)
+        if printSQL {
+            print((["BEGIN"] + ExtratoGenerator.script(target) + ["COMMIT"]).map { $0 + ";" }.joined(separator: "\n"))
+            return
+        }
         let force = self.force
         try await Database.with(database) { client, logger in
             if settings.requireBackup {
