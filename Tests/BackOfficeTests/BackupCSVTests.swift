@@ -7,7 +7,7 @@ import Testing
         #expect(BackupCSV.quoted("a,b") == "\"a,b\"")
         #expect(BackupCSV.quoted("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(BackupCSV.quoted("line\nbreak") == "\"line\nbreak\"")
-        #expect(BackupCSV.quoted(" padded") == "\" padded\"")
+        #expect(BackupCSV.quoted(" padded ") == " padded ")
         #expect(BackupCSV.quoted("Conceição") == "Conceição")
         #expect(BackupCSV.line(["a", nil, "b,c"]) == "a,,\"b,c\"\r\n")
     }

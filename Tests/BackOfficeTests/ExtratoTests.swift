@@ -132,7 +132,7 @@ import TestSupport
         try await TestDatabase.withClient { client in
             let fixture = try await StudioFixture.make(client: client, rows: 40)
             if damage != "missing" {
-                _ = try await MonthBackupWriter(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger).create(fixture.month)
+                _ = try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger).create(fixture.month)
                 try MonthBackupTests().damageFile(BackupLocation(baseDirectory: fixture.backups, month: fixture.month), how: damage)
             }
             let store = JobStore(client: client, logger: TestDatabase.logger)
@@ -156,7 +156,7 @@ import TestSupport
             let store = JobStore(client: client, logger: TestDatabase.logger)
             var registry = JobRegistry()
             let settings = BackOfficeSettings(backupDirectory: fixture.backups, requireBackup: true)
-            try registry.register(BackupMonthJob(settings: settings))
+            try registry.register(BackupMonthJob(settings: settings, database: TestDatabase.url))
             try registry.register(GenerateExtratoJob(settings: settings))
             let args = GenerateExtratoJob.Args(year: fixture.month.year, month: fixture.month.month)
             // The extrato is enqueued first: it fails fast until the backup exists, then succeeds.

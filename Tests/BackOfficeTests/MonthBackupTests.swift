@@ -9,7 +9,7 @@ import TestSupport
     @Test func theCSVReadBackByPythonEqualsTheDatabaseRows() async throws {
         try await TestDatabase.withClient { client in
             let fixture = try await StudioFixture.make(client: client)
-            let writer = MonthBackupWriter(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger)
+            let writer = MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger)
             guard case .created(let manifest) = try await writer.create(fixture.month) else { Issue.record("not created"); return }
             #expect(manifest.totalRecords == 200)
             let location = BackupLocation(baseDirectory: fixture.backups, month: fixture.month)
@@ -61,7 +61,7 @@ import TestSupport
     @Test func anExistingValidBackupIsKeptUnlessForced() async throws {
         try await TestDatabase.withClient { client in
             let fixture = try await StudioFixture.make(client: client, rows: 40)
-            let writer = MonthBackupWriter(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger)
+            let writer = MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger)
             guard case .created(let first) = try await writer.create(fixture.month) else { Issue.record("not created"); return }
             guard case .alreadyExists(let again) = try await writer.create(fixture.month) else { Issue.record("rewritten"); return }
             #expect(again.sha256 == first.sha256 && again.totalRecords == first.totalRecords && again.sizeBytes == first.sizeBytes)
@@ -73,7 +73,7 @@ import TestSupport
     func aDamagedBackupFailsVerification(damage: String) async throws {
         try await TestDatabase.withClient { client in
             let fixture = try await StudioFixture.make(client: client, rows: 40)
-            let writer = MonthBackupWriter(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger)
+            let writer = MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger)
             _ = try await writer.create(fixture.month)
             let location = BackupLocation(baseDirectory: fixture.backups, month: fixture.month)
             try damageFile(location, how: damage)
@@ -91,7 +91,7 @@ import TestSupport
     @Test func newRecordsAfterTheBackupFailVerificationWhileTheMonthIsOpen() async throws {
         try await TestDatabase.withClient { client in
             let fixture = try await StudioFixture.make(client: client, rows: 40)
-            _ = try await MonthBackupWriter(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger).create(fixture.month)
+            _ = try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger).create(fixture.month)
             try await client.query(PostgresQuery(unsafeSQL: "INSERT INTO gastos (data, valor, descricao) VALUES ('\(fixture.month.firstDay)', 10.00, 'late')"), logger: TestDatabase.logger)
             let report = try await BackupVerifier(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger).verify(fixture.month)
             #expect(report.problems.contains { $0.contains("the database has 11 gasto records") })
@@ -104,7 +104,7 @@ import TestSupport
             // A regular file where the backup folder should be: not writable for anyone, root included.
             try Data("not a folder".utf8).write(to: fixture.backups)
             await #expect {
-                try await MonthBackupWriter(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger).create(fixture.month)
+                try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger).create(fixture.month)
             } throws: { error in
                 "\(error)".contains("cannot create folder") && "\(error)".contains("BACKUP_DIR")
             }

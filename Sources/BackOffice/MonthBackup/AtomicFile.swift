@@ -7,7 +7,9 @@ import Glibc
 /// A file written under a temporary name in its final folder, fsynced, then renamed into
 /// place, so a reader never sees it half-written and a crash leaves only a `.tmp-` file.
 /// Owner-only permissions. Counts bytes and hashes them as they are written.
-final class AtomicFile {
+///
+/// Not thread-safe: one writer at a time (the COPY thread, then the caller after it ends).
+final class AtomicFile: @unchecked Sendable {
     let destination: URL
     let temporary: URL
     private var descriptor: Int32
@@ -34,6 +36,11 @@ final class AtomicFile {
 
     func write(_ bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func write(_ raw: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: raw)
         if buffer.count >= 1 << 20 { try flush() }
     }
 

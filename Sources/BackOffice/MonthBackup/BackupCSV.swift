@@ -1,5 +1,6 @@
-/// The backup's CSV dialect: RFC 4180 quoting, CRLF line ends, UTF-8 with a byte-order mark so
-/// Excel reads accents right, ISO dates and dot-decimal values.
+/// The backup's CSV dialect: RFC 4180 quoting (as PostgreSQL's COPY … CSV writes it), CRLF line
+/// ends, UTF-8 with a byte-order mark so Excel reads accents right, ISO dates and dot-decimal
+/// values.
 public enum BackupCSV {
     /// Seed 002's columns, then the type-specific ones.
     public static let columns = [
@@ -22,13 +23,9 @@ public enum BackupCSV {
         return out
     }
 
-    /// A field, quoted when it holds a comma, quote, CR, LF or edge spaces.
+    /// A field, quoted when it holds a comma, quote, CR or LF.
     public static func quoted(_ field: String) -> String {
-        var needsQuotes = false
-        for scalar in field.unicodeScalars {
-            if scalar == "," || scalar == "\"" || scalar == "\r" || scalar == "\n" { needsQuotes = true; break }
-        }
-        if !needsQuotes, let first = field.first, let last = field.last, first == " " || last == " " { needsQuotes = true }
+        let needsQuotes = field.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }
         guard needsQuotes else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -20,14 +20,19 @@ public struct BackupMonthJob: JobKind {
     public static let timeout: Duration? = .seconds(3 * 3600)
 
     public let settings: BackOfficeSettings
-    public init(settings: BackOfficeSettings) { self.settings = settings }
+    /// The database the COPY connection opens (the worker's own).
+    public let database: DatabaseURL
+    public init(settings: BackOfficeSettings, database: DatabaseURL) {
+        self.settings = settings
+        self.database = database
+    }
 
     public func run(_ args: Args, context: JobContext) async throws {
         let month: StudioMonth
         do { month = try StudioMonth(year: args.year, month: args.month) } catch {
             throw JobDiscard("args: \(error); enqueue with {\"year\": 2026, \"month\": 10}")
         }
-        let writer = MonthBackupWriter(client: context.client, baseDirectory: settings.backupDirectory, logger: context.logger)
+        let writer = MonthBackupWriter(database: database, baseDirectory: settings.backupDirectory, logger: context.logger)
         switch try await writer.create(month, force: args.force ?? false, jobID: context.job.id) {
         case .created(let manifest):
             context.logger.info("backup created", metadata: ["month": "\(month)", "records": "\(manifest.totalRecords)"])

@@ -3,7 +3,8 @@ import JobQueue
 import Logging
 import PostgresNIO
 
-/// Writes a month's backup CSV from one consistent snapshot, streaming rows to disk.
+/// Writes a month's backup CSV from one consistent snapshot, streaming rows to disk through
+/// `COPY … TO STDOUT` (libpq).
 public struct MonthBackupWriter: Sendable {
     public enum Outcome: Sendable, Equatable {
         case created(BackupManifest)
@@ -11,12 +12,12 @@ public struct MonthBackupWriter: Sendable {
         case alreadyExists(BackupManifest)
     }
 
-    public let client: PostgresClient
+    public let database: DatabaseURL
     public let baseDirectory: URL
     public let logger: Logger
 
-    public init(client: PostgresClient, baseDirectory: URL, logger: Logger) {
-        self.client = client
+    public init(database: DatabaseURL, baseDirectory: URL, logger: Logger) {
+        self.database = database
         self.baseDirectory = baseDirectory
         self.logger = logger
     }
@@ -31,17 +32,16 @@ public struct MonthBackupWriter: Sendable {
             try csv.write(BackupCSV.byteOrderMark)
             try csv.write(BackupCSV.headerLine)
             var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0]
-            try await Transaction.run(on: client, logger: logger) { connection in
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                // Counts and lines come from the same snapshot.
-                for try await (type, count) in try await connection.query(Self.countQuery(month), logger: logger).decode((String, Int).self) {
-                    counts[type] = count
-                }
-                // PostgreSQL renders each record as a finished CSV line; Swift only streams bytes.
-                let rows = try await connection.query(Self.lineQuery(month), logger: logger)
-                for try await line in rows.decode(String.self) {
-                    try csv.write(line)
-                }
+            // Counts and rows come from one snapshot; each COPY row ends in LF, written as CRLF.
+            let snapshot = try await CopyExporter(url: database).export(
+                snapshotQueries: [Self.countSQL(month)], copy: Self.query(month).sql
+            ) { row in
+                try csv.write(UnsafeRawBufferPointer(rebasing: row.dropLast()))
+                try csv.write(Self.lineEnd)
+            }
+            for line in snapshot.first ?? [] {
+                let parts = line.split(separator: "\t")
+                if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
             }
             let sha256 = try csv.commit()
             let manifest = BackupManifest(
@@ -70,26 +70,10 @@ public struct MonthBackupWriter: Sendable {
         }.joined(separator: " UNION ALL "))
     }
 
-    /// The same records, each as one finished CSV line (RFC 4180 quoting, CRLF).
-    static func lineQuery(_ month: StudioMonth) -> PostgresQuery {
-        PostgresQuery(unsafeSQL: selects(month).map { fields, from in
-            "SELECT " + fields.map(csvField).joined(separator: " || ',' || ") + " || E'\\r\\n' " + from
-        }.joined(separator: " UNION ALL "))
-    }
+    static let lineEnd: [UInt8] = [0x0D, 0x0A]
 
-    static func countQuery(_ month: StudioMonth) -> PostgresQuery {
-        PostgresQuery(unsafeSQL: selects(month).map { fields, from in
-            "SELECT \(fields[0]), count(*)::int " + from + " GROUP BY 1"
-        }.joined(separator: " UNION ALL "))
-    }
-
-    /// A field quoted the way ``BackupCSV/quoted(_:)`` does, in SQL.
-    static func csvField(_ expression: String) -> String {
-        """
-        CASE WHEN (\(expression)) IS NULL THEN '' \
-        WHEN (\(expression)) ~ '[",\\r\\n]' OR (\(expression)) LIKE ' %' OR (\(expression)) LIKE '% ' \
-        THEN '"' || replace((\(expression)), '"', '""') || '"' ELSE (\(expression)) END
-        """
+    static func countSQL(_ month: StudioMonth) -> String {
+        selects(month).map { fields, from in "SELECT \(fields[0]), count(*) " + from }.joined(separator: " UNION ALL ")
     }
 
     /// Per type: the 16 column expressions and the FROM … WHERE that picks the month's rows.

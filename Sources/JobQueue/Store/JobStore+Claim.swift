@@ -22,9 +22,7 @@ extension JobStore {
         guard !queues.isEmpty, limit > 0 || !completing.isEmpty else { return result }
         let ids = completing.map(\.id)
         let attempts = completing.map(\.attempt)
-        let query: PostgresQuery = queues.count == 1
-            ? Self.claimOneQueue(queues[0], limit: limit, worker: worker, completingIDs: ids, attempts: attempts)
-            : Self.claimManyQueues(queues, limit: limit, worker: worker, completingIDs: ids, attempts: attempts)
+        let query = Self.claimQuery(queues, limit: limit, worker: worker, completingIDs: ids, attempts: attempts)
         let rows = try await client.query(query, logger: logger)
         result.jobs.reserveCapacity(limit)
         for try await (claimed, id, kind, queue, args, attempt, maxAttempts) in rows.decode((Bool, Int64, String, String, String, Int, Int).self) {
@@ -37,36 +35,11 @@ extension JobStore {
         return result
     }
 
-    /// `queue = $1` lets the index hand rows over in claim order, so the scan stops after
-    /// `limit` rows. (`queue = ANY($1)` would sort every available row first.)
-    static func claimOneQueue(_ queue: String, limit: Int, worker: String, completingIDs: [Int64], attempts: [Int]) -> PostgresQuery {
-        """
-        WITH done AS (
-            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
-            FROM unnest(\(completingIDs)::bigint[], \(attempts)::int[]) AS d(id, attempt)
-            WHERE jobs.id = d.id AND jobs.attempt = d.attempt AND jobs.state = 'running'
-            RETURNING jobs.id
-        ), picked AS (
-            SELECT id FROM jobs
-            WHERE state = 'available' AND queue = \(queue)
-            ORDER BY priority, run_at, id
-            LIMIT \(limit)
-            FOR UPDATE SKIP LOCKED
-        ), claimed AS (
-            UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
-                            heartbeat_at = now(), locked_by = \(worker)
-            FROM picked WHERE jobs.id = picked.id
-            RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts
-        )
-        SELECT true, id, kind, queue, args, attempt, max_attempts FROM claimed
-        UNION ALL
-        SELECT false, id, '', '', '', 0, 0 FROM done
-        """
-    }
-
-    /// Several queues: the first `limit` rows of each queue by index, merged in claim order.
-    /// Rows locked but not taken are released when the statement's transaction ends.
-    static func claimManyQueues(_ queues: [String], limit: Int, worker: String, completingIDs: [Int64], attempts: [Int]) -> PostgresQuery {
+    /// Per queue, the first `limit` available rows straight off the claim index (`queue = q.name`
+    /// keeps the index order, so each scan stops after `limit` rows; `queue = ANY($1)` would sort
+    /// every available row first), merged in claim order. Rows locked but not taken are released
+    /// when the statement commits. Pending completions ride along in `done`.
+    static func claimQuery(_ queues: [String], limit: Int, worker: String, completingIDs: [Int64], attempts: [Int]) -> PostgresQuery {
         """
         WITH done AS (
             UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL

@@ -101,37 +101,25 @@ final class BatchCompleter: Sendable {
         }
     }
 
+    /// The next batch to write, or nil once finishing with nothing left.
     private func nextBatch() async -> [AttemptRef]? {
-        await waitForFirst()
-        let (count, finishing) = state.withLock { ($0.pending.count, $0.finishing) }
-        if count < fullBatch && !finishing && count > 0 {
-            // Let a batch gather: one commit for many jobs instead of one each.
-            try? await Task.sleep(for: maxDelay)
-        }
         while true {
-            enum Step { case batch([AttemptRef]), done, wait }
-            let step = state.withLock { state -> Step in
-                if !state.pending.isEmpty {
-                    let count = min(maxBatch, state.pending.count)
-                    let batch = Array(state.pending.prefix(count))
-                    state.pending.removeFirst(count)
-                    return .batch(batch)
-                }
-                return state.finishing ? .done : .wait
+            await waitForFirst()
+            let (count, finishing) = state.withLock { ($0.pending.count, $0.finishing) }
+            if count > 0 && count < fullBatch && !finishing {
+                // Let a batch gather: one commit for many jobs instead of one each.
+                try? await Task.sleep(for: maxDelay)
             }
-            switch step {
-            case .batch(let batch): return batch
-            case .done: return nil
-            case .wait:
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if !state.pending.isEmpty || state.finishing { return true }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
+            let batch = state.withLock { state -> [AttemptRef]? in
+                let count = min(maxBatch, state.pending.count)
+                guard count > 0 else { return state.finishing ? nil : [] }
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                return batch
             }
+            // Empty: the claim loop took them meanwhile; wait for more.
+            guard let batch else { return nil }
+            if !batch.isEmpty { return batch }
         }
     }
 }

@@ -31,7 +31,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
         let force = self.force
         try await Database.with(database) { client, logger in
             do {
-                switch try await MonthBackupWriter(client: client, baseDirectory: settings.backupDirectory, logger: logger).create(target, force: force) {
+                switch try await MonthBackupWriter(database: try database.resolvedURL(), baseDirectory: settings.backupDirectory, logger: logger).create(target, force: force) {
                 case .created(let manifest):
                     print("backup for \(target.slashed) written: \(BackupLocation(baseDirectory: settings.backupDirectory, month: target).csv.path), \(manifest.totalRecords) records, \(manifest.sizeBytes) bytes")
                 case .alreadyExists(let manifest):

@@ -86,7 +86,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         var registry = JobRegistry()
-        try JobKinds.registerAll(in: &registry)
+        try JobKinds.registerAll(in: &registry, database: database.resolvedURL())
         if testKinds { try TestKinds.register(in: &registry) }
         let configuration = workerConfiguration()
         let maintenance = !noMaintenance
@@ -122,10 +122,10 @@ struct WorkerCommand: AsyncParsableCommand {
 
 /// The kinds every worker runs.
 enum JobKinds {
-    static func registerAll(in registry: inout JobRegistry) throws {
+    static func registerAll(in registry: inout JobRegistry, database: DatabaseURL) throws {
         let settings = try BackOfficeEnvironment.settings()
         try registry.register(NoopJob())
-        try registry.register(BackupMonthJob(settings: settings))
+        try registry.register(BackupMonthJob(settings: settings, database: database))
         try registry.register(GenerateExtratoJob(settings: settings))
     }
 }
