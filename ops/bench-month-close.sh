@@ -9,6 +9,7 @@ source ops/pg-local.sh
 ROWS="${1:-1000000}"
 DIR="$(mktemp -d /tmp/nightshift-bench.XXXXXX)"; chmod 755 "$DIR"
 trap 'pg_local_stop; rm -rf "$DIR"' EXIT
+pg_local_build_deps
 swift build -c release --product nightshift >/dev/null
 NS="$(swift build -c release --show-bin-path)/nightshift"
 pg_local_start "$DIR/pg" on

@@ -15,6 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+pg_local_build_deps
 echo "== building"
 swift build --product nightshift 2>&1 | tail -1
 NS="$(swift build --show-bin-path)/nightshift"

@@ -27,6 +27,16 @@ pg_local_install() {
     pg_local_bindir >/dev/null
 }
 
+# libpq's headers, for the backup's COPY streaming (the BackOffice target links libpq).
+pg_local_build_deps() {
+    [ -f /usr/include/postgresql/libpq-fe.h ] && return 0
+    echo "libpq-dev not found: installing it from Debian's packages" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libpq-dev pkg-config >&2
+}
+
 pg_local_run_as() {
     if [ "$(id -u)" -eq 0 ]; then
         id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres

@@ -10,6 +10,7 @@ chmod 755 "$TEST_ROOT"
 cleanup() { pg_local_stop; rm -rf "$TEST_ROOT"; }
 trap cleanup EXIT
 
+pg_local_build_deps
 echo "== building (debug, with tests)"
 swift build --build-tests
 

@@ -1,2 +1,2 @@
 // libpq, for streaming COPY … TO STDOUT (postgres-nio reads COPY only in the other direction).
-#include <libpq-fe.h>
+#include <postgresql/libpq-fe.h>
