@@ -14,10 +14,16 @@ public struct JobRegistry: Sendable {
     /// Adds a kind. Registering a name twice is a programming error and throws at start-up.
     public mutating func register<Kind: JobKind>(_ handler: Kind) throws {
         guard entries[Kind.kind] == nil else { throw JobRegistryError.duplicateKind(Kind.kind) }
+        // Most scheduled and health jobs carry `{}`: decode that once per kind, not per job.
+        let emptyArgs = try? JSONDecoder.jobArgs.decode(Kind.Args.self, from: Data("{}".utf8))
         entries[Kind.kind] = Entry(timeout: Kind.timeout) { argsJSON, context in
             let args: Kind.Args
             do {
-                args = try JSONDecoder.jobArgs.decode(Kind.Args.self, from: Data(argsJSON.utf8))
+                if let emptyArgs, argsJSON == "{}" {
+                    args = emptyArgs
+                } else {
+                    args = try JSONDecoder.jobArgs.decode(Kind.Args.self, from: Data(argsJSON.utf8))
+                }
             } catch {
                 throw JobDiscard("args do not decode as \(Kind.kind) arguments: \(ArgsDecodingMessage.describe(error)); fix them and enqueue again")
             }

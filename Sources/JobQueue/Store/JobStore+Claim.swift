@@ -25,12 +25,22 @@ extension JobStore {
         let query = Self.claimQuery(queues, limit: limit, worker: worker, completingIDs: ids, attempts: attempts)
         let rows = try await client.query(query, logger: logger)
         result.jobs.reserveCapacity(limit)
-        for try await (claimed, id, kind, queue, args, attempt, maxAttempts) in rows.decode((Bool, Int64, String, String, String, Int, Int).self) {
-            if claimed {
-                result.jobs.append(ClaimedJob(id: id, kind: kind, queue: queue, args: args, attempt: attempt, maxAttempts: maxAttempts))
-            } else {
+        // Column by column with concrete types: the hot path of every worker, where decoding a
+        // 7-tuple through parameter packs cost more than the rest of the row handling.
+        for try await row in rows {
+            var cells = row.makeIterator()
+            guard let flag = cells.next(), let idCell = cells.next() else { continue }
+            let id = try idCell.decode(Int64.self)
+            guard try flag.decode(Bool.self) else {
                 result.completed.insert(id)
+                continue
             }
+            guard let kind = cells.next(), let queue = cells.next(), let args = cells.next(),
+                  let attempt = cells.next(), let maxAttempts = cells.next() else { continue }
+            result.jobs.append(ClaimedJob(
+                id: id, kind: try kind.decode(String.self), queue: try queue.decode(String.self),
+                args: try args.decode(String.self), attempt: try attempt.decode(Int.self),
+                maxAttempts: try maxAttempts.decode(Int.self)))
         }
         return result
     }
