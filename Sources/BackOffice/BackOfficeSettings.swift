@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 
 /// Settings of the month close, read from the environment at the entry point.
 public struct BackOfficeSettings: Sendable {
@@ -19,18 +20,8 @@ public struct BackOfficeSettings: Sendable {
 
     public init(environment: [String: String]) throws {
         let directory = environment["BACKUP_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "backups"
-        var requireBackup = true
-        if let raw = environment["EXTRATO_REQUIRE_BACKUP"], !raw.isEmpty {
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": requireBackup = true
-            case "0", "false", "no", "off": requireBackup = false
-            default: throw BackupError.invalid("EXTRATO_REQUIRE_BACKUP=\(raw) is not a boolean: use true or false")
-            }
-        }
-        let zoneName = environment["TZ"].flatMap { $0.isEmpty ? nil : $0 } ?? "America/Sao_Paulo"
-        guard let zone = TimeZone(identifier: zoneName) else {
-            throw BackupError.invalid("TZ=\(zoneName) is not an IANA time zone: use a name like America/Sao_Paulo")
-        }
+        let requireBackup = try EnvironmentValue.bool("EXTRATO_REQUIRE_BACKUP", in: environment, default: true)
+        let zone = try EnvironmentValue.timeZone("TZ", in: environment, default: "America/Sao_Paulo")
         self.init(backupDirectory: URL(fileURLWithPath: directory), requireBackup: requireBackup, timeZone: zone)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 
 /// What the default schedules depend on, read from the environment at the entry point.
 public struct SchedulerSettings: Sendable, Equatable {
@@ -24,18 +25,13 @@ public struct SchedulerSettings: Sendable, Equatable {
     /// `ENABLE_METRICS_PUSH_JOB`, `ENABLE_CLOUD_PRUNE_JOB` and `SCHEDULE_KEY_NAMESPACE`.
     public init(environment: [String: String]) throws(ScheduleConfigurationError) {
         func zone(_ name: String, default fallback: String) throws(ScheduleConfigurationError) -> TimeZone {
-            let identifier = environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
-            guard let zone = TimeZone(identifier: identifier) else {
-                throw ScheduleConfigurationError("\(name)=\(identifier) is not an IANA time zone: use a name like America/Sao_Paulo, Asia/Kolkata or UTC")
+            do { return try EnvironmentValue.timeZone(name, in: environment, default: fallback) } catch {
+                throw ScheduleConfigurationError(error.message)
             }
-            return zone
         }
         func flag(_ name: String) throws(ScheduleConfigurationError) -> Bool {
-            guard let raw = environment[name], !raw.isEmpty else { return true }
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default: throw ScheduleConfigurationError("\(name)=\(raw) is not a boolean: use true or false")
+            do { return try EnvironmentValue.bool(name, in: environment, default: true) } catch {
+                throw ScheduleConfigurationError(error.message)
             }
         }
         let main = try zone("TZ", default: Self.defaultTimeZone)
