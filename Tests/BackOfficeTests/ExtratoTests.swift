@@ -81,6 +81,34 @@ import TestSupport
         }
     }
 
+    @Test func twoGenerateJobsForOneMonthAtOnceCloseItOnceWithoutErrors() async throws {
+        let queue = TestDatabase.uniqueQueue("twojobs")
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 200)
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            var registry = JobRegistry()
+            try registry.register(GenerateExtratoJob(settings: BackOfficeSettings(backupDirectory: fixture.backups, requireBackup: false)))
+            let args = GenerateExtratoJob.Args(year: fixture.month.year, month: fixture.month.month)
+            let ids = try await store.enqueueBatch([
+                try NewJob(GenerateExtratoJob.self, args: args, queue: queue),
+                try NewJob(GenerateExtratoJob.self, args: args, queue: queue),
+            ])
+            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue, concurrency: 2), registry: registry)
+            try await eventually("both done") {
+                try await client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'succeeded'", as: Int.self) == 2
+            }
+            try await harness.stop()
+            for id in ids { #expect(try await store.job(id)?.errors.isEmpty == true, "no error storm") }
+            #expect(try await client.scalar("SELECT count(*)::int FROM extratos WHERE ano = \(fixture.month.year) AND mes = \(fixture.month.month)", as: Int.self) == 1)
+            let statuses = try await client.query("""
+                SELECT status FROM extrato_runs WHERE ano = \(fixture.month.year) AND mes = \(fixture.month.month) ORDER BY status
+                """, logger: TestDatabase.logger)
+            var seen: [String] = []
+            for try await status in statuses.decode(String.self) { seen.append(status) }
+            #expect(seen == ["skipped", "success"])
+        }
+    }
+
     @Test func aFailureMidTransactionLeavesTheTablesUntouchedAndTheRetrySucceedsOnce() async throws {
         let queue = TestDatabase.uniqueQueue("close")
         try await TestDatabase.withClient { client in

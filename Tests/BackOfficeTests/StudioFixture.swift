@@ -12,6 +12,16 @@ struct StudioFixture {
 
     static func make(client: PostgresClient, rows: Int = 200) async throws -> StudioFixture {
         let month = try StudioMonth(year: await years.next(), month: Int.random(in: 1...12))
+        // A database kept between runs may hold this month from an earlier run: start clean.
+        let range = "data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)'"
+        for statement in [
+            "DELETE FROM extratos WHERE ano = \(month.year) AND mes = \(month.month)",
+            "DELETE FROM extrato_runs WHERE ano = \(month.year) AND mes = \(month.month)",
+            "DELETE FROM comissoes WHERE \(range)", "DELETE FROM pagamentos WHERE \(range)",
+            "DELETE FROM sessoes WHERE \(range)", "DELETE FROM gastos WHERE \(range)",
+        ] {
+            try await client.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+        }
         try await DemoSeeder(client: client, logger: TestDatabase.logger).seed(months: [month], rowsPerMonth: rows)
         let backups = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-backups-\(UUID().uuidString)")
         return StudioFixture(month: month, backups: backups)
