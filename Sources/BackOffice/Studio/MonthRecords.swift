@@ -1,14 +1,8 @@
-import PostgresNIO
-
 /// Which rows belong to a month, written once for the backup and the close.
 ///
 /// Payments, sessions and expenses belong to the month of their `data`. A commission belongs
 /// to its month or to its payment's month, so it always leaves with its payment.
 enum MonthRecords {
-    static func pagamentos(_ month: StudioMonth) -> PostgresQuery {
-        "SELECT id FROM pagamentos WHERE data >= \(month.firstDay)::date AND data < \(month.nextFirstDay)::date"
-    }
-
     /// The SQL predicate text for a table aliased `t` (bind-free: dates are validated values).
     static func inMonth(_ alias: String, _ month: StudioMonth) -> String {
         "\(alias).data >= DATE '\(month.firstDay)' AND \(alias).data < DATE '\(month.nextFirstDay)'"

@@ -1,0 +1,228 @@
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// One benchmark run; each step prints its figure as it completes.
+struct BenchRun: Sendable {
+    let settings: BenchCommand
+    let url: DatabaseURL
+    let client: PostgresClient
+    let logger: Logger
+    var store: JobStore { JobStore(client: client, logger: logger) }
+
+    func run() async throws {
+        let queue = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        print("nightshift bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(try await serverVersion()), queue \(queue)")
+        defer { print("(bench jobs are deleted at the end)") }
+        do {
+            let single = try await enqueueSingly(queue: queue)
+            print(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
+            let batch = try await enqueueInBatches(queue: queue)
+            print(String(format: "enqueue, batch of %-5d:        %8.0f jobs/s", settings.batchSize, batch))
+            try await cleanUp(queue: queue)
+            let latency = try await pacedLatency(queue: queue)
+            print(String(format: "enqueue→start latency:        p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%d jobs at %d/s)",
+                         latency.p50, latency.p95, latency.p99, settings.latencyJobs, settings.latencyRate))
+            // Processing and the raw-SQL limit alternate on equal tables (same rows, vacuumed).
+            var processedRuns: [Double] = []
+            var limitRuns: [Double] = []
+            for round in 1...settings.rounds {
+                let roundQueue = "\(queue)-r\(round)"
+                try await fill(roundQueue)
+                try await vacuum()
+                let processed = try await drain(queue: roundQueue)
+                processedRuns.append(processed)
+                print(String(format: "processed (%d workers x %d), round %d:  %8.0f jobs/s  (%d no-op jobs)", settings.workers, settings.concurrency, round, processed, settings.jobs))
+                try await cleanUp(queue: roundQueue)
+                if settings.pgbenchClients > 0 {
+                    let limit = try await rawSQLLimit(queue: roundQueue + "-sql")
+                    limitRuns.append(limit)
+                    print(String(format: "raw SQL limit (pgbench, %d clients, claim %d + 1 completion), round %d: %8.0f jobs/s", settings.pgbenchClients, settings.claimBatch, round, limit))
+                    try await cleanUp(queue: roundQueue + "-sql")
+                }
+            }
+            let processed = median(processedRuns)
+            print(String(format: "processed, median of %d:      %8.0f jobs/s", processedRuns.count, processed))
+            if !limitRuns.isEmpty {
+                let limit = median(limitRuns)
+                print(String(format: "raw SQL limit, median of %d:  %8.0f jobs/s", limitRuns.count, limit))
+                print(String(format: "processed / raw SQL limit:    %.2f", processed / limit))
+            }
+        } catch {
+            try? await cleanUp(queue: queue)
+            throw error
+        }
+        try await cleanUp(queue: queue)
+    }
+
+    private func fill(_ queue: String) async throws {
+        let chunk = (0..<5_000).map { _ in NewJob(kind: "noop", queue: queue) }
+        var done = 0
+        while done < settings.jobs {
+            let count = min(chunk.count, settings.jobs - done)
+            try await store.enqueueBatch(count == chunk.count ? chunk : Array(chunk.prefix(count)))
+            done += count
+        }
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
+    private func vacuum() async throws {
+        try await client.query("VACUUM ANALYZE jobs", logger: logger)
+        try await client.query("CHECKPOINT", logger: logger)
+    }
+
+    private func serverVersion() async throws -> String {
+        for try await version in try await client.query("SHOW server_version", logger: logger).decode(String.self) {
+            let fsync = try await client.query("SHOW fsync", logger: logger).decode(String.self)
+            var fsyncValue = "?"
+            for try await value in fsync { fsyncValue = value }
+            return "PostgreSQL \(version) (fsync \(fsyncValue))"
+        }
+        return "PostgreSQL"
+    }
+
+    private func enqueueSingly(queue: String) async throws -> Double {
+        let perCaller = settings.singleJobs / settings.enqueuers
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<settings.enqueuers {
+                group.addTask {
+                    for _ in 0..<perCaller { _ = try await store.enqueue(NewJob(kind: "noop", queue: queue)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(perCaller * settings.enqueuers) / (ContinuousClock.now - start).timeInterval
+    }
+
+    private func enqueueInBatches(queue: String) async throws -> Double {
+        let batch = (0..<settings.batchSize).map { _ in NewJob(kind: "noop", queue: queue) }
+        let start = ContinuousClock.now
+        var done = 0
+        while done < settings.jobs {
+            let count = min(settings.batchSize, settings.jobs - done)
+            try await store.enqueueBatch(count == batch.count ? batch : Array(batch.prefix(count)))
+            done += count
+        }
+        return Double(done) / (ContinuousClock.now - start).timeInterval
+    }
+
+    /// Starts the workers on a full queue and measures from the first claim to the last
+    /// completion, as the database recorded them.
+    private func drain(queue: String) async throws -> Double {
+        let processes = try startWorkers(queue: queue)
+        defer { stop(processes) }
+        try await waitUntil(timeout: .seconds(600)) { try await drained(queue) }
+        let rows = try await client.query("""
+            SELECT count(*)::int, extract(epoch FROM max(finished_at) - min(attempted_at))::float8
+            FROM jobs WHERE queue = \(queue)
+            """, logger: logger)
+        for try await (jobs, seconds) in rows.decode((Int, Double).self) { return Double(jobs) / seconds }
+        return 0
+    }
+
+    private func pacedLatency(queue: String) async throws -> (p50: Double, p95: Double, p99: Double) {
+        let latencyQueue = queue + "-lat"
+        let processes = try startWorkers(queue: latencyQueue)
+        defer { stop(processes) }
+        // Workers are idle once a first job has gone through.
+        let warmUp = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+        try await waitUntil(timeout: .seconds(60)) { try await store.job(warmUp.id)?.state == .succeeded }
+        let interval = Duration.nanoseconds(1_000_000_000 / Int64(settings.latencyRate))
+        let start = ContinuousClock.now
+        for index in 0..<settings.latencyJobs {
+            let due = start + interval * index
+            if due > .now { try await Task.sleep(until: due) }
+            _ = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+        }
+        try await waitUntil(timeout: .seconds(120)) { try await drained(latencyQueue) }
+        let rows = try await client.query("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY ms),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)
+            FROM (SELECT extract(epoch FROM attempted_at - created_at) * 1000 AS ms
+                  FROM jobs WHERE queue = \(latencyQueue) AND id <> \(warmUp.id)) AS l
+            """, logger: logger)
+        for try await (p50, p95, p99) in rows.decode((Double, Double, Double).self) { return (p50, p95, p99) }
+        return (0, 0, 0)
+    }
+
+    /// pgbench running the worker's claim query and a completion per batch: what the database
+    /// alone can do on this machine.
+    private func rawSQLLimit(queue: String) async throws -> Double {
+        try await fill(queue)
+        try await vacuum()
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-bench-\(queue).sql")
+        try """
+            WITH picked AS (SELECT id FROM jobs WHERE state = 'available' AND queue = '\(queue)' ORDER BY priority, run_at, id LIMIT \(settings.claimBatch) FOR UPDATE SKIP LOCKED) UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(), heartbeat_at = now(), locked_by = 'pgbench/:client_id' FROM picked WHERE jobs.id = picked.id RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text, jobs.attempt, jobs.max_attempts;
+            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL WHERE state = 'running' AND locked_by = 'pgbench/:client_id';
+            """.write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let transactions = settings.jobs / settings.claimBatch / settings.pgbenchClients
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["pgbench", "-n", "-f", script.path, "-c", "\(settings.pgbenchClients)",
+                             "-j", "\(min(settings.pgbenchClients, ProcessInfo.processInfo.activeProcessorCount))",
+                             "-t", "\(transactions)", "-h", url.socketDirectory ?? url.host, "-p", "\(url.port)",
+                             "-U", url.username, url.database]
+        var environment = ProcessInfo.processInfo.environment
+        if let password = url.password { environment["PGPASSWORD"] = password }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        let start = ContinuousClock.now
+        try process.run()
+        process.waitUntilExit()
+        let elapsed = (ContinuousClock.now - start).timeInterval
+        guard process.terminationStatus == 0 else { throw CommandFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
+        let done = try await count("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'succeeded'")
+        return Double(done) / elapsed
+    }
+
+    private func startWorkers(queue: String) throws -> [Process] {
+        try (0..<settings.workers).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            process.arguments = ["worker", "--queues", queue, "--concurrency", "\(settings.concurrency)",
+                                 "--claim-batch", "\(settings.claimBatch)", "--no-maintenance", "--database-url", url.connectionString]
+            var environment = ProcessInfo.processInfo.environment
+            environment["LOG_LEVEL"] = "warning"
+            process.environment = environment
+            try process.run()
+            return process
+        }
+    }
+
+    private func stop(_ processes: [Process]) {
+        for process in processes where process.isRunning { process.terminate() }
+        for process in processes { process.waitUntilExit() }
+    }
+
+    /// Cheap on a big table: both states are served by partial indexes.
+    private func drained(_ queue: String) async throws -> Bool {
+        try await count("""
+            SELECT (EXISTS (SELECT 1 FROM jobs WHERE state = 'available' AND queue = \(queue))
+                 OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND queue = \(queue)))::int
+            """) == 0
+    }
+
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        for try await value in try await client.query(query, logger: logger).decode(Int.self) { return value }
+        return 0
+    }
+
+    private func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw CommandFailure("benchmark step timed out after \(timeout)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func cleanUp(queue: String) async throws {
+        try await client.query("DELETE FROM jobs WHERE queue LIKE \(queue + "%")", logger: logger)
+    }
+}
