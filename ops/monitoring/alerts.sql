@@ -1,0 +1,39 @@
+-- Checks that make a stopped safety net impossible to miss. Each query returns rows only when
+-- something needs a person; run them from cron, a monitoring agent or psql:
+--   psql "$DATABASE_URL" -f ops/monitoring/alerts.sql
+-- Thresholds are the defaults' schedule plus slack; adjust to your schedules.
+
+-- 1. Jobs that failed for good in the last 7 days.
+SELECT 'discarded job' AS alert, id, kind, unique_key, finished_at, left(last_error, 120) AS detail
+FROM jobs
+WHERE state = 'discarded' AND finished_at > now() - interval '7 days'
+ORDER BY finished_at DESC;
+
+-- 2. A month that should be closed but has no extrato: after day 2 (the safety net), last
+--    month must have one.
+SELECT 'month not closed' AS alert, to_char(date_trunc('month', now() - interval '1 month'), 'YYYY-MM') AS month
+WHERE extract(day FROM now()) > 2
+  AND NOT EXISTS (
+      SELECT 1 FROM extratos
+      WHERE make_date(ano, mes, 1) = date_trunc('month', now() - interval '1 month')::date);
+
+-- 3. A schedule that has not fired for longer than its period allows.
+SELECT 'schedule silent' AS alert, schedule, max(slot) AS last_slot
+FROM scheduler_slots
+GROUP BY schedule
+HAVING max(slot) < now() - CASE
+    WHEN schedule LIKE '%monthly%' THEN interval '32 days'
+    WHEN schedule LIKE '%prune%' THEN interval '8 days'
+    ELSE interval '26 hours' END;
+
+-- 4. Work waiting too long: the oldest available job of a queue is over 10 minutes old (no
+--    worker is running for it, or the workers cannot keep up).
+SELECT 'queue backed up' AS alert, queue, oldest_available_age_seconds
+FROM job_queue_stats
+WHERE state = 'available' AND oldest_available_age_seconds > 600;
+
+-- 5. Running jobs whose worker stopped heartbeating and that no rescuer has returned (no worker
+--    with maintenance is running).
+SELECT 'stuck job' AS alert, id, kind, locked_by, now() - heartbeat_at AS silent_for
+FROM jobs
+WHERE state = 'running' AND heartbeat_at < now() - interval '5 minutes';
