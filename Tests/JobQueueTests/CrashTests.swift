@@ -18,12 +18,11 @@ import TestSupport
 
             // Wait until the child has inserted its effect and holds the transaction open.
             try await eventually(timeout: .seconds(30), "effect inserted in an open transaction") {
-                let locks = try await client.scalar("""
-                    SELECT count(*)::int FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-                    WHERE c.relname = 'nightshift_test_effects' AND l.mode = 'RowExclusiveLock' AND l.granted
-                    """, as: Int.self) ?? 0
+                // The child takes an advisory lock on the marker after its INSERT, in the same
+                // transaction: while we cannot take it, that transaction is open.
+                let free = try await client.scalar("SELECT pg_try_advisory_xact_lock(hashtext(\(marker)))", as: Bool.self) ?? true
                 let state = try await store.job(job.id)?.state
-                return locks > 0 && state == .running
+                return !free && state == .running
             }
             doomed.kill(SIGKILL)
             #expect(try await doomed.waitForExit() != 0)

@@ -44,7 +44,11 @@ public enum TestKinds {
                     INSERT INTO nightshift_test_effects (job_id, attempt, marker)
                     VALUES (\(context.job.id), \(context.job.attempt), \(args.marker))
                     """, logger: context.logger)
-                if args.holdMilliseconds > 0 && context.job.attempt == args.holdOnAttempt { try await Task.sleep(for: .milliseconds(args.holdMilliseconds)) }
+                if args.holdMilliseconds > 0 && context.job.attempt == args.holdOnAttempt {
+                    // A lock a test can probe: held exactly while this transaction is open.
+                    try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(args.marker)))", logger: context.logger)
+                    try await Task.sleep(for: .milliseconds(args.holdMilliseconds))
+                }
             }
         }
     }
