@@ -108,9 +108,3 @@ extension JSONEncoder {
         return encoder
     }
 }
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -32,16 +32,9 @@ public struct ExtratoGenerator: Sendable {
             return .alreadyGenerated
         }
         // Lock the month's rows, then snapshot, total, insert (or merge when forced), delete.
-        try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT count(*) FROM (
-                SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l1
-            """), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT
-              (SELECT count(*) FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) a),
-              (SELECT count(*) FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) b),
-              (SELECT count(*) FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) c)
-            """), logger: logger)
+        for statement in Self.rowLocks(month) {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        }
         try await connection.query(Self.upsertExtrato(month, jobID: jobID), logger: logger)
         var moved: [String: Int] = [:]
         for (type, statement) in Self.deletes(month) {
@@ -61,12 +54,17 @@ public struct ExtratoGenerator: Sendable {
     public static func script(_ month: StudioMonth) -> [String] {
         [
             "SELECT pg_advisory_xact_lock(hashtext('extrato:\(month.label)'))",
-            "SELECT count(*) FROM (SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l1",
-            "SELECT count(*) FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l2",
-            "SELECT count(*) FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l3",
-            "SELECT count(*) FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l4",
-            upsertExtrato(month, jobID: nil).sql,
-        ] + deletes(month).map { $0.1.sql }
+        ] + rowLocks(month) + [upsertExtrato(month, jobID: nil).sql] + deletes(month).map { $0.1.sql }
+    }
+
+    /// Locks every row of the month, one statement per table.
+    static func rowLocks(_ month: StudioMonth) -> [String] {
+        [
+            "SELECT count(*) FROM (SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l",
+            "SELECT count(*) FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l",
+            "SELECT count(*) FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l",
+            "SELECT count(*) FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l",
+        ]
     }
 
     /// The snapshot and totals in one statement. Each source set is read once (MATERIALIZED);
@@ -143,8 +141,7 @@ public struct ExtratoGenerator: Sendable {
     func logRun(_ month: StudioMonth, status: String, moved: [String: Int], started: ContinuousClock.Instant,
                 error: String?, message: String?, forced: Bool, jobID: Int64?, on runner: any QueryRunner) async throws {
         try await ExtratoRunLog.insert(month, status: status, moved: moved,
-                                      durationMilliseconds: Int((ContinuousClock.now - started).components.seconds * 1000
-                                          + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000),
+                                      durationMilliseconds: Int(((ContinuousClock.now - started).timeInterval * 1000).rounded()),
                                       error: error, message: message, forced: forced, jobID: jobID, on: runner, logger: logger)
     }
 }

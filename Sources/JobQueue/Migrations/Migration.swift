@@ -46,13 +46,12 @@ public struct Migration: Sendable, Equatable {
 
     /// Where to look for `Migrations/` when no folder is given: beside the working directory, in
     /// an installed share folder, or up the tree from the executable (a build folder in the repo).
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+    public static func defaultDirectory(environment: [String: String], executable: String) -> URL? {
         if let explicit = environment["NIGHTSHIFT_MIGRATIONS_DIR"], !explicit.isEmpty {
             return URL(fileURLWithPath: explicit)
         }
         var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Migrations")]
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var folder = executable.deletingLastPathComponent()
+        var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         candidates.append(folder.appendingPathComponent("../share/nightshift/Migrations").standardized)
         for _ in 0..<5 {
             candidates.append(folder.appendingPathComponent("Migrations"))

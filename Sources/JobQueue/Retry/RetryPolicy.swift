@@ -23,8 +23,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The wait after attempt `attempt` (1-based) failed; `random` is uniform in [0, 1).
     public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
         let exponent = min(max(attempt - 1, 0), 62)
-        let baseSeconds = base.seconds
-        let capSeconds = cap.seconds
+        let baseSeconds = base.timeInterval
+        let capSeconds = cap.timeInterval
         let raw = baseSeconds * Double(sign: .plus, exponent: exponent, significand: 1)
         let capped = min(capSeconds, raw)
         let factor = 1 - jitter + 2 * jitter * random

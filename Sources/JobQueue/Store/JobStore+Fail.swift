@@ -8,7 +8,7 @@ extension JobStore {
     public func markFailed(
         _ ref: AttemptRef, error message: String, retryDelay: Duration, discard: Bool, worker: String
     ) async throws -> JobState? {
-        let delaySeconds = Double(retryDelay.components.seconds) + Double(retryDelay.components.attoseconds) / 1e18
+        let delaySeconds = retryDelay.timeInterval
         let rows = try await client.query("""
             UPDATE jobs SET
                 state = CASE WHEN \(discard) OR attempt >= max_attempts THEN 'discarded'::job_state

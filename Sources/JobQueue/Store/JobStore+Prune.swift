@@ -8,8 +8,8 @@ extension JobStore {
         let rows = try await client.query("""
             WITH old AS (
                 SELECT id FROM jobs
-                WHERE (state IN ('succeeded', 'cancelled') AND finished_at < now() - make_interval(secs => \(keep.seconds)))
-                   OR (state = 'discarded' AND finished_at < now() - make_interval(secs => \(keepDiscarded.seconds)))
+                WHERE (state IN ('succeeded', 'cancelled') AND finished_at < now() - make_interval(secs => \(keep.timeInterval)))
+                   OR (state = 'discarded' AND finished_at < now() - make_interval(secs => \(keepDiscarded.timeInterval)))
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             ), deleted AS (
@@ -19,12 +19,5 @@ extension JobStore {
             """, logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
-    }
-}
-
-extension Duration {
-    /// Whole and fractional seconds, for SQL intervals.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -10,7 +10,7 @@ extension JobStore {
     /// again at once), or `discarded` when their attempts are used up, recording why.
     /// Rows another rescuer holds are skipped, so any number of workers may run this.
     public func rescueStuckJobs(staleAfter: Duration, queues: [String] = [], limit: Int = 1_000) async throws -> RescueResult {
-        let seconds = Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
+        let seconds = staleAfter.timeInterval
         let rows = try await client.query("""
             WITH stuck AS (
                 SELECT id FROM jobs

@@ -187,8 +187,10 @@ struct BenchRun: Sendable {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             process.arguments = ["worker", "--queues", queue, "--concurrency", "\(settings.concurrency)",
-                                 "--claim-batch", "\(settings.claimBatch)", "--no-maintenance", "--database-url", url.connectionString]
+                                 "--claim-batch", "\(settings.claimBatch)", "--no-maintenance"]
             var environment = ProcessInfo.processInfo.environment
+            // The URL (and its password) goes by environment, not argv, which `ps` shows.
+            environment["DATABASE_URL"] = url.connectionString
             environment["LOG_LEVEL"] = "warning"
             process.environment = environment
             try process.run()

@@ -88,9 +88,3 @@ enum ISO8601 {
         return formatter.date(from: text)
     }
 }
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

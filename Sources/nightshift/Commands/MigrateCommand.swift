@@ -19,7 +19,8 @@ struct MigrateCommand: AsyncParsableCommand {
     var migrationsDir: String?
 
     func run() async throws {
-        let directory = try migrationsDir.map { URL(fileURLWithPath: $0) } ?? Migration.defaultDirectory() ?? {
+        let directory = try migrationsDir.map { URL(fileURLWithPath: $0) } ?? Migration.defaultDirectory(
+            environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0]) ?? {
             throw ConfigurationError("no Migrations folder found: pass --migrations-dir PATH or set NIGHTSHIFT_MIGRATIONS_DIR")
         }()
         let migrations = try Migration.load(from: directory)
