@@ -30,6 +30,7 @@ let package = Package(
         .target(
             name: "JobQueue",
             dependencies: [
+                "CLibPQ",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

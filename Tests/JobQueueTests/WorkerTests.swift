@@ -137,10 +137,12 @@ import TestSupport
         let queue = TestDatabase.uniqueQueue("shutdown")
         try await TestDatabase.withClient { client in
             let store = JobStore(client: client, logger: TestDatabase.logger)
-            let short = try await store.enqueue(try NewJob(TestKinds.SleepJob.self, args: .init(milliseconds: 300), queue: queue))
+            // The short job must still be running when the test sees both running, even on a
+            // machine busy with the other tests: 2 s is ample for that and well inside the grace.
+            let short = try await store.enqueue(try NewJob(TestKinds.SleepJob.self, args: .init(milliseconds: 2_000), queue: queue))
             let long = try await store.enqueue(try NewJob(TestKinds.SleepJob.self, args: .init(milliseconds: 600_000), queue: queue))
             var configuration = WorkerHarness.configuration(queue: queue)
-            configuration.shutdownGracePeriod = .seconds(3)
+            configuration.shutdownGracePeriod = .seconds(6)
             let harness = try WorkerHarness(client: client, configuration: configuration)
             try await eventually("both running") {
                 try await client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'running'", as: Int.self) == 2

@@ -11,7 +11,7 @@ public final class WorkerHarness: Sendable {
 
     public init(
         client: PostgresClient, configuration: WorkerConfiguration, registry: JobRegistry? = nil,
-        promoter: Bool = true
+        promoter: Bool = true, url: DatabaseURL = TestDatabase.url
     ) throws {
         let store = JobStore(client: client, logger: TestDatabase.logger)
         var registry = registry ?? JobRegistry()
@@ -19,7 +19,7 @@ public final class WorkerHarness: Sendable {
             try registry.register(NoopJob())
             try TestKinds.register(in: &registry)
         }
-        let worker = try Worker(configuration: configuration, registry: registry, store: store, logger: TestDatabase.logger)
+        let worker = try Worker(configuration: configuration, database: url, registry: registry, store: store, logger: TestDatabase.logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
         if promoter {
             var promoterConfiguration = Promoter.Configuration()

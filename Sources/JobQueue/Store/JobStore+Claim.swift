@@ -20,13 +20,14 @@ extension JobStore {
     public func claim(queues: [String], limit: Int, worker: String, completing: [AttemptRef]) async throws -> ClaimResult {
         var result = ClaimResult()
         guard !queues.isEmpty, limit > 0 || !completing.isEmpty else { return result }
-        let ids = completing.map(\.id)
-        let attempts = completing.map(\.attempt)
-        let query = Self.claimQuery(queues, limit: limit, worker: worker, completingIDs: ids, attempts: attempts)
-        let rows = try await client.query(query, logger: logger)
+        var binds = PostgresBindings(capacity: 5)
+        binds.append(completing.map(\.id))
+        binds.append(completing.map(\.attempt))
+        binds.append(queues)
+        binds.append(limit)
+        binds.append(worker)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: Self.claimSQL, binds: binds), logger: logger)
         result.jobs.reserveCapacity(limit)
-        // Column by column with concrete types: the hot path of every worker, where decoding a
-        // 7-tuple through parameter packs cost more than the rest of the row handling.
         for try await row in rows {
             var cells = row.makeIterator()
             guard let flag = cells.next(), let idCell = cells.next() else { continue }
@@ -45,32 +46,36 @@ extension JobStore {
         return result
     }
 
-    /// Per queue, the first `limit` available rows straight off the claim index (`queue = q.name`
-    /// keeps the index order, so each scan stops after `limit` rows; `queue = ANY($1)` would sort
-    /// every available row first), merged in claim order. Rows locked but not taken are released
-    /// when the statement commits. Pending completions ride along in `done`.
-    static func claimQuery(_ queues: [String], limit: Int, worker: String, completingIDs: [Int64], attempts: [Int]) -> PostgresQuery {
-        """
+    /// Per queue, the first `$4` available rows straight off the claim index (`queue = q.name`
+    /// keeps the index order, so each scan stops after `$4` rows; `queue = ANY($3)` would sort
+    /// every available row first), merged in claim order and marked running for worker `$5`.
+    /// Rows locked but not taken are released when the statement commits. Pending completions
+    /// (ids `$1`, attempts `$2`) ride along in `done`, fenced. Rows: `true` and the claimed job,
+    /// or `false` and the id of a recorded completion.
+    ///
+    /// Run by the worker through libpq as a prepared statement (``ClaimConnection``) and by
+    /// ``claim(queues:limit:worker:completing:)`` through PostgresNIO.
+    static let claimSQL = """
         WITH done AS (
             UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
-            FROM unnest(\(completingIDs)::bigint[], \(attempts)::int[]) AS d(id, attempt)
+            FROM unnest($1::bigint[], $2::int[]) AS d(id, attempt)
             WHERE jobs.id = d.id AND jobs.attempt = d.attempt AND jobs.state = 'running'
             RETURNING jobs.id
         ), candidates AS (
             SELECT c.id, c.priority, c.run_at
-            FROM unnest(\(queues)::text[]) AS q(name)
+            FROM unnest($3::text[]) AS q(name)
             CROSS JOIN LATERAL (
                 SELECT id, priority, run_at FROM jobs
                 WHERE state = 'available' AND queue = q.name
                 ORDER BY priority, run_at, id
-                LIMIT \(limit)
+                LIMIT $4
                 FOR UPDATE SKIP LOCKED
             ) AS c
         ), picked AS (
-            SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT \(limit)
+            SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT $4
         ), claimed AS (
             UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
-                            heartbeat_at = now(), locked_by = \(worker)
+                            heartbeat_at = now(), locked_by = $5
             FROM picked WHERE jobs.id = picked.id
             RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts
         )
@@ -78,5 +83,4 @@ extension JobStore {
         UNION ALL
         SELECT false, id, '', '', '', 0, 0 FROM done
         """
-    }
 }

@@ -27,16 +27,27 @@ extension JobStore {
     /// (no longer running with that attempt): those writes were refused.
     public func markSucceeded(_ attempts: [AttemptRef]) async throws -> [AttemptRef] {
         guard !attempts.isEmpty else { return [] }
-        let rows = try await client.query("""
-            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
-            FROM unnest(\(attempts.map(\.id))::bigint[], \(attempts.map(\.attempt))::int[]) AS done(id, attempt)
-            WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.state = 'running'
-            RETURNING jobs.id
-            """, logger: logger)
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(attempts.map(\.id))
+        binds.append(attempts.map(\.attempt))
+        let rows = try await client.query(PostgresQuery(unsafeSQL: Self.completeBatchSQL, binds: binds), logger: logger)
         var updated = Set<Int64>()
         updated.reserveCapacity(attempts.count)
         for try await id in rows.decode(Int64.self) { updated.insert(id) }
+        return Self.fenced(attempts, updated: updated)
+    }
+
+    /// Of `attempts`, those the database did not update: no longer running with that attempt.
+    static func fenced(_ attempts: [AttemptRef], updated: Set<Int64>) -> [AttemptRef] {
         guard updated.count != attempts.count else { return [] }
         return attempts.filter { !updated.contains($0.id) }
     }
+
+    /// Marks attempts (ids `$1`, attempt numbers `$2`) succeeded, fenced; returns the ids updated.
+    static let completeBatchSQL = """
+        UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
+        FROM unnest($1::bigint[], $2::int[]) AS done(id, attempt)
+        WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.state = 'running'
+        RETURNING jobs.id
+        """
 }

@@ -12,14 +12,14 @@ final class BatchCompleter: Sendable {
     }
 
     private let state = Mutex(State())
-    private let store: JobStore
+    private let connection: ClaimConnection
     private let logger: Logger
     private let maxBatch: Int
     private let fullBatch: Int
     private let maxDelay: Duration
 
-    init(store: JobStore, logger: Logger, maxBatch: Int = 2_000, fullBatch: Int = 100, maxDelay: Duration = .milliseconds(2)) {
-        self.store = store
+    init(connection: ClaimConnection, logger: Logger, maxBatch: Int = 2_000, fullBatch: Int = 100, maxDelay: Duration = .milliseconds(2)) {
+        self.connection = connection
         self.logger = logger
         self.maxBatch = maxBatch
         self.fullBatch = fullBatch
@@ -88,7 +88,7 @@ final class BatchCompleter: Sendable {
             let batch = await nextBatch()
             guard let batch else { return }
             do {
-                logFenced(try await store.markSucceeded(batch))
+                logFenced(try await connection.markSucceeded(batch))
                 failures = 0
             } catch {
                 failures += 1

@@ -11,15 +11,20 @@ import Synchronization
 /// finish within the grace period and hands the rest back.
 public struct Worker: Service {
     public let configuration: WorkerConfiguration
+    /// Where the worker's own claim connection goes (``ClaimConnection``).
+    let database: DatabaseURL
     let registry: JobRegistry
     let store: JobStore
     let logger: Logger
     /// Fires once the worker listens for notifications: jobs enqueued after this wake it at once.
     public let listening = ReadySignal()
 
-    public init(configuration: WorkerConfiguration, registry: JobRegistry, store: JobStore, logger: Logger) throws {
+    public init(
+        configuration: WorkerConfiguration, database: DatabaseURL, registry: JobRegistry, store: JobStore, logger: Logger
+    ) throws {
         try configuration.validate()
         self.configuration = configuration
+        self.database = database
         self.registry = registry
         self.store = store
         var logger = logger
@@ -31,7 +36,9 @@ public struct Worker: Service {
         let wake = WakeSignal()
         let stopping = StopFlag()
         let running = RunningJobs(capacity: configuration.concurrency, wake: wake)
-        let completer = BatchCompleter(store: store, logger: logger)
+        let connection = ClaimConnection(url: database, workerID: configuration.workerID)
+        defer { connection.close() }
+        let completer = BatchCompleter(connection: connection, logger: logger)
         let executor = JobExecutor(
             registry: registry, store: store, completer: completer, running: running,
             configuration: configuration, logger: logger)
@@ -47,7 +54,9 @@ public struct Worker: Service {
             await withTaskGroup(of: Void.self) { core in
                 core.addTask { await completer.run() }
                 await withGracefulShutdownHandler {
-                    await self.claimLoop(wake: wake, stopping: stopping, running: running, executor: executor, completer: completer)
+                    await self.claimLoop(
+                        wake: wake, stopping: stopping, running: running, executor: executor, completer: completer,
+                        connection: connection)
                 } onGracefulShutdown: {
                     stopping.set()
                     wake.fire(.stopping)
@@ -60,7 +69,8 @@ public struct Worker: Service {
     }
 
     private func claimLoop(
-        wake: WakeSignal, stopping: StopFlag, running: RunningJobs, executor: JobExecutor, completer: BatchCompleter
+        wake: WakeSignal, stopping: StopFlag, running: RunningJobs, executor: JobExecutor, completer: BatchCompleter,
+        connection: ClaimConnection
     ) async {
         let concurrency = configuration.concurrency
         let fullBatch = min(configuration.claimBatchSize, concurrency)
@@ -76,7 +86,7 @@ public struct Worker: Service {
                     // Completions waiting to be written ride along with the claim.
                     let completing = configuration.completeWithClaim ? completer.takeAll() : []
                     do {
-                        let result = try await store.claim(
+                        let result = try await connection.claim(
                             queues: configuration.queues, limit: requested, worker: configuration.workerID,
                             completing: completing)
                         if result.completed.count != completing.count {

@@ -86,7 +86,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         var registry = JobRegistry()
-        try JobKinds.registerAll(in: &registry, database: database.resolvedURL())
+        let url = try database.resolvedURL()
+        try JobKinds.registerAll(in: &registry, database: url)
         if testKinds { try TestKinds.register(in: &registry) }
         let configuration = workerConfiguration()
         let maintenance = !noMaintenance
@@ -104,7 +105,7 @@ struct WorkerCommand: AsyncParsableCommand {
         try await Database.with(database, maximumConnections: 4 + min(configuration.concurrency, 16)) { client, logger in
             let store = JobStore(client: client, logger: logger)
             var services: [any Service] = [
-                try Worker(configuration: configuration, registry: registryCopy, store: store, logger: logger)
+                try Worker(configuration: configuration, database: url, registry: registryCopy, store: store, logger: logger)
             ]
             if maintenance {
                 services.append(Promoter(configuration: promoterSettings, store: store, logger: logger))

@@ -1,0 +1,51 @@
+import Foundation
+@testable import JobQueue
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// The worker's libpq claim connection: parameters as array literals, reconnecting.
+@Suite struct ClaimConnectionTests {
+    @Test func arrayLiteralsQuoteEveryElement() {
+        #expect(ArrayLiteral.integers([Int64]()) == "{}")
+        #expect(ArrayLiteral.integers([1, -2, 30] as [Int64]) == "{1,-2,30}")
+        #expect(ArrayLiteral.text(["default"]) == #"{"default"}"#)
+        #expect(ArrayLiteral.text([#"a,b"#, #"q"uote"#, #"back\slash"#, "{x} y", ""])
+            == #"{"a,b","q\"uote","back\\slash","{x} y",""}"#)
+    }
+
+    @Test func queueNamesWithCommasQuotesAndBracesAreClaimedFromThatQueueOnly() async throws {
+        let suffix = UUID().uuidString.prefix(6)
+        let odd = #"odd "q",{\\}-"# + suffix
+        let plain = "odd-" + suffix
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let wanted = try await store.enqueue(NewJob(kind: "noop", queue: odd))
+            let other = try await store.enqueue(NewJob(kind: "noop", queue: plain))
+            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: odd))
+            try await eventually("job in the odd queue done") { try await store.job(wanted.id)?.state == .succeeded }
+            try await harness.stop()
+            #expect(try await store.job(other.id)?.state == .available, "a queue named like part of the literal is not claimed")
+        }
+    }
+
+    @Test func aWorkerWhoseClaimConnectionIsKilledReconnectsAndGoesOn() async throws {
+        let queue = TestDatabase.uniqueQueue("reconnect")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            var configuration = WorkerHarness.configuration(queue: queue)
+            configuration.workerID = "reconnect/\(queue)"
+            let harness = try WorkerHarness(client: client, configuration: configuration)
+            let first = try await store.enqueue(NewJob(kind: "noop", queue: queue))
+            try await eventually("first job done") { try await store.job(first.id)?.state == .succeeded }
+            let killed = try await client.scalar("""
+                SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
+                WHERE application_name = \("nightshift-worker \(configuration.workerID)")
+                """, as: Int.self)
+            #expect(killed == 1, "the worker's claim connection was found and terminated")
+            let second = try await store.enqueue(NewJob(kind: "noop", queue: queue))
+            try await eventually("job after the kill done") { try await store.job(second.id)?.state == .succeeded }
+            try await harness.stop()
+        }
+    }
+}
