@@ -1,33 +1,51 @@
 import Logging
 import Synchronization
 
-/// Marks succeeded attempts in batches: one UPDATE and one commit for up to `maxBatch` jobs.
-/// A batch is written once `fullBatch` completions have gathered or `maxDelay` after its first
-/// one, whichever comes first; completions arriving while a batch is written join the next.
+/// Marks succeeded attempts in batches: one UPDATE and one commit for many jobs.
+///
+/// While the claim loop is busy, completions ride along with its next claim (``takeAll()``),
+/// so a busy worker pays one statement per batch for both. This completer writes them itself
+/// when the claim loop is idle (`maxDelay` after the first one, so the last jobs of a burst
+/// share a statement), when they have waited `maxWait`, or when `maxBatch` have gathered.
 final class BatchCompleter: Sendable {
     private struct State {
         var pending: [AttemptRef] = []
+        /// When the oldest pending completion arrived.
+        var oldest: ContinuousClock.Instant?
         var waiter: CheckedContinuation<Void, Never>?
+        var claimLoopIdle = true
         var finishing = false
+
+        mutating func take(_ limit: Int) -> [AttemptRef] {
+            let count = min(limit, pending.count)
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
+            oldest = pending.isEmpty ? nil : .now
+            return batch
+        }
     }
 
     private let state = Mutex(State())
     private let connection: ClaimConnection
     private let logger: Logger
     private let maxBatch: Int
-    private let fullBatch: Int
     private let maxDelay: Duration
+    private let maxWait: Duration
 
-    init(connection: ClaimConnection, logger: Logger, maxBatch: Int = 2_000, fullBatch: Int = 100, maxDelay: Duration = .milliseconds(2)) {
+    init(
+        connection: ClaimConnection, logger: Logger, maxBatch: Int = 2_000,
+        maxDelay: Duration = .milliseconds(2), maxWait: Duration = .milliseconds(20)
+    ) {
         self.connection = connection
         self.logger = logger
         self.maxBatch = maxBatch
-        self.fullBatch = fullBatch
         self.maxDelay = maxDelay
+        self.maxWait = maxWait
     }
 
     func add(_ ref: AttemptRef) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.pending.isEmpty { state.oldest = .now }
             state.pending.append(ref)
             defer { state.waiter = nil }
             return state.waiter
@@ -35,21 +53,12 @@ final class BatchCompleter: Sendable {
         waiter?.resume()
     }
 
-    private func waitForFirst() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if !state.pending.isEmpty || state.finishing { return true }
-                state.waiter = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-    }
-
-    /// Takes every pending completion, for the claim loop to write along with its next claim.
+    /// Takes every pending completion, for the claim loop to write along with its next claim
+    /// (which also tells the completer that the claim loop is busy).
     func takeAll() -> [AttemptRef] {
         state.withLock { state in
-            defer { state.pending = [] }
+            state.claimLoopIdle = false
+            defer { state.pending = []; state.oldest = nil }
             return state.pending
         }
     }
@@ -59,10 +68,17 @@ final class BatchCompleter: Sendable {
         guard !refs.isEmpty else { return }
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.pending.insert(contentsOf: refs, at: 0)
+            state.oldest = state.oldest ?? .now
             defer { state.waiter = nil }
             return state.waiter
         }
         waiter?.resume()
+    }
+
+    /// The claim loop waits for jobs to appear: no claim will carry completions until it
+    /// claims again (``takeAll()``), so write them.
+    func setClaimLoopIdle() {
+        state.withLock { $0.claimLoopIdle = true }
     }
 
     func logFenced(_ refs: [AttemptRef]) {
@@ -84,9 +100,7 @@ final class BatchCompleter: Sendable {
 
     func run() async {
         var failures = 0
-        while true {
-            let batch = await nextBatch()
-            guard let batch else { return }
+        while let batch = await nextBatch() {
             do {
                 logFenced(try await connection.markSucceeded(batch))
                 failures = 0
@@ -94,7 +108,7 @@ final class BatchCompleter: Sendable {
                 failures += 1
                 logger.error("could not record completions, will retry",
                              metadata: ["error": "\(DatabaseErrorMessage.describe(error))", "jobs": "\(batch.count)"])
-                state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
+                putBack(batch)
                 try? await Task.sleep(for: .milliseconds(min(5_000, 50 * (1 << min(failures, 7)))))
                 if failures > 20 && state.withLock({ $0.finishing }) { return }
             }
@@ -105,21 +119,27 @@ final class BatchCompleter: Sendable {
     private func nextBatch() async -> [AttemptRef]? {
         while true {
             await waitForFirst()
-            let (count, finishing) = state.withLock { ($0.pending.count, $0.finishing) }
-            if count > 0 && count < fullBatch && !finishing {
-                // Let a batch gather: one commit for many jobs instead of one each.
-                try? await Task.sleep(for: maxDelay)
+            // Let a batch gather, then write it unless the claim loop will carry it soon.
+            if !state.withLock({ $0.finishing }) { try? await Task.sleep(for: maxDelay) }
+            let (batch, finished) = state.withLock { state -> ([AttemptRef], Bool) in
+                guard let oldest = state.oldest, !state.pending.isEmpty else { return ([], state.finishing) }
+                let due = state.finishing || state.claimLoopIdle || state.pending.count >= maxBatch
+                    || ContinuousClock.now - oldest >= maxWait
+                return (due ? state.take(maxBatch) : [], false)
             }
-            let batch = state.withLock { state -> [AttemptRef]? in
-                let count = min(maxBatch, state.pending.count)
-                guard count > 0 else { return state.finishing ? nil : [] }
-                let batch = Array(state.pending.prefix(count))
-                state.pending.removeFirst(count)
-                return batch
-            }
-            // Empty: the claim loop took them meanwhile; wait for more.
-            guard let batch else { return nil }
+            if finished { return nil }
             if !batch.isEmpty { return batch }
+        }
+    }
+
+    private func waitForFirst() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if !state.pending.isEmpty || state.finishing { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
         }
     }
 }

@@ -107,6 +107,8 @@ public struct Worker: Service {
                     continue
                 }
                 if queueMayHaveMore && !running.wakeWhenFree(threshold) { continue }
+                // Waiting for jobs to appear, no claim will carry completions: the completer writes them.
+                if !queueMayHaveMore && configuration.completeWithClaim { completer.setClaimLoopIdle() }
                 let events = await wake.wait(timeout: queueMayHaveMore ? nil : configuration.pollInterval)
                 if events.contains(.jobsAvailable) || events.contains(.timedOut) { queueMayHaveMore = true }
             }
