@@ -4,9 +4,10 @@ import Synchronization
 /// Marks succeeded attempts in batches: one UPDATE and one commit for many jobs.
 ///
 /// While the claim loop is busy, completions ride along with its next claim (``takeAll()``),
-/// so a busy worker pays one statement per batch for both. This completer writes them itself
-/// when the claim loop is idle (`maxDelay` after the first one, so the last jobs of a burst
-/// share a statement), when they have waited `maxWait`, or when `maxBatch` have gathered.
+/// so a busy worker pays one statement per batch for both; when it stops to wait for jobs it
+/// writes what is pending. This completer writes the rest: while the claim loop is idle
+/// `maxDelay` after the first one (so the last jobs of a burst share a statement), and any
+/// that have waited `maxWait`.
 final class BatchCompleter: Sendable {
     private struct State {
         var pending: [AttemptRef] = []
@@ -75,10 +76,15 @@ final class BatchCompleter: Sendable {
         waiter?.resume()
     }
 
-    /// The claim loop waits for jobs to appear: no claim will carry completions until it
-    /// claims again (``takeAll()``), so write them.
-    func setClaimLoopIdle() {
-        state.withLock { $0.claimLoopIdle = true }
+    /// The claim loop is about to wait for jobs to appear, so no claim will carry completions
+    /// until it claims again (``takeAll()``): it takes those pending to write them itself, and
+    /// the completer writes later ones.
+    func claimLoopGoesIdle() -> [AttemptRef] {
+        state.withLock { state in
+            state.claimLoopIdle = true
+            defer { state.pending = []; state.oldest = nil }
+            return state.pending
+        }
     }
 
     func logFenced(_ refs: [AttemptRef]) {
@@ -119,8 +125,11 @@ final class BatchCompleter: Sendable {
     private func nextBatch() async -> [AttemptRef]? {
         while true {
             await waitForFirst()
-            // Let a batch gather, then write it unless the claim loop will carry it soon.
-            if !state.withLock({ $0.finishing }) { try? await Task.sleep(for: maxDelay) }
+            let (finishing, idle) = state.withLock { ($0.finishing, $0.claimLoopIdle) }
+            // Idle: let the burst's last completions gather, then write them. Busy: the claim
+            // loop will carry them; look again only when they would be overdue (a timer every
+            // few milliseconds costs the worker more than it saves).
+            if !finishing { try? await Task.sleep(for: idle ? maxDelay : maxWait) }
             let (batch, finished) = state.withLock { state -> ([AttemptRef], Bool) in
                 guard let oldest = state.oldest, !state.pending.isEmpty else { return ([], state.finishing) }
                 let due = state.finishing || state.claimLoopIdle || state.pending.count >= maxBatch

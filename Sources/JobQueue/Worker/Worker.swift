@@ -108,11 +108,23 @@ public struct Worker: Service {
                 }
                 if queueMayHaveMore && !running.wakeWhenFree(threshold) { continue }
                 // Waiting for jobs to appear, no claim will carry completions: the completer writes them.
-                if !queueMayHaveMore && configuration.completeWithClaim { completer.setClaimLoopIdle() }
+                if !queueMayHaveMore && configuration.completeWithClaim {
+                    // No claim will carry completions until jobs appear: write them now.
+                    await writeCompletions(completer.claimLoopGoesIdle(), connection: connection, completer: completer)
+                }
                 let events = await wake.wait(timeout: queueMayHaveMore ? nil : configuration.pollInterval)
                 if events.contains(.jobsAvailable) || events.contains(.timedOut) { queueMayHaveMore = true }
             }
             await drain(running: running, wake: wake)
+        }
+    }
+
+    private func writeCompletions(_ refs: [AttemptRef], connection: ClaimConnection, completer: BatchCompleter) async {
+        guard !refs.isEmpty else { return }
+        do {
+            completer.logFenced(try await connection.markSucceeded(refs))
+        } catch {
+            completer.putBack(refs)
         }
     }
 

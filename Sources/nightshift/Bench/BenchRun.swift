@@ -118,11 +118,17 @@ struct BenchRun: Sendable {
         let processes = try startWorkers(queue: queue)
         defer { stop(processes) }
         try await waitUntil(timeout: .seconds(600)) { try await drained(queue) }
+        return try await succeededPerSecond(queue)
+    }
+
+    /// Jobs succeeded per second from the first claim to the last completion, as the database
+    /// recorded them: the same clock for the workers and for pgbench.
+    private func succeededPerSecond(_ queue: String) async throws -> Double {
         let rows = try await client.query("""
             SELECT count(*)::int, extract(epoch FROM max(finished_at) - min(attempted_at))::float8
-            FROM jobs WHERE queue = \(queue)
+            FROM jobs WHERE queue = \(queue) AND state = 'succeeded'
             """, logger: logger)
-        for try await (jobs, seconds) in rows.decode((Int, Double).self) { return Double(jobs) / seconds }
+        for try await (jobs, seconds) in rows.decode((Int, Double).self) where seconds > 0 { return Double(jobs) / seconds }
         return 0
     }
 
@@ -171,13 +177,10 @@ struct BenchRun: Sendable {
         if let password = url.password { environment["PGPASSWORD"] = password }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        let start = ContinuousClock.now
         try process.run()
         process.waitUntilExit()
-        let elapsed = (ContinuousClock.now - start).timeInterval
         guard process.terminationStatus == 0 else { throw CommandFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
-        let done = try await count("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'succeeded'")
-        return Double(done) / elapsed
+        return try await succeededPerSecond(queue)
     }
 
     /// One pgbench transaction: claim `claimBatch` jobs, then complete them in a second statement.
