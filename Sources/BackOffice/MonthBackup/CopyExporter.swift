@@ -28,35 +28,31 @@ struct CopyExporter: Sendable {
 
     private static func run(url: DatabaseURL, snapshotQueries: [String], select: String,
                             row: (UnsafeRawBufferPointer) throws -> Void) throws -> [[String]] {
-        guard let connection = PQconnectdb(conninfo(url)) else { throw BackupError.io("cannot allocate a libpq connection") }
-        defer { PQfinish(connection) }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            throw BackupError.io("cannot connect to \(url) for the backup: \(url.redacting(message(connection)))")
+        let connection: LibPQConnection
+        do {
+            connection = try LibPQConnection(url: url, applicationName: "nightshift-backup")
+        } catch {
+            throw BackupError.io("\(error) (for the backup)")
         }
-        try execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", url: url)
+        try execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         var results: [[String]] = []
         for query in snapshotQueries {
-            guard let result = PQexec(connection, query) else { throw BackupError.io("query failed: \(url.redacting(message(connection)))") }
-            defer { PQclear(result) }
-            guard PQresultStatus(result) == PGRES_TUPLES_OK else {
-                throw BackupError.io("query failed: \(url.redacting(message(connection)))")
-            }
-            var rows: [String] = []
-            for index in 0..<PQntuples(result) {
-                rows.append((0..<PQnfields(result)).map { String(cString: PQgetvalue(result, index, $0)) }.joined(separator: "\t"))
-            }
-            results.append(rows)
+            let result = try execute(connection, query)
+            results.append((0..<result.rowCount).map { index in
+                (0..<result.columnCount).map { result.string(index, $0) }.joined(separator: "\t")
+            })
         }
-        guard let started = PQexec(connection, "COPY (\(select)) TO STDOUT WITH (FORMAT csv)") else {
-            throw BackupError.io("COPY failed: \(url.redacting(message(connection)))")
+        let handle = connection.rawHandle
+        guard let started = PQexec(handle, "COPY (\(select)) TO STDOUT WITH (FORMAT csv)") else {
+            throw BackupError.io("COPY failed: \(connection.lastError)")
         }
         let status = PQresultStatus(started)
         PQclear(started)
-        guard status == PGRES_COPY_OUT else { throw BackupError.io("COPY failed: \(url.redacting(message(connection)))") }
+        guard status == PGRES_COPY_OUT else { throw BackupError.io("COPY failed: \(connection.lastError)") }
         var failure: (any Error)?
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
-            let length = PQgetCopyData(connection, &buffer, 0)
+            let length = PQgetCopyData(handle, &buffer, 0)
             if length > 0, let buffer {
                 if failure == nil {
                     do { try row(UnsafeRawBufferPointer(start: buffer, count: Int(length))) } catch { failure = error }
@@ -65,42 +61,25 @@ struct CopyExporter: Sendable {
             } else if length == -1 {
                 break
             } else {
-                throw BackupError.io("COPY stream failed: \(url.redacting(message(connection)))")
+                throw BackupError.io("COPY stream failed: \(connection.lastError)")
             }
         }
-        while let result = PQgetResult(connection) {
+        while let result = PQgetResult(handle) {
             let ok = PQresultStatus(result) == PGRES_COMMAND_OK
             PQclear(result)
-            if !ok && failure == nil { failure = BackupError.io("COPY failed: \(url.redacting(message(connection)))") }
+            if !ok && failure == nil { failure = BackupError.io("COPY failed: \(connection.lastError)") }
         }
         if let failure { throw failure }
-        try execute(connection, "COMMIT", url: url)
+        try execute(connection, "COMMIT")
         return results
     }
 
-    private static func execute(_ connection: OpaquePointer, _ sql: String, url: DatabaseURL) throws {
-        guard let result = PQexec(connection, sql) else { throw BackupError.io("\(sql) failed: \(url.redacting(message(connection)))") }
-        defer { PQclear(result) }
-        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
-            throw BackupError.io("\(sql) failed: \(url.redacting(message(connection)))")
+    @discardableResult
+    private static func execute(_ connection: LibPQConnection, _ sql: String) throws -> LibPQResult {
+        do {
+            return try connection.execute(sql)
+        } catch {
+            throw BackupError.io("\(sql.prefix(60)) failed: \(error)")
         }
-    }
-
-    private static func message(_ connection: OpaquePointer) -> String {
-        String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// A libpq connection string; values quoted as libpq requires.
-    static func conninfo(_ url: DatabaseURL) -> String {
-        func quoted(_ value: String) -> String {
-            "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
-        }
-        var parts = [
-            "host=\(quoted(url.socketDirectory ?? url.host))", "port=\(url.port)", "user=\(quoted(url.username))",
-            "dbname=\(quoted(url.database))", "sslmode=\(url.sslMode.rawValue)", "application_name='nightshift-backup'",
-            "connect_timeout=15",
-        ]
-        if let password = url.password { parts.append("password=\(quoted(password))") }
-        return parts.joined(separator: " ")
     }
 }

@@ -80,12 +80,11 @@ extension JobStore {
                 SELECT pg_notify(\(Self.notificationChannel), 'available:' || queue)
                 FROM (SELECT DISTINCT queue FROM ins WHERE state = 'available') q
             )
-            SELECT id FROM ins WHERE (SELECT count(*) FROM notified) >= 0 ORDER BY id
+            SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ins WHERE (SELECT count(*) FROM notified) >= 0
             """, logger: logger)
-        var ids: [Int64] = []
-        ids.reserveCapacity(jobs.count)
-        for try await id in rows.decode(Int64.self) { ids.append(id) }
-        return ids
+        // One array instead of a row per job: the driver's cost per row was a third of the time.
+        for try await ids in rows.decode([Int64].self) { return ids }
+        return []
     }
 }
 

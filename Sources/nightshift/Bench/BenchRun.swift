@@ -13,16 +13,16 @@ struct BenchRun: Sendable {
 
     func run() async throws {
         let queue = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-        print("nightshift bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(try await serverVersion()), queue \(queue)")
-        defer { print("(bench jobs are deleted at the end)") }
+        report("nightshift bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(try await serverVersion()), queue \(queue)")
+        defer { report("(bench jobs are deleted at the end)") }
         do {
             let single = try await enqueueSingly(queue: queue)
-            print(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
+            report(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
             let batch = try await enqueueInBatches(queue: queue)
-            print(String(format: "enqueue, batch of %-5d:        %8.0f jobs/s", settings.batchSize, batch))
+            report(String(format: "enqueue, batch of %-5d:        %8.0f jobs/s", settings.batchSize, batch))
             try await cleanUp(queue: queue)
             let latency = try await pacedLatency(queue: queue)
-            print(String(format: "enqueue→start latency:        p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%d jobs at %d/s)",
+            report(String(format: "enqueue→start latency:        p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%d jobs at %d/s)",
                          latency.p50, latency.p95, latency.p99, settings.latencyJobs, settings.latencyRate))
             // Processing and the raw-SQL limit alternate on equal tables (same rows, vacuumed).
             var processedRuns: [Double] = []
@@ -33,21 +33,26 @@ struct BenchRun: Sendable {
                 try await vacuum()
                 let processed = try await drain(queue: roundQueue)
                 processedRuns.append(processed)
-                print(String(format: "processed (%d workers x %d), round %d:  %8.0f jobs/s  (%d no-op jobs)", settings.workers, settings.concurrency, round, processed, settings.jobs))
+                report(String(format: "processed (%d workers x %d), round %d:  %8.0f jobs/s  (%d no-op jobs)", settings.workers, settings.concurrency, round, processed, settings.jobs))
                 try await cleanUp(queue: roundQueue)
                 if settings.pgbenchClients > 0 {
                     let limit = try await rawSQLLimit(queue: roundQueue + "-sql")
                     limitRuns.append(limit)
-                    print(String(format: "raw SQL limit (pgbench, %d clients, claim %d + 1 completion), round %d: %8.0f jobs/s", settings.pgbenchClients, settings.claimBatch, round, limit))
+                    report(String(format: "raw SQL limit (pgbench, %d clients, claim %d + 1 completion), round %d: %8.0f jobs/s", settings.pgbenchClients, settings.claimBatch, round, limit))
                     try await cleanUp(queue: roundQueue + "-sql")
                 }
             }
             let processed = median(processedRuns)
-            print(String(format: "processed, median of %d:      %8.0f jobs/s", processedRuns.count, processed))
+            report(String(format: "processed, median of %d:      %8.0f jobs/s", processedRuns.count, processed))
             if !limitRuns.isEmpty {
                 let limit = median(limitRuns)
-                print(String(format: "raw SQL limit, median of %d:  %8.0f jobs/s", limitRuns.count, limit))
-                print(String(format: "processed / raw SQL limit:    %.2f", processed / limit))
+                report(String(format: "raw SQL limit, median of %d:  %8.0f jobs/s", limitRuns.count, limit))
+                report(String(format: "processed / raw SQL limit:    %.2f  (medians)", processed / limit))
+                // Each round's pair ran back to back, so its ratio is the least exposed to this
+                // machine's speed changing from minute to minute.
+                let paired = median(zip(processedRuns, limitRuns).map { $0 / $1 })
+                let each = zip(processedRuns, limitRuns).map { String(format: "%.2f", $0 / $1) }.joined(separator: " ")
+                report(String(format: "paired rounds, median ratio: %.2f", paired) + "  (\(each))")
             }
         } catch {
             try? await cleanUp(queue: queue)
@@ -64,6 +69,11 @@ struct BenchRun: Sendable {
             try await store.enqueueBatch(count == chunk.count ? chunk : Array(chunk.prefix(count)))
             done += count
         }
+    }
+
+    /// One line of results, written at once (print buffers when the output is a file).
+    private func report(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     private func median(_ values: [Double]) -> Double {

@@ -29,7 +29,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("latency-jobs"), help: "Jobs in the paced latency run.") var latencyJobs: Int = 2_000
     @Option(name: .customLong("latency-rate"), help: "Jobs per second in the paced latency run.") var latencyRate: Int = 200
     @Option(name: .customLong("pgbench-clients"), help: "pgbench clients for the raw-SQL limit (0 skips it).") var pgbenchClients: Int = 4
-    @Option(help: "Processing and raw-SQL runs, alternated; the median of each is reported.") var rounds: Int = 3
+    @Option(help: "Processing and raw-SQL runs, alternated; the median of each, and of each pair's ratio, is reported.") var rounds: Int = 5
 
     func validate() throws {
         for (name, value) in [("--jobs", jobs), ("--batch-size", batchSize), ("--workers", workers),

@@ -3,13 +3,13 @@ import Foundation
 
 /// One blocking libpq connection. Not thread-safe: use it from one thread at a time (see
 /// ``LibPQSession``). Errors carry the server's message with the password redacted.
-final class LibPQConnection {
+public final class LibPQConnection {
     private let handle: OpaquePointer
     let url: DatabaseURL
     /// Names of the statements prepared on this connection.
     private var prepared: Set<String> = []
 
-    init(url: DatabaseURL, applicationName: String) throws(LibPQError) {
+    public init(url: DatabaseURL, applicationName: String) throws(LibPQError) {
         guard let handle = PQconnectdb(Self.conninfo(url, applicationName: applicationName)) else {
             throw LibPQError("cannot allocate a libpq connection")
         }
@@ -46,7 +46,7 @@ final class LibPQConnection {
 
     /// Runs statements without parameters and returns the last result's rows.
     @discardableResult
-    func execute(_ sql: String) throws(LibPQError) -> LibPQResult {
+    public func execute(_ sql: String) throws(LibPQError) -> LibPQResult {
         let result = LibPQResult(PQexec(handle, sql))
         guard result.status == PGRES_TUPLES_OK || result.status == PGRES_COMMAND_OK else {
             throw LibPQError(describing: result, url)
@@ -55,10 +55,10 @@ final class LibPQConnection {
     }
 
     /// The raw handle, for streaming COPY.
-    var rawHandle: OpaquePointer { handle }
+    public var rawHandle: OpaquePointer { handle }
 
     /// The connection's last error message, password redacted.
-    var lastError: String { Self.message(handle, url) }
+    public var lastError: String { Self.message(handle, url) }
 
     private static func message(_ handle: OpaquePointer, _ url: DatabaseURL) -> String {
         url.redacting(String(cString: PQerrorMessage(handle)).trimmingWhitespace)
@@ -90,10 +90,10 @@ final class LibPQConnection {
 }
 
 /// A failed libpq call, in words a person can act on; never contains the password.
-struct LibPQError: Error, CustomStringConvertible {
-    var description: String
+public struct LibPQError: Error, CustomStringConvertible {
+    public var description: String
     /// The SQLSTATE, for server errors.
-    var sqlState: String?
+    public var sqlState: String?
 
     init(_ description: String, sqlState: String? = nil) {
         self.description = description

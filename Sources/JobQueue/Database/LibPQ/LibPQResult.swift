@@ -2,18 +2,19 @@ import CLibPQ
 import Foundation
 
 /// A libpq result in text format, freed when released.
-final class LibPQResult {
+public final class LibPQResult {
     private let handle: OpaquePointer?
 
     init(_ handle: OpaquePointer?) { self.handle = handle }
     deinit { PQclear(handle) }
 
     var status: ExecStatusType { handle.map(PQresultStatus) ?? PGRES_FATAL_ERROR }
-    var rowCount: Int { handle.map { Int(PQntuples($0)) } ?? 0 }
+    public var rowCount: Int { handle.map { Int(PQntuples($0)) } ?? 0 }
+    public var columnCount: Int { handle.map { Int(PQnfields($0)) } ?? 0 }
 
-    func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(handle, Int32(row), Int32(column)) == 1 }
+    public func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(handle, Int32(row), Int32(column)) == 1 }
 
-    func string(_ row: Int, _ column: Int) -> String {
+    public func string(_ row: Int, _ column: Int) -> String {
         let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
         guard let value = PQgetvalue(handle, Int32(row), Int32(column)) else { return "" }
         return value.withMemoryRebound(to: UInt8.self, capacity: length) {
@@ -21,12 +22,12 @@ final class LibPQResult {
         }
     }
 
-    func int(_ row: Int, _ column: Int) -> Int64 {
+    public func int(_ row: Int, _ column: Int) -> Int64 {
         guard let value = PQgetvalue(handle, Int32(row), Int32(column)) else { return 0 }
         return strtoll(value, nil, 10)
     }
 
-    func bool(_ row: Int, _ column: Int) -> Bool {
+    public func bool(_ row: Int, _ column: Int) -> Bool {
         PQgetvalue(handle, Int32(row), Int32(column))?.pointee == UInt8(ascii: "t").asCChar
     }
 
