@@ -107,7 +107,6 @@ public struct Worker: Service {
                     continue
                 }
                 if queueMayHaveMore && !running.wakeWhenFree(threshold) { continue }
-                // Waiting for jobs to appear, no claim will carry completions: the completer writes them.
                 if !queueMayHaveMore && configuration.completeWithClaim {
                     // No claim will carry completions until jobs appear: write them now.
                     await writeCompletions(completer.claimLoopGoesIdle(), connection: connection, completer: completer)
@@ -124,6 +123,8 @@ public struct Worker: Service {
         do {
             completer.logFenced(try await connection.markSucceeded(refs))
         } catch {
+            logger.warning("could not record completions, the completer will retry",
+                           metadata: ["error": "\(DatabaseErrorMessage.describe(error))", "jobs": "\(refs.count)"])
             completer.putBack(refs)
         }
     }

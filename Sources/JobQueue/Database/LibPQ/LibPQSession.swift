@@ -20,9 +20,7 @@ final class LibPQSession: Sendable {
     init(url: DatabaseURL, applicationName: String) {
         self.url = url
         self.applicationName = applicationName
-        let thread = Thread { [self] in serve() }
-        thread.name = "nightshift-libpq"
-        thread.start()
+        Thread { [self] in serve() }.start()
     }
 
     /// Runs `body` on the session's thread with an open connection.
@@ -38,8 +36,10 @@ final class LibPQSession: Sendable {
                     let value = try body(connection!)
                     continuation.resume(returning: .success(value))
                 } catch {
-                    // A dropped connection is opened again by the next call.
-                    if connection?.isOpen == false { connection = nil }
+                    // Start clean on the next call: besides a dropped connection, a failure can
+                    // leave what we cannot see, such as a prepared statement that a migration
+                    // invalidated or a pooler discarded.
+                    connection = nil
                     continuation.resume(returning: .failure(error))
                 }
             }
