@@ -4,8 +4,8 @@ extension JobStore {
     /// What one claim statement did.
     public struct ClaimResult: Sendable {
         public var jobs: [ClaimedJob] = []
-        /// Of the completions passed in, those recorded; the rest were fenced off.
-        public var completed: Set<Int64> = []
+        /// Of the completions passed in, those refused: the attempt was no longer running.
+        public var fenced: [AttemptRef] = []
     }
 
     /// Claims up to `limit` available jobs of the given queues for `worker`, in priority order,
@@ -32,12 +32,12 @@ extension JobStore {
             var cells = row.makeIterator()
             guard let flag = cells.next(), let idCell = cells.next() else { continue }
             let id = try idCell.decode(Int64.self)
-            guard try flag.decode(Bool.self) else {
-                result.completed.insert(id)
-                continue
-            }
             guard let kind = cells.next(), let queue = cells.next(), let args = cells.next(),
                   let attempt = cells.next(), let maxAttempts = cells.next() else { continue }
+            guard try flag.decode(Bool.self) else {
+                result.fenced.append(AttemptRef(id: id, attempt: try attempt.decode(Int.self)))
+                continue
+            }
             result.jobs.append(ClaimedJob(
                 id: id, kind: try kind.decode(String.self), queue: try queue.decode(String.self),
                 args: try args.decode(String.self), attempt: try attempt.decode(Int.self),
@@ -51,7 +51,7 @@ extension JobStore {
     /// every available row first), merged in claim order and marked running for worker `$5`.
     /// Rows locked but not taken are released when the statement commits. Pending completions
     /// (ids `$1`, attempts `$2`) ride along in `done`, fenced. Rows: `true` and the claimed job,
-    /// or `false` and the id of a recorded completion.
+    /// or `false` with the id and attempt of a completion refused (normally none).
     ///
     /// Run by the worker through libpq as a prepared statement (``ClaimConnection``) and by
     /// ``claim(queues:limit:worker:completing:)`` through PostgresNIO.
@@ -81,6 +81,8 @@ extension JobStore {
         )
         SELECT true, id, kind, queue, args, attempt, max_attempts FROM claimed
         UNION ALL
-        SELECT false, id, '', '', '', 0, 0 FROM done
+        SELECT false, d.id, '', '', '', d.attempt, 0
+        FROM unnest($1::bigint[], $2::int[]) AS d(id, attempt)
+        WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.id = d.id)
         """
 }

@@ -25,7 +25,7 @@ final class ClaimConnection: Sendable {
             for row in 0..<rows.rowCount {
                 let id = rows.int(row, 1)
                 guard rows.bool(row, 0) else {
-                    result.completed.insert(id)
+                    result.fenced.append(AttemptRef(id: id, attempt: Int(rows.int(row, 5))))
                     continue
                 }
                 result.jobs.append(ClaimedJob(

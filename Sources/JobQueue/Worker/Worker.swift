@@ -89,9 +89,7 @@ public struct Worker: Service {
                         let result = try await connection.claim(
                             queues: configuration.queues, limit: requested, worker: configuration.workerID,
                             completing: completing)
-                        if result.completed.count != completing.count {
-                            completer.logFenced(completing.filter { !result.completed.contains($0.id) })
-                        }
+                        completer.logFenced(result.fenced)
                         let claimed = result.jobs
                         for job in claimed {
                             running.insert(AttemptRef(id: job.id, attempt: job.attempt))
