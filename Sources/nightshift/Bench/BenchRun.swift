@@ -125,9 +125,9 @@ struct BenchRun: Sendable {
     /// Starts the workers on a full queue and measures from the first claim to the last
     /// completion, as the database recorded them.
     private func drain(queue: String) async throws -> Double {
-        let processes = try startWorkers(queue: queue)
-        defer { stop(processes) }
-        try await waitUntil(timeout: .seconds(600)) { try await drained(queue) }
+        try await withWorkers(queue: queue) {
+            try await waitUntil(timeout: .seconds(600)) { try await drained(queue) }
+        }
         return try await succeededPerSecond(queue)
     }
 
@@ -144,19 +144,20 @@ struct BenchRun: Sendable {
 
     private func pacedLatency(queue: String) async throws -> (p50: Double, p95: Double, p99: Double) {
         let latencyQueue = queue + "-lat"
-        let processes = try startWorkers(queue: latencyQueue)
-        defer { stop(processes) }
-        // Workers are idle once a first job has gone through.
-        let warmUp = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
-        try await waitUntil(timeout: .seconds(60)) { try await store.job(warmUp.id)?.state == .succeeded }
-        let interval = Duration.nanoseconds(1_000_000_000 / Int64(settings.latencyRate))
-        let start = ContinuousClock.now
-        for index in 0..<settings.latencyJobs {
-            let due = start + interval * index
-            if due > .now { try await Task.sleep(until: due) }
-            _ = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+        let warmUp = try await withWorkers(queue: latencyQueue) {
+            // Workers are idle once a first job has gone through.
+            let warmUp = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+            try await waitUntil(timeout: .seconds(60)) { try await store.job(warmUp.id)?.state == .succeeded }
+            let interval = Duration.nanoseconds(1_000_000_000 / Int64(settings.latencyRate))
+            let start = ContinuousClock.now
+            for index in 0..<settings.latencyJobs {
+                let due = start + interval * index
+                if due > .now { try await Task.sleep(until: due) }
+                _ = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+            }
+            try await waitUntil(timeout: .seconds(120)) { try await drained(latencyQueue) }
+            return warmUp
         }
-        try await waitUntil(timeout: .seconds(120)) { try await drained(latencyQueue) }
         let rows = try await client.query("""
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY ms),
                    percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)
@@ -188,7 +189,10 @@ struct BenchRun: Sendable {
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        guard await exited(process, within: .seconds(600)) else {
+            await stop([process])
+            throw CommandFailure("pgbench did not finish within 10 minutes")
+        }
         guard process.terminationStatus == 0 else { throw CommandFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
         return try await succeededPerSecond(queue)
     }
@@ -216,6 +220,19 @@ struct BenchRun: Sendable {
         """
     }
 
+    /// Runs `body` while worker processes serve `queue`, and stops them however it ends.
+    private func withWorkers<T: Sendable>(queue: String, _ body: () async throws -> T) async throws -> T {
+        let processes = try startWorkers(queue: queue)
+        do {
+            let value = try await body()
+            await stop(processes)
+            return value
+        } catch {
+            await stop(processes)
+            throw error
+        }
+    }
+
     private func startWorkers(queue: String) throws -> [Process] {
         try (0..<settings.workers).map { _ in
             let process = Process()
@@ -232,9 +249,24 @@ struct BenchRun: Sendable {
         }
     }
 
-    private func stop(_ processes: [Process]) {
+    /// SIGTERM (workers hand their jobs back and exit), SIGKILL for any still there after 15 s.
+    private func stop(_ processes: [Process]) async {
         for process in processes where process.isRunning { process.terminate() }
-        for process in processes { process.waitUntilExit() }
+        for process in processes where await !exited(process, within: .seconds(15)) {
+            kill(process.processIdentifier, SIGKILL)
+            _ = await exited(process, within: .seconds(5))
+        }
+    }
+
+    /// Waits for a child to exit, up to `timeout`. Not `Process.waitUntilExit()`: it spins a run
+    /// loop on the calling thread, here one of the event loops, and twice it never returned.
+    private func exited(_ process: Process, within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
     }
 
     /// Cheap while workers drain the queue, so it does not slow what it measures: the first
