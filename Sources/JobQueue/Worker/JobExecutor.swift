@@ -1,14 +1,27 @@
 import Logging
 import PostgresNIO
 
-/// Runs one claimed attempt and records how it ended.
-struct JobExecutor: Sendable {
+/// Runs one claimed attempt and records how it ended. A class: each job's task captures one
+/// reference instead of a copy of all this.
+final class JobExecutor: Sendable {
     let registry: JobRegistry
     let store: JobStore
     let completer: BatchCompleter
     let running: RunningJobs
     let configuration: WorkerConfiguration
     let logger: Logger
+
+    init(
+        registry: JobRegistry, store: JobStore, completer: BatchCompleter, running: RunningJobs,
+        configuration: WorkerConfiguration, logger: Logger
+    ) {
+        self.registry = registry
+        self.store = store
+        self.completer = completer
+        self.running = running
+        self.configuration = configuration
+        self.logger = logger
+    }
 
     func execute(_ job: ClaimedJob) async {
         let ref = AttemptRef(id: job.id, attempt: job.attempt)
