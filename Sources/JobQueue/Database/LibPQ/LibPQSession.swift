@@ -3,7 +3,7 @@ import Synchronization
 
 /// A libpq connection that lives on a thread of its own, so its blocking calls never hold up
 /// Swift's executors. Work runs in the order submitted; the connection is opened on first use
-/// and opened again after the server or network dropped it.
+/// and opened afresh after any failed call.
 final class LibPQSession: Sendable {
     private typealias Work = @Sendable (inout LibPQConnection?) -> Void
 
