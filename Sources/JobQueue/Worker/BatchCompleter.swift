@@ -125,11 +125,14 @@ final class BatchCompleter: Sendable {
     private func nextBatch() async -> [AttemptRef]? {
         while true {
             await waitForFirst()
-            let (finishing, idle) = state.withLock { ($0.finishing, $0.claimLoopIdle) }
+            let (finishing, idle, oldest) = state.withLock { ($0.finishing, $0.claimLoopIdle, $0.oldest) }
             // Idle: let the burst's last completions gather, then write them. Busy: the claim
-            // loop will carry them; look again only when they would be overdue (a timer every
-            // few milliseconds costs the worker more than it saves).
-            if !finishing { try? await Task.sleep(for: idle ? maxDelay : maxWait) }
+            // loop will carry them; look again only when the oldest would be overdue (a timer
+            // every few milliseconds costs the worker more than it saves).
+            if !finishing {
+                let age = oldest.map { ContinuousClock.now - $0 } ?? .zero
+                try? await Task.sleep(for: idle ? maxDelay : max(maxDelay, maxWait - age))
+            }
             let (batch, finished) = state.withLock { state -> ([AttemptRef], Bool) in
                 guard let oldest = state.oldest, !state.pending.isEmpty else { return ([], state.finishing) }
                 let due = state.finishing || state.claimLoopIdle || state.pending.count >= maxBatch
