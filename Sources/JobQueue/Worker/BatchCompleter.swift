@@ -45,46 +45,50 @@ final class BatchCompleter: Sendable {
     }
 
     func add(_ ref: AttemptRef) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        updateAndWake { state in
             if state.pending.isEmpty { state.oldest = .now }
             state.pending.append(ref)
-            defer { state.waiter = nil }
-            return state.waiter
         }
-        waiter?.resume()
     }
 
     /// Takes every pending completion, for the claim loop to write along with its next claim
     /// (which also tells the completer that the claim loop is busy).
     func takeAll() -> [AttemptRef] {
-        state.withLock { state in
-            state.claimLoopIdle = false
-            defer { state.pending = []; state.oldest = nil }
-            return state.pending
-        }
+        takePending(claimLoopIdle: false)
     }
 
     /// Puts completions back after a claim that carried them failed.
     func putBack(_ refs: [AttemptRef]) {
         guard !refs.isEmpty else { return }
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        updateAndWake { state in
             state.pending.insert(contentsOf: refs, at: 0)
             state.oldest = state.oldest ?? .now
-            defer { state.waiter = nil }
-            return state.waiter
         }
-        waiter?.resume()
     }
 
     /// The claim loop is about to wait for jobs to appear, so no claim will carry completions
     /// until it claims again (``takeAll()``): it takes those pending to write them itself, and
     /// the completer writes later ones.
     func claimLoopGoesIdle() -> [AttemptRef] {
+        takePending(claimLoopIdle: true)
+    }
+
+    private func takePending(claimLoopIdle: Bool) -> [AttemptRef] {
         state.withLock { state in
-            state.claimLoopIdle = true
+            state.claimLoopIdle = claimLoopIdle
             defer { state.pending = []; state.oldest = nil }
             return state.pending
         }
+    }
+
+    /// Changes the state, then resumes the completer if it waits for a first completion.
+    private func updateAndWake(_ change: (inout State) -> Void) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            change(&state)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
     }
 
     func logFenced(_ refs: [AttemptRef]) {
@@ -96,12 +100,7 @@ final class BatchCompleter: Sendable {
 
     /// Stops after writing everything added so far.
     func finish() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.finishing = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        updateAndWake { $0.finishing = true }
     }
 
     func run() async {

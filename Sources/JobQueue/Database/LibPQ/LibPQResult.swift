@@ -12,8 +12,6 @@ public final class LibPQResult {
     public var rowCount: Int { handle.map { Int(PQntuples($0)) } ?? 0 }
     public var columnCount: Int { handle.map { Int(PQnfields($0)) } ?? 0 }
 
-    public func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(handle, Int32(row), Int32(column)) == 1 }
-
     public func string(_ row: Int, _ column: Int) -> String {
         let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
         guard let value = PQgetvalue(handle, Int32(row), Int32(column)) else { return "" }
