@@ -5,6 +5,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// Modules, lowest first; each depends only on those above it (see README, "Layout"):
+//   NightshiftCore   typed errors and remedies, durations, process identity — no I/O
+//   Cron             cron expressions, calendar dates and months in a zone — pure
+//   Database         URLs, the client factory, libpq sessions and COPY, transactions, migrator
+//   JobQueue         jobs, kinds, the store's queries, the worker, maintenance, job events
+//   Scheduler        schedules, slots, the scheduler service
+//   BackOffice       the business's jobs (month backup and close) and their schedules
+//   NightshiftCLI    the composition root (Settings, the services a process runs) and commands
+//   nightshift       the executable: one call into NightshiftCLI
 let package = Package(
     name: "nightshift",
     platforms: [.macOS(.v15)],
@@ -21,32 +30,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
+            name: "NightshiftCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Cron",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "JobQueue",
-            dependencies: [
-                "CLibPQ",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "Scheduler",
-            dependencies: [
-                "Cron", "JobQueue",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(
@@ -56,33 +48,84 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .target(
+            name: "Database",
+            dependencies: [
+                "NightshiftCore", "CLibPQ",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JobQueue",
+            dependencies: [
+                "NightshiftCore", "Database",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "NightshiftCore", "Cron", "Database", "JobQueue",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BackOffice",
             dependencies: [
-                "JobQueue", "CLibPQ",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "nightshift",
+        .target(
+            name: "NightshiftCLI",
             dependencies: [
-                "JobQueue", "Cron", "Scheduler", "BackOffice",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "nightshift",
+            dependencies: ["NightshiftCLI"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests. TestSupport: the test database, harnesses, factories and the tests' own job
+        // kinds; nightshift-test-worker: the real CLI plus those kinds, for crash tests.
         .target(
             name: "TestSupport",
             dependencies: [
-                "JobQueue",
+                "NightshiftCore", "Database", "JobQueue", "NightshiftCLI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "nightshift-test-worker",
+            dependencies: ["NightshiftCLI", "TestSupport"],
+            path: "Tests/TestWorker",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -91,18 +134,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DatabaseTests",
+            dependencies: ["Database", "NightshiftCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue", "TestSupport"],
+            dependencies: ["JobQueue", "Database", "NightshiftCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BackOfficeTests",
-            dependencies: ["BackOffice", "JobQueue", "TestSupport"],
+            dependencies: ["BackOffice", "JobQueue", "Database", "NightshiftCore", "Scheduler", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Cron", "JobQueue", "TestSupport"],
+            dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NightshiftCLITests",
+            dependencies: ["NightshiftCLI", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

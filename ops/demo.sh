@@ -31,10 +31,12 @@ echo "== enqueuing demo jobs"
 for i in 1 2 3 4 5; do "$NS" enqueue noop --args "{\"n\": $i}"; done
 "$NS" enqueue noop --unique-key demo:daily-report
 "$NS" enqueue noop --unique-key demo:daily-report          # idempotent: the same job again
-"$NS" enqueue test-fail --args '{"failTimes": 2}' --max-attempts 5   # fails twice, then succeeds
-"$NS" enqueue test-fail --args '{"failTimes": 9}' --max-attempts 2   # fails for good: discarded
-"$NS" enqueue test-sleep --args '{"milliseconds": 200}' --in 2s      # scheduled, runs in 2 s
-"$NS" enqueue no-such-kind                                           # unknown kind: discarded at once
+"$NS" enqueue demo-flaky --args '{"failTimes": 2}' --max-attempts 5  # fails twice, then succeeds
+"$NS" enqueue demo-flaky --args '{"failTimes": 9}' --max-attempts 2  # fails for good: discarded
+"$NS" enqueue demo-sleep --args '{"milliseconds": 200}' --in 2s     # scheduled, runs in 2 s
+echo "-- a bad job is refused before it is written, naming the field:"
+"$NS" enqueue no-such-kind 2>&1 | head -1 || true
+"$NS" enqueue backup-month --args '{"year": 2026, "month": 13}' 2>&1 | head -1 || true
 
 echo "== the studio: three months of records, then last month's close as jobs"
 export BACKUP_DIR="$DEMO_DIR/backups"
@@ -46,7 +48,7 @@ YEAR="${LAST_MONTH%-*}"; MONTH="$((10#${LAST_MONTH#*-}))"
 "$NS" enqueue backup-month --args "{\"year\": $YEAR, \"month\": $MONTH}" --unique-key "backup-month:$LAST_MONTH"
 
 echo "== nightshift worker (until every demo job is finished)"
-LOG_LEVEL=warning "$NS" worker --test-kinds --retry-base 200ms --concurrency 4 &
+LOG_LEVEL=warning "$NS" worker --retry-base 200ms --concurrency 4 &
 WORKER_PID=$!
 for _ in $(seq 1 300); do
     left="$(psql -At -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift \
@@ -61,7 +63,7 @@ echo; echo "== nightshift jobs list"
 echo; echo "== nightshift queue stats"
 "$NS" queue stats
 echo; echo "== nightshift jobs show (the job that failed twice, then succeeded)"
-"$NS" jobs show "$(psql -At -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift -c "SELECT id FROM jobs WHERE kind = 'test-fail' AND state = 'succeeded' LIMIT 1")"
+"$NS" jobs show "$(psql -At -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift -c "SELECT id FROM jobs WHERE kind = 'demo-flaky' AND state = 'succeeded' LIMIT 1")"
 echo; echo "== nightshift backup info / verify --year $YEAR --month $MONTH"
 "$NS" backup info --year "$YEAR" --month "$MONTH"
 "$NS" backup verify --year "$YEAR" --month "$MONTH"

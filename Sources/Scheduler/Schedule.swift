@@ -3,25 +3,50 @@ import Foundation
 import JobQueue
 
 /// A named cron schedule and the jobs each of its slots enqueues.
-public struct Schedule: Sendable, Equatable {
-    /// A job a slot enqueues. `args` may hold `{year}`, `{month}`, `{date}`… placeholders.
-    public struct JobTemplate: Sendable, Equatable {
+public struct Schedule: Sendable {
+    /// A job a slot enqueues: its kind, where it goes, and its arguments for a given slot.
+    public struct JobTemplate: Sendable {
         public var kind: String
-        public var args: JSONValue
         public var queue: String
         public var priority: Int
-        public var maxAttempts: Int
+        /// Nil: the kind's own default, else 20.
+        public var maxAttempts: Int?
         /// Runs this long after the slot (so a later job of the slot waits for an earlier one).
         public var delay: Duration
+        /// The arguments for one slot, as JSON text.
+        let arguments: @Sendable (SlotDetails) throws -> String
+        /// Attempts a typed kind declares, when `maxAttempts` is nil.
+        let kindMaxAttempts: Int?
 
+        /// A job of a typed kind whose arguments are built from the slot.
+        public static func job<Kind: JobKind>(
+            _ kind: Kind.Type, queue: String = NewJob.defaultQueue, priority: Int = 0, maxAttempts: Int? = nil,
+            delay: Duration = .zero, args: @escaping @Sendable (SlotDetails) -> Kind.Args
+        ) -> JobTemplate {
+            JobTemplate(kind: Kind.kind, queue: queue, priority: priority, maxAttempts: maxAttempts, delay: delay,
+                        arguments: { slot in try NewJob(Kind.self, args: args(slot)).args }, kindMaxAttempts: Kind.maxAttempts)
+        }
+
+        /// A job named by text (a schedules file): `args` may hold `{year}`, `{month}`, `{date}`…
+        /// placeholders, filled per slot (see ``SlotDetails/templateValues``).
         public init(kind: String, args: JSONValue = .object([:]), queue: String = NewJob.defaultQueue,
-                    priority: Int = 0, maxAttempts: Int = NewJob.defaultMaxAttempts, delay: Duration = .zero) {
+                    priority: Int = 0, maxAttempts: Int? = nil, delay: Duration = .zero) {
+            self.init(kind: kind, queue: queue, priority: priority, maxAttempts: maxAttempts, delay: delay,
+                      arguments: { slot in
+                          let data = try JSONEncoder.sorted.encode(args.substituting(slot.templateValues))
+                          return String(decoding: data, as: UTF8.self)
+                      }, kindMaxAttempts: nil)
+        }
+
+        private init(kind: String, queue: String, priority: Int, maxAttempts: Int?, delay: Duration,
+                     arguments: @escaping @Sendable (SlotDetails) throws -> String, kindMaxAttempts: Int?) {
             self.kind = kind
-            self.args = args
             self.queue = queue
             self.priority = priority
             self.maxAttempts = maxAttempts
             self.delay = delay
+            self.arguments = arguments
+            self.kindMaxAttempts = kindMaxAttempts
         }
     }
 
@@ -56,20 +81,19 @@ public struct Schedule: Sendable, Equatable {
 
     /// The unique key a slot gives a job of this schedule, e.g. `generate-extrato:2026-10`.
     public func uniqueKey(for job: JobTemplate, slot: Date) -> String {
-        let label = period.resolve(slot).label
-        return [keyNamespace, job.kind, label].compactMap { $0 }.joined(separator: ":")
+        [keyNamespace, job.kind, period.resolve(slot).label].compactMap { $0 }.joined(separator: ":")
     }
 
     /// The jobs to enqueue for one slot.
     public func newJobs(for slot: Date) throws -> [NewJob] {
-        let values = period.resolve(slot).values
+        let details = period.resolve(slot)
         return try jobs.map { template in
-            let args = template.args.substituting(values)
-            let data = try JSONEncoder.sorted.encode(args)
-            return NewJob(
-                kind: template.kind, args: String(decoding: data, as: UTF8.self), queue: template.queue,
-                priority: template.priority, runAt: template.delay > .zero ? slot.addingTimeInterval(template.delay.timeInterval) : nil,
-                uniqueKey: uniqueKey(for: template, slot: slot), maxAttempts: template.maxAttempts)
+            NewJob(
+                kind: template.kind, args: try template.arguments(details), queue: template.queue,
+                priority: template.priority,
+                runAt: template.delay > .zero ? slot.addingTimeInterval(template.delay.timeInterval) : nil,
+                uniqueKey: uniqueKey(for: template, slot: slot),
+                maxAttempts: template.maxAttempts ?? template.kindMaxAttempts ?? NewJob.defaultMaxAttempts)
         }
     }
 

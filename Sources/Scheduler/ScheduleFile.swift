@@ -1,6 +1,7 @@
 import Cron
 import Foundation
 import JobQueue
+import NightshiftCore
 import Yams
 
 /// A YAML schedules file (`SCHEDULES_FILE`): entries replace the default schedule of the same
@@ -41,16 +42,24 @@ public enum ScheduleFile {
         }
     }
 
+    /// Reads the file at `path` and applies it to `defaults`.
+    public static func load(path: String, to defaults: [Schedule], settings: SchedulerSettings) throws(ScheduleConfigurationError) -> [Schedule] {
+        guard let yaml = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ScheduleConfigurationError("SCHEDULES_FILE=\(path) cannot be read: check the path, or unset it to use the defaults", setting: "SCHEDULES_FILE")
+        }
+        return try apply(yaml: yaml, to: defaults, settings: settings, source: "SCHEDULES_FILE \(path)")
+    }
+
     /// Applies a file's entries to `defaults`.
-    public static func apply(yaml: String, to defaults: [Schedule], settings: SchedulerSettings, source: String = "SCHEDULES_FILE") throws -> [Schedule] {
+    public static func apply(yaml: String, to defaults: [Schedule], settings: SchedulerSettings, source: String = "SCHEDULES_FILE") throws(ScheduleConfigurationError) -> [Schedule] {
         let document: Document
         do {
             let decoder = YAMLDecoder()
             document = try decoder.decode(Document.self, from: yaml, userInfo: [:])
         } catch let error as DecodingError {
-            throw ScheduleConfigurationError("\(source): \(describe(error))")
+            throw ScheduleConfigurationError("\(source): \(describe(error))", setting: "SCHEDULES_FILE")
         } catch {
-            throw ScheduleConfigurationError("\(source) is not valid YAML: \(error)")
+            throw ScheduleConfigurationError("\(source) is not valid YAML: \(error)", setting: "SCHEDULES_FILE")
         }
         var schedules = defaults
         for (index, entry) in document.schedules.enumerated() {
@@ -63,7 +72,7 @@ public enum ScheduleFile {
         return schedules
     }
 
-    private static func build(_ entry: Entry, base: Schedule?, settings: SchedulerSettings, at: String) throws -> Schedule {
+    private static func build(_ entry: Entry, base: Schedule?, settings: SchedulerSettings, at: String) throws(ScheduleConfigurationError) -> Schedule {
         guard !entry.name.isEmpty else { throw ScheduleConfigurationError("\(at): name must not be empty") }
         let zone: TimeZone
         if let identifier = entry.timezone {
@@ -121,7 +130,8 @@ public enum ScheduleFile {
         }
         var jobs = base?.jobs ?? []
         if let entries = entry.jobs {
-            jobs = try entries.enumerated().map { index, job in
+            jobs = []
+            for (index, job) in entries.enumerated() {
                 let jobAt = "\(at): jobs[\(index)]"
                 guard !job.kind.isEmpty else { throw ScheduleConfigurationError("\(jobAt): kind must not be empty") }
                 var delay = Duration.zero
@@ -134,9 +144,9 @@ public enum ScheduleFile {
                 if case .some(let args) = job.args, case .object = args {} else if job.args != nil {
                     throw ScheduleConfigurationError("\(jobAt): args must be a mapping, e.g. args: {date: \"{date}\"}")
                 }
-                return Schedule.JobTemplate(
+                jobs.append(Schedule.JobTemplate(
                     kind: job.kind, args: job.args ?? .object([:]), queue: job.queue ?? NewJob.defaultQueue,
-                    priority: job.priority ?? 0, maxAttempts: job.maxAttempts ?? NewJob.defaultMaxAttempts, delay: delay)
+                    priority: job.priority ?? 0, maxAttempts: job.maxAttempts, delay: delay))
             }
         }
         guard !jobs.isEmpty else { throw ScheduleConfigurationError("\(at): jobs must list at least one job") }

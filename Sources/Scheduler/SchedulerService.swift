@@ -1,5 +1,7 @@
+import Database
 import Foundation
 import JobQueue
+import NightshiftCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -9,7 +11,7 @@ import Synchronization
 public struct SchedulerService: Service {
     public struct Configuration: Sendable {
         /// Identifies this replica in `scheduler_slots.enqueued_by`.
-        public var instanceID: String = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+        public var instanceID: String = ProcessIdentity.hostAndPID
         /// Longest sleep between checks: bounds how late a slot fires after the clock jumps.
         public var maximumSleep: Duration = .seconds(60)
         public init() {}

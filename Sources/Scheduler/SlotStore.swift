@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import JobQueue
 import Logging
@@ -36,14 +37,21 @@ public struct SlotStore: Sendable {
         }
     }
 
-    /// The latest fired slot of each schedule, with its jobs' states.
-    public func lastSlots() async throws -> [String: (slot: Date, states: [String])] {
+    /// The latest slot a schedule fired, and its jobs with their states now.
+    public struct LastSlot: Sendable, Equatable {
+        public var slot: Date
+        public var jobIDs: [Int64]
+        public var jobStates: [String]
+    }
+
+    /// The latest fired slot of each schedule, by schedule name.
+    public func lastSlots() async throws -> [String: LastSlot] {
         let rows = try await client.query("""
-            SELECT schedule, slot, coalesce(job_states, '{}') FROM schedule_last_slots
+            SELECT schedule, slot, job_ids, coalesce(job_states, '{}') FROM schedule_last_slots
             """, logger: logger)
-        var result: [String: (slot: Date, states: [String])] = [:]
-        for try await (schedule, slot, states) in rows.decode((String, Date, [String]).self) {
-            result[schedule] = (slot, states)
+        var result: [String: LastSlot] = [:]
+        for try await (schedule, slot, ids, states) in rows.decode((String, Date, [Int64], [String]).self) {
+            result[schedule] = LastSlot(slot: slot, jobIDs: ids, jobStates: states)
         }
         return result
     }

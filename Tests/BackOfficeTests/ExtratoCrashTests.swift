@@ -1,4 +1,5 @@
 import BackOffice
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO

@@ -1,4 +1,5 @@
 import BackOffice
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO
@@ -83,7 +84,12 @@ import TestSupport
             await #expect {
                 try await verifier.verifiedManifest(fixture.month)
             } throws: { error in
-                "\(error)".contains("backup for \(fixture.month.slashed) missing or invalid") && "\(error)".contains("nightshift backup create")
+                // The CLI and job history word the remedy as `nightshift backup create …`
+                // (ExtratoTests checks a job's recorded error).
+                guard case .missingOrInvalid(let month, let problems)? = error as? BackupError else { return false }
+                return month == fixture.month && !problems.isEmpty
+                    && "\(error)".contains("backup for \(fixture.month.slashed) missing or invalid")
+                    && (error as? BackupError)?.remedy == .createMonthBackup(year: fixture.month.year, month: fixture.month.month)
             }
         }
     }

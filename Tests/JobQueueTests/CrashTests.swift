@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO
@@ -14,7 +15,7 @@ import TestSupport
             let job = try await store.enqueue(try NewJob(
                 TestKinds.InsertEffectJob.self, args: .init(marker: marker, holdMilliseconds: 600_000, holdOnAttempt: 1),
                 queue: queue))
-            let doomed = try ChildProcess(["worker", "--test-kinds", "--queues", queue, "--no-maintenance", "--heartbeat-interval", "250ms"])
+            let doomed = try ChildProcess(["worker", "--queues", queue, "--no-maintenance", "--heartbeat-interval", "250ms"], executable: ChildProcess.testWorker)
 
             // Wait until the child has inserted its effect and holds the transaction open.
             try await eventually(timeout: .seconds(30), "effect inserted in an open transaction") {
@@ -44,7 +45,7 @@ import TestSupport
             // A second real worker runs it to success.
             // Promote it here: test workers run no maintenance, so they touch only their own queue.
             #expect(try await store.promoteDueJobs(queues: [queue]) == 1)
-            let survivor = try ChildProcess(["worker", "--test-kinds", "--queues", queue, "--heartbeat-interval", "250ms", "--no-maintenance"])
+            let survivor = try ChildProcess(["worker", "--queues", queue, "--heartbeat-interval", "250ms", "--no-maintenance"], executable: ChildProcess.testWorker)
             try await eventually(timeout: .seconds(30), "job succeeded") { try await store.job(job.id)?.state == .succeeded }
             survivor.kill(SIGTERM)
             #expect(try await survivor.waitForExit() == 0, "SIGTERM is a clean exit: \(survivor.log)")
@@ -60,7 +61,7 @@ import TestSupport
         try await TestDatabase.withClient { client in
             let store = JobStore(client: client, logger: TestDatabase.logger)
             let job = try await store.enqueue(try NewJob(TestKinds.SleepJob.self, args: .init(milliseconds: 600_000), queue: queue))
-            let worker = try ChildProcess(["worker", "--test-kinds", "--queues", queue, "--shutdown-grace", "300ms", "--heartbeat-interval", "250ms", "--no-maintenance"])
+            let worker = try ChildProcess(["worker", "--queues", queue, "--shutdown-grace", "300ms", "--heartbeat-interval", "250ms", "--no-maintenance"], executable: ChildProcess.testWorker)
             try await eventually(timeout: .seconds(30), "running") { try await store.job(job.id)?.state == .running }
             worker.kill(SIGTERM)
             #expect(try await worker.waitForExit() == 0, "\(worker.log)")

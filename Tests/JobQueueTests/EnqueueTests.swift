@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO
@@ -10,19 +11,16 @@ import TestSupport
         try await TestDatabase.withClient { client in
             let store = JobStore(client: client, logger: TestDatabase.logger)
             let key = "key-\(UUID().uuidString)"
-            let first = try await store.enqueue(NewJob(kind: "noop", queue: TestDatabase.uniqueQueue(), uniqueKey: key))
-            #expect(first.inserted)
             // run_at far ahead, so no promoter of a test running beside this one touches the row.
-            try await client.query("""
-                UPDATE jobs SET state = \(state.rawValue)::job_state, run_at = now() + interval '1 day' WHERE id = \(first.id)
-                """)
+            let first = try await JobFactory.insert(client, queue: TestDatabase.uniqueQueue(), state: state,
+                                                    runAt: Date().addingTimeInterval(86_400), uniqueKey: key)
             let second = try await store.enqueue(NewJob(kind: "noop", queue: TestDatabase.uniqueQueue(), uniqueKey: key))
             if state == .discarded || state == .cancelled {
                 #expect(second.inserted, "a key whose job was \(state) is free again")
-                #expect(second.id != first.id)
+                #expect(second.id != first)
             } else {
                 #expect(!second.inserted, "a key held by a \(state) job is not enqueued again")
-                #expect(second.id == first.id)
+                #expect(second.id == first)
                 #expect(second.state == state)
             }
         }
@@ -87,6 +85,17 @@ import TestSupport
                 _ = try await store.enqueue(NewJob(kind: "noop", queue: queue), on: connection)
             }
             #expect(try await client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue)", as: Int.self) == 1)
+        }
+    }
+
+    @Test func theUniqueKeyIndexHoldsTheSameStatesAsTheCode() async throws {
+        try await TestDatabase.withClient { client in
+            let predicate = try await client.scalar("""
+                SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'jobs_unique_key_idx'::regclass
+                """, as: String.self) ?? ""
+            for state in JobState.allCases {
+                #expect(predicate.contains("'\(state.rawValue)'") == JobState.uniqueStates.contains(state), "\(state) in \(predicate)")
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 import JobQueue
+import NightshiftCore
 import Testing
+import TestSupport
 
 @Suite struct JobRegistryTests {
     @Test func registeringAKindTwiceIsAnError() throws {
@@ -9,9 +11,33 @@ import Testing
     }
 
     @Test func newJobValidationNamesTheField() {
-        #expect(throws: (any Error).self) { try NewJob(kind: "noop", args: "[1]").validate() }
-        #expect(throws: (any Error).self) { try NewJob(kind: "noop", priority: 40_000).validate() }
-        #expect(throws: (any Error).self) { try NewJob(kind: "", args: "{}").validate() }
-        #expect(throws: (any Error).self) { try NewJob(kind: "noop", maxAttempts: 0).validate() }
+        func field(_ job: NewJob) -> String? {
+            do { try job.validate(); return nil } catch { return error.field }
+        }
+        #expect(field(NewJob(kind: "noop", args: "[1]")) == "args")
+        #expect(field(NewJob(kind: "noop", priority: 40_000)) == "priority")
+        #expect(field(NewJob(kind: "", args: "{}")) == "kind")
+        #expect(field(NewJob(kind: "noop", maxAttempts: 0)) == "max_attempts")
+        #expect(field(NewJob(kind: "noop", uniqueKey: "")) == "unique_key")
+        #expect(field(NewJob(kind: "noop")) == nil)
+    }
+
+    @Test func argumentsAreCheckedWithTheKindsOwnTypeBeforeAnythingIsWritten() throws {
+        var registry = JobRegistry()
+        try registry.register(NoopJob())
+        try registry.register(DemoSleepJob())
+        try TestKinds.register(in: &registry)
+        func failure(_ kind: String, _ args: String) -> InvalidInput? {
+            do { try registry.validate(kind: kind, args: args); return nil } catch { return error }
+        }
+        #expect(failure("noop", "{}") == nil)
+        #expect(failure("no-such-kind", "{}")?.field == "kind")
+        #expect(failure("no-such-kind", "{}")?.message.contains("demo-sleep, noop, test-fail") == true)
+        #expect(failure("test-fail", "{}")?.field == "args.failTimes")
+        #expect(failure("test-fail", "{}")?.message.contains("missing field 'failTimes'") == true)
+        #expect(failure("test-sleep", #"{"milliseconds": "soon"}"#)?.field == "args.milliseconds")
+        // The kind's own check, beyond decoding.
+        #expect(failure("demo-sleep", #"{"milliseconds": -1}"#)?.field == "args.milliseconds")
+        #expect(failure("demo-sleep", #"{"milliseconds": 5}"#) == nil)
     }
 }

@@ -1,5 +1,6 @@
+import Database
 import Foundation
-import JobQueue
+@testable import JobQueue
 import PostgresNIO
 import Testing
 import TestSupport
@@ -9,25 +10,21 @@ import TestSupport
         let queue = TestDatabase.uniqueQueue("rescue")
         try await TestDatabase.withClient { client in
             let store = JobStore(client: client, logger: TestDatabase.logger)
-            let retried = try await store.enqueue(NewJob(kind: "noop", queue: queue))
-            let lastTry = try await store.enqueue(NewJob(kind: "noop", queue: queue, maxAttempts: 1))
-            let fresh = try await store.enqueue(NewJob(kind: "noop", queue: queue))
-            let claimed = try await store.claim(queues: [queue], limit: 3, worker: "gone/1")
-            #expect(claimed.count == 3)
-            try await client.query("""
-                UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE id IN (\(retried.id), \(lastTry.id))
-                """)
+            let silent = Date().addingTimeInterval(-600)
+            let retried = try await JobFactory.insert(client, queue: queue, state: .running, lockedBy: "gone/1", heartbeatAt: silent)
+            let lastTry = try await JobFactory.insert(client, queue: queue, state: .running, maxAttempts: 1, lockedBy: "gone/1", heartbeatAt: silent)
+            let fresh = try await JobFactory.insert(client, queue: queue, state: .running, lockedBy: "gone/1")
             var configuration = Rescuer.Configuration()
             configuration.queues = [queue]
             let rescuer = Rescuer(configuration: configuration, store: store, logger: TestDatabase.logger)
             let result = try await rescuer.runOnce()
-            #expect(result.retried.contains(retried.id))
-            #expect(result.discarded.contains(lastTry.id))
-            #expect(!result.retried.contains(fresh.id) && !result.discarded.contains(fresh.id))
-            let record = try #require(try await store.job(retried.id))
+            #expect(result.retried.contains(retried))
+            #expect(result.discarded.contains(lastTry))
+            #expect(!result.retried.contains(fresh) && !result.discarded.contains(fresh))
+            let record = try #require(try await store.job(retried))
             #expect(record.state == .retryable)
             #expect(record.errors.last?.error == "rescued: worker gone/1 stopped heartbeating")
-            #expect(try await store.job(fresh.id)?.state == .running)
+            #expect(try await store.job(fresh)?.state == .running)
         }
     }
 
@@ -37,8 +34,8 @@ import TestSupport
             let store = JobStore(client: client, logger: TestDatabase.logger)
             let job = try await store.enqueue(NewJob(kind: "noop", queue: queue))
             let first = try #require(try await store.claim(queues: [queue], limit: 1, worker: "slow/1").first)
-            try await client.query("UPDATE jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = \(job.id)")
-            _ = try await store.rescueStuckJobs(staleAfter: .seconds(30), queues: [queue])
+            // An hour later, the slow worker has not heartbeated.
+            _ = try await store.rescueStuckJobs(staleAfter: .seconds(30), queues: [queue], now: Date().addingTimeInterval(3600))
             _ = try await store.promoteDueJobs(queues: [queue])
             let second = try #require(try await store.claim(queues: [queue], limit: 1, worker: "fast/2").first)
             #expect(second.attempt == first.attempt + 1)
@@ -65,10 +62,8 @@ import TestSupport
             let first = try #require(try await store.claim(queues: [queue], limit: 1, worker: "slow/1").first)
             // Someone cancels it while it runs, then the handler tries to complete.
             #expect(try await store.cancel(job.id) == .cancelRequested)
-            try await client.query("UPDATE jobs SET state = 'cancelled' WHERE id = \(job.id)")
-            var registry = JobRegistry()
-            try TestKinds.register(in: &registry)
-            let context = JobContext.forTesting(job: first, client: client, store: store)
+            try await JobFactory.mark([job.id], .cancelled, on: client)
+            let context = JobContext(job: first, logger: TestDatabase.logger, client: client, store: store)
             await #expect(throws: JobFenced.self) {
                 try await TestKinds.InsertEffectJob().run(.init(marker: marker), context: context)
             }
@@ -80,12 +75,13 @@ import TestSupport
         let queue = TestDatabase.uniqueQueue("promote")
         try await TestDatabase.withClient { client in
             let store = JobStore(client: client, logger: TestDatabase.logger)
-            let due = try await store.enqueue(NewJob(kind: "noop", queue: queue, runAt: Date().addingTimeInterval(3600)))
+            let due = try await store.enqueue(NewJob(kind: "noop", queue: queue, runAt: Date().addingTimeInterval(60)))
             let later = try await store.enqueue(NewJob(kind: "noop", queue: queue, runAt: Date().addingTimeInterval(3600)))
-            try await client.query("UPDATE jobs SET run_at = now() - interval '1 second' WHERE id = \(due.id)")
             var configuration = Promoter.Configuration()
             configuration.queues = [queue]
-            let result = try await Promoter(configuration: configuration, store: store, logger: TestDatabase.logger).runOnce()
+            // Two minutes from now, the first is due and the second is not.
+            let result = try await Promoter(configuration: configuration, store: store, logger: TestDatabase.logger)
+                .runOnce(now: Date().addingTimeInterval(120))
             #expect(result.promoted >= 1)
             #expect(try await store.job(due.id)?.state == .available)
             #expect(try await store.job(later.id)?.state == .scheduled)
@@ -98,15 +94,11 @@ import TestSupport
             let store = JobStore(client: client, logger: TestDatabase.logger)
             var ids: [String: Int64] = [:]
             for (name, state, age) in [
-                ("oldSucceeded", "succeeded", 31), ("newSucceeded", "succeeded", 29), ("oldCancelled", "cancelled", 31),
-                ("oldDiscarded", "discarded", 91), ("youngDiscarded", "discarded", 60), ("oldRunning", "running", 400),
+                ("oldSucceeded", JobState.succeeded, 31.0), ("newSucceeded", .succeeded, 29), ("oldCancelled", .cancelled, 31),
+                ("oldDiscarded", .discarded, 91), ("youngDiscarded", .discarded, 60), ("oldRunning", .running, 400),
             ] {
-                let id = try await store.enqueue(NewJob(kind: "noop", queue: queue)).id
-                try await client.query("""
-                    UPDATE jobs SET state = \(state)::job_state, finished_at = now() - make_interval(days => \(age)::int)
-                    WHERE id = \(id)
-                    """)
-                ids[name] = id
+                ids[name] = try await JobFactory.insert(client, queue: queue, state: state,
+                                                        finishedAt: Date().addingTimeInterval(-age * 86_400))
             }
             var configuration = Pruner.Configuration()
             configuration.batchSize = 2

@@ -1,4 +1,6 @@
+import BackOffice
 import Cron
+import Database
 import Foundation
 import JobQueue
 import Scheduler
@@ -14,13 +16,15 @@ import Testing
         #expect(period.resolve(utc("2027-01-01T05:00:00Z")).label == "2026-12")
         // Day-2 03:00 UTC is still day 2 (00:00) in São Paulo: the same month as day 1.
         #expect(period.resolve(utc("2026-11-02T03:00:00Z")).label == "2026-10")
-        #expect(period.resolve(utc("2026-11-02T03:00:00Z")).values["month"] == .integer(10))
+        #expect(period.resolve(utc("2026-11-02T03:00:00Z")).templateValues["month"] == .integer(10))
     }
 
     @Test func defaultsFollowTheSeeds() throws {
-        var settings = SchedulerSettings(timeZone: saoPaulo, branchTimeZone: TimeZone(identifier: "Asia/Kolkata")!)
-        settings.nightlyDump = false
-        let schedules = DefaultSchedules.make(settings)
+        let settings = BackOfficeSettings(backupDirectory: URL(fileURLWithPath: "/nonexistent"), timeZone: saoPaulo,
+                                          branchTimeZone: TimeZone(identifier: "Asia/Kolkata")!)
+        var switches = BackOfficeSchedules.Switches()
+        switches.nightlyDump = false
+        let schedules = BackOfficeSchedules.make(settings, switches: switches)
         let byName = Dictionary(uniqueKeysWithValues: schedules.map { ($0.name, $0) })
         let monthly = try #require(byName["monthly-extrato"])
         #expect(monthly.cron.next(after: utc("2026-11-23T00:00:00Z")) == utc("2026-12-01T05:00:00Z"))
@@ -39,16 +43,6 @@ import Testing
         // The extrato is enqueued after its backup, with a lower priority and a later run_at.
         #expect(dayOne[0].priority < dayOne[1].priority)
         #expect(dayOne[0].runAt == nil && dayOne[1].runAt == utc("2026-11-01T05:02:00Z"))
-    }
-
-    @Test func settingsComeFromTheSeedsVariables() throws {
-        let settings = try SchedulerSettings(environment: ["TZ": "America/Sao_Paulo", "ENABLE_MONTHLY_EXTRATO_JOB": "false"])
-        #expect(settings.monthlyExtrato == false)
-        #expect(settings.branchTimeZone.identifier == "America/Sao_Paulo")
-        #expect(throws: ScheduleConfigurationError.self) { try SchedulerSettings(environment: ["BRANCH_TZ": "Nowhere/City"]) }
-        #expect { try SchedulerSettings(environment: ["ENABLE_NIGHTLY_DUMP_JOB": "maybe"]) } throws: {
-            "\($0)".contains("ENABLE_NIGHTLY_DUMP_JOB=maybe is not a boolean")
-        }
     }
 
     @Test func catchUpStartCoversTheLastSlotOrAWindow() throws {
@@ -82,7 +76,8 @@ import Testing
               - name: push-metrics
                 enabled: false
             """
-        let schedules = try ScheduleFile.apply(yaml: yaml, to: DefaultSchedules.make(settings), settings: settings)
+        let defaults = BackOfficeSchedules.make(BackOfficeSettings(backupDirectory: URL(fileURLWithPath: "/nonexistent"), timeZone: saoPaulo))
+        let schedules = try ScheduleFile.apply(yaml: yaml, to: defaults, settings: settings)
         let byName = Dictionary(uniqueKeysWithValues: schedules.map { ($0.name, $0) })
         #expect(byName["nightly-dump"]?.cron.expression.description == "30 23 * * *")
         #expect(byName["nightly-dump"]?.cron.timeZone.identifier == "Asia/Kolkata")

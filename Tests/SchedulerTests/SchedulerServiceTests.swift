@@ -1,4 +1,6 @@
+import BackOffice
 import Cron
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO
@@ -11,10 +13,10 @@ import TestSupport
 
     /// Schedules like the defaults, with names, keys and a queue of this test's own.
     func schedules(_ tag: String, queue: String) throws -> [Schedule] {
-        var settings = SchedulerSettings(timeZone: TimeZone(identifier: "America/Sao_Paulo")!,
-                                         branchTimeZone: TimeZone(identifier: "Asia/Kolkata")!)
-        settings.keyNamespace = tag
-        return DefaultSchedules.make(settings).map { schedule in
+        let settings = BackOfficeSettings(backupDirectory: URL(fileURLWithPath: "/nonexistent"),
+                                          timeZone: TimeZone(identifier: "America/Sao_Paulo")!,
+                                          branchTimeZone: TimeZone(identifier: "Asia/Kolkata")!)
+        return BackOfficeSchedules.make(settings, keyNamespace: tag).map { schedule in
             var copy = schedule
             copy.name = "\(tag)-\(schedule.name)"
             copy.jobs = copy.jobs.map { var job = $0; job.queue = queue; return job }
@@ -131,15 +133,15 @@ import TestSupport
 
             // October: day 1 ran and succeeded, so the safety net adds nothing.
             let october = try #require(try await service([dayOne], client: client, instance: "a").runOnce(now: utc("2026-11-01T05:00:30Z")).fired.first)
-            try await client.query("UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = ANY(\(october.jobIDs)::bigint[])")
+            try await JobFactory.mark(october.jobIDs, .succeeded, on: client)
             let octoberNet = try #require(try await service([net], client: client, instance: "a").runOnce(now: utc("2026-11-02T03:00:30Z")).fired.first)
             #expect(octoberNet.inserted == [false, false])
             #expect(octoberNet.jobIDs == october.jobIDs)
 
             // November: day 1's backup failed for good, so the safety net enqueues it again and it runs.
             let november = try #require(try await service([dayOne], client: client, instance: "a").runOnce(now: utc("2026-12-01T05:00:30Z")).fired.first)
-            try await client.query("UPDATE jobs SET state = 'discarded', finished_at = now() WHERE id = \(november.jobIDs[0])")
-            try await client.query("UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = \(november.jobIDs[1])")
+            try await JobFactory.mark([november.jobIDs[0]], .discarded, on: client)
+            try await JobFactory.mark([november.jobIDs[1]], .succeeded, on: client)
             let novemberNet = try #require(try await service([net], client: client, instance: "a").runOnce(now: utc("2026-12-02T03:00:30Z")).fired.first)
             #expect(novemberNet.inserted == [true, false])
             let rerun = novemberNet.jobIDs[0]

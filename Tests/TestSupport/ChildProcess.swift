@@ -11,11 +11,17 @@ public final class ChildProcess: @unchecked Sendable {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/nightshift")
     }
 
-    /// Starts `nightshift ARGUMENTS` with DATABASE_URL pointing at the test database.
-    public init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
+    /// `nightshift-test-worker`, built beside `nightshift`: the same CLI with the tests' kinds.
+    public static var testWorker: URL {
+        executable.deletingLastPathComponent().appendingPathComponent("nightshift-test-worker")
+    }
+
+    /// Starts `nightshift ARGUMENTS` (or `executable ARGUMENTS`) with DATABASE_URL pointing at
+    /// the test database.
+    public init(_ arguments: [String], environment extra: [String: String] = [:], executable: URL = ChildProcess.executable) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-child-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        process.executableURL = Self.executable
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = TestDatabase.url.connectionString

@@ -1,4 +1,5 @@
 import Foundation
+import Database
 import JobQueue
 import Logging
 import PostgresNIO
@@ -31,9 +32,11 @@ public enum TestDatabase {
         _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
         let client = DatabaseClient.make(url, maximumConnections: maximumConnections, logger: logger)
+        let running = RunningClient(client)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await running.run() }
             defer { group.cancelAll() }
+            await running.waitUntilStarted()
             if migrate { try await migrateOnce(client) }
             return try await body(client)
         }
@@ -59,7 +62,7 @@ public enum TestDatabase {
         let name = "nightshift_t_\(UUID().uuidString.prefix(8).lowercased())"
         var admin = url
         admin.database = "postgres"
-        try await withClient(url: admin, migrate: false) { client in
+        _ = try await withClient(url: admin, migrate: false) { client in
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         }
         var fresh = url
@@ -75,7 +78,7 @@ public enum TestDatabase {
     }
 
     private static func dropDatabase(_ name: String, admin: DatabaseURL) async throws {
-        try await withClient(url: admin, migrate: false) { client in
+        _ = try await withClient(url: admin, migrate: false) { client in
             try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
         }
     }
@@ -107,7 +110,7 @@ public struct TimedOut: Error, CustomStringConvertible {
 
 extension PostgresClient {
     /// The first column of the first row, for assertions.
-    public func scalar<T: PostgresDecodable>(_ query: PostgresQuery, as: T.Type = T.self) async throws -> T? {
+    public func scalar<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as: T.Type = T.self) async throws -> T? {
         for try await value in try await self.query(query, logger: TestDatabase.logger).decode(T.self) { return value }
         return nil
     }

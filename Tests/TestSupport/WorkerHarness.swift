@@ -1,9 +1,12 @@
+import Database
 import JobQueue
 import Logging
+import NightshiftCLI
 import PostgresNIO
 import ServiceLifecycle
 
 /// Runs a worker (and optionally the promoter) in-process for a test, with graceful shutdown.
+/// Failures are written to job history as the real process writes them (``ErrorText``).
 public final class WorkerHarness: Sendable {
     public let worker: Worker
     let group: ServiceGroup
@@ -11,14 +14,16 @@ public final class WorkerHarness: Sendable {
 
     public init(
         client: PostgresClient, configuration: WorkerConfiguration, registry: JobRegistry? = nil,
-        promoter: Bool = true, url: DatabaseURL = TestDatabase.url
+        promoter: Bool = true, url: DatabaseURL = TestDatabase.url, events: JobEvents = .none
     ) throws {
-        let store = JobStore(client: client, logger: TestDatabase.logger)
+        let store = JobStore(client: client, logger: TestDatabase.logger, events: events)
         var registry = registry ?? JobRegistry()
         if registry.kinds.isEmpty {
             try registry.register(NoopJob())
             try TestKinds.register(in: &registry)
         }
+        var configuration = configuration
+        configuration.errorText = { ErrorText.describe($0, url: url) }
         let worker = try Worker(configuration: configuration, database: url, registry: registry, store: store, logger: TestDatabase.logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
         if promoter {

@@ -1,4 +1,5 @@
 import Foundation
+import Database
 import JobQueue
 import Logging
 import PostgresNIO

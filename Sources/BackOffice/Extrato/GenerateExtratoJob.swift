@@ -1,5 +1,7 @@
+import Database
 import Foundation
 import JobQueue
+import NightshiftCore
 
 /// `generate-extrato`: closes a month (seed 001). Verifies the backup first (unless
 /// EXTRATO_REQUIRE_BACKUP=false), then moves the month's records into the extrato in the
@@ -15,27 +17,29 @@ public struct GenerateExtratoJob: JobKind {
             self.month = month
             self.force = force
         }
+
+        /// The month named, or nil for "the previous month".
+        func studioMonth() throws(InvalidInput) -> StudioMonth? {
+            switch (year, month) {
+            case let (year?, month?): return try StudioMonth(year: year, month: month)
+            case (nil, nil): return nil
+            case (nil, _?): throw InvalidInput(field: "year", "give both year and month, or neither (the previous month)")
+            case (_?, nil): throw InvalidInput(field: "month", "give both year and month, or neither (the previous month)")
+            }
+        }
     }
 
     public static let kind = "generate-extrato"
     public static let maxAttempts: Int? = 20
     public static let timeout: Duration? = .seconds(3600)
 
+    public static func validate(_ args: Args) throws(InvalidInput) { _ = try args.studioMonth() }
+
     public let settings: BackOfficeSettings
     public init(settings: BackOfficeSettings) { self.settings = settings }
 
     public func run(_ args: Args, context: JobContext) async throws {
-        let month: StudioMonth
-        switch (args.year, args.month) {
-        case let (year?, monthNumber?):
-            do { month = try StudioMonth(year: year, month: monthNumber) } catch {
-                throw JobDiscard("args: \(error); enqueue with {\"year\": 2026, \"month\": 10} or {} for last month")
-            }
-        case (nil, nil):
-            month = StudioMonth.previous(of: Date(), in: settings.timeZone)
-        default:
-            throw JobDiscard("args: give both year and month, or neither (the previous month)")
-        }
+        let month = try args.studioMonth() ?? StudioMonth.previous(of: Date(), in: settings.timeZone)
         let force = args.force ?? false
         let generator = ExtratoGenerator(logger: context.logger)
         let started = ContinuousClock.now

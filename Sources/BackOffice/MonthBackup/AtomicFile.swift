@@ -100,13 +100,3 @@ final class AtomicFile: @unchecked Sendable {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
     }
 }
-
-public enum BackupError: Error, CustomStringConvertible, Equatable {
-    case io(String)
-    case invalid(String)
-    public var description: String {
-        switch self {
-        case .io(let message), .invalid(let message): return message
-        }
-    }
-}

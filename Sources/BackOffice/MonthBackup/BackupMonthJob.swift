@@ -1,5 +1,7 @@
+import Database
 import Foundation
 import JobQueue
+import NightshiftCore
 
 /// `backup-month`: writes the month's CSV backup (seed 002). An existing valid backup is left
 /// as it is and the job succeeds, unless `force`.
@@ -19,6 +21,10 @@ public struct BackupMonthJob: JobKind {
     public static let maxAttempts: Int? = 10
     public static let timeout: Duration? = .seconds(3 * 3600)
 
+    public static func validate(_ args: Args) throws(InvalidInput) {
+        _ = try StudioMonth(year: args.year, month: args.month)
+    }
+
     public let settings: BackOfficeSettings
     /// The database the COPY connection opens (the worker's own).
     public let database: DatabaseURL
@@ -28,10 +34,7 @@ public struct BackupMonthJob: JobKind {
     }
 
     public func run(_ args: Args, context: JobContext) async throws {
-        let month: StudioMonth
-        do { month = try StudioMonth(year: args.year, month: args.month) } catch {
-            throw JobDiscard("args: \(error); enqueue with {\"year\": 2026, \"month\": 10}")
-        }
+        let month = try StudioMonth(year: args.year, month: args.month)
         let writer = MonthBackupWriter(database: database, baseDirectory: settings.backupDirectory, logger: context.logger)
         switch try await writer.create(month, force: args.force ?? false, jobID: context.job.id) {
         case .created(let manifest):

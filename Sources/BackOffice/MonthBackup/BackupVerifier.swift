@@ -27,12 +27,12 @@ public struct BackupVerifier: Sendable {
         self.logger = logger
     }
 
-    /// The manifest of a backup that verifies; throws ``BackupError/invalid(_:)`` naming the
-    /// problems otherwise.
+    /// The manifest of a backup that verifies; throws ``BackupError/missingOrInvalid(_:problems:)``
+    /// naming the problems otherwise.
     public func verifiedManifest(_ month: StudioMonth) async throws -> BackupManifest {
         let report = try await verify(month)
         guard report.ok, let manifest = try? readManifest(BackupLocation(baseDirectory: baseDirectory, month: month)) else {
-            throw BackupError.invalid("backup for \(month.slashed) missing or invalid: \(report.problems.joined(separator: "; ")); run `nightshift backup create --year \(month.year) --month \(month.month)`")
+            throw BackupError.missingOrInvalid(month, problems: report.problems)
         }
         return manifest
     }

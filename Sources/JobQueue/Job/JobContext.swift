@@ -1,4 +1,6 @@
+import Database
 import Logging
+import NightshiftCore
 import PostgresNIO
 import Synchronization
 
@@ -10,6 +12,7 @@ public final class JobContext: Sendable {
     private let baseLogger: Logger
     private let completed = Mutex(false)
 
+    /// Internal: the worker makes contexts (tests reach it with `@testable import`).
     init(job: ClaimedJob, logger: Logger, client: PostgresClient, store: JobStore) {
         self.job = job
         self.baseLogger = logger
@@ -53,17 +56,11 @@ public final class JobContext: Sendable {
 
 /// The job's attempt is no longer the running one (rescued, cancelled or finished elsewhere):
 /// this worker's write was refused and rolled back.
-public struct JobFenced: Error, CustomStringConvertible, Sendable {
+public struct JobFenced: NightshiftError {
     public var jobID: Int64
     public var attempt: Int
     public var description: String {
         "job \(jobID) attempt \(attempt) is no longer running here (rescued or cancelled): write refused"
     }
-}
-
-extension JobContext {
-    /// A context for calling a handler directly in a test.
-    public static func forTesting(job: ClaimedJob, client: PostgresClient, store: JobStore) -> JobContext {
-        JobContext(job: job, logger: store.logger, client: client, store: store)
-    }
+    public var category: ErrorCategory { .conflict }
 }

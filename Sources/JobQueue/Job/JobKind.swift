@@ -1,3 +1,5 @@
+import NightshiftCore
+
 /// A kind of job: a name, `Codable` arguments and the work to do.
 ///
 /// ```swift
@@ -18,20 +20,27 @@ public protocol JobKind: Sendable {
     /// the worker's default.
     static var timeout: Duration? { get }
 
+    /// Checks what decoding cannot (a month of 13, say), naming the field. Enqueuers call it
+    /// through ``JobRegistry/validate(kind:args:)`` before writing a job; the worker calls it
+    /// before running one and discards the job when it throws.
+    static func validate(_ args: Args) throws(InvalidInput)
+
     /// Does the work. Return normally to succeed, throw to fail (and retry with backoff).
     /// Throw ``JobDiscard`` to fail for good at once. To make database changes commit exactly
-    /// once, do them inside ``JobContext/completeInTransaction(_:)``.
+    /// once, do them inside ``JobContext/completeInTransaction(result:_:)``.
     func run(_ args: Args, context: JobContext) async throws
 }
 
 extension JobKind {
     public static var maxAttempts: Int? { nil }
     public static var timeout: Duration? { nil }
+    public static func validate(_ args: Args) throws(InvalidInput) {}
 }
 
 /// Thrown by a handler to discard its job at once, without further retries.
-public struct JobDiscard: Error, CustomStringConvertible, Sendable {
+public struct JobDiscard: NightshiftError {
     public var reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { reason }
+    public var category: ErrorCategory { .invalidInput(field: "args") }
 }

@@ -1,9 +1,13 @@
 import Foundation
+import NightshiftCore
 
-/// The job kinds a worker can run, by name.
+/// The job kinds a build knows, by name: how to check a kind's arguments before a job is
+/// written, and how to run it.
 public struct JobRegistry: Sendable {
     struct Entry: Sendable {
+        var maxAttempts: Int?
         var timeout: Duration?
+        var validate: @Sendable (String) throws(InvalidInput) -> Void
         var run: @Sendable (String, JobContext) async throws -> Void
     }
 
@@ -12,59 +16,49 @@ public struct JobRegistry: Sendable {
     public init() {}
 
     /// Adds a kind. Registering a name twice is a programming error and throws at start-up.
-    public mutating func register<Kind: JobKind>(_ handler: Kind) throws {
+    public mutating func register<Kind: JobKind>(_ handler: Kind) throws(JobRegistryError) {
         guard entries[Kind.kind] == nil else { throw JobRegistryError.duplicateKind(Kind.kind) }
         // Most scheduled and health jobs carry `{}`: decode that once per kind, not per job.
-        let emptyArgs = try? JSONDecoder.jobArgs.decode(Kind.Args.self, from: Data("{}".utf8))
-        entries[Kind.kind] = Entry(timeout: Kind.timeout) { argsJSON, context in
-            let args: Kind.Args
-            do {
-                if let emptyArgs, argsJSON == "{}" {
-                    args = emptyArgs
-                } else {
-                    args = try JSONDecoder.jobArgs.decode(Kind.Args.self, from: Data(argsJSON.utf8))
+        let emptyArgs = try? JobArgsDecoding.decode(Kind.self, "{}")
+        entries[Kind.kind] = Entry(
+            maxAttempts: Kind.maxAttempts, timeout: Kind.timeout,
+            validate: { json throws(InvalidInput) in _ = try JobArgsDecoding.decode(Kind.self, json) },
+            run: { json, context in
+                let args: Kind.Args
+                do throws(InvalidInput) {
+                    if let emptyArgs, json == "{}" { args = emptyArgs } else { args = try JobArgsDecoding.decode(Kind.self, json) }
+                } catch {
+                    throw JobDiscard(error.message)
                 }
-            } catch {
-                throw JobDiscard("args do not decode as \(Kind.kind) arguments: \(ArgsDecodingMessage.describe(error)); fix them and enqueue again")
-            }
-            try await handler.run(args, context: context)
-        }
+                try await handler.run(args, context: context)
+            })
     }
 
     public var kinds: [String] { entries.keys.sorted() }
 
+    public func contains(_ kind: String) -> Bool { entries[kind] != nil }
+
+    /// The attempts a kind declares, for enqueuers that were given none.
+    public func maxAttempts(for kind: String) -> Int? { entries[kind]?.maxAttempts }
+
+    /// Checks that `kind` is known here and that `args` decode as its arguments (and pass its
+    /// own checks), so a bad job is refused before it is written rather than discarded later.
+    public func validate(kind: String, args: String) throws(InvalidInput) {
+        guard let entry = entries[kind] else {
+            throw InvalidInput(field: "kind", "unknown job kind '\(kind)': this build knows \(kinds.joined(separator: ", "))")
+        }
+        try entry.validate(args)
+    }
+
     func entry(for kind: String) -> Entry? { entries[kind] }
 }
 
-public enum JobRegistryError: Error, CustomStringConvertible, Equatable {
+public enum JobRegistryError: NightshiftError, Equatable {
     case duplicateKind(String)
     public var description: String {
         switch self {
         case .duplicateKind(let kind): return "job kind '\(kind)' is registered twice: each kind name must be unique"
         }
     }
-}
-
-/// Says which field of the arguments is wrong, in words.
-enum ArgsDecodingMessage {
-    static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return p.isEmpty ? "(root)" : p
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            let parent = path(context)
-            return "missing field '\(parent == "(root)" ? key.stringValue : parent + "." + key.stringValue)'"
-        case let .typeMismatch(type, context):
-            return "field '\(path(context))' should be \(type)"
-        case let .valueNotFound(type, context):
-            return "field '\(path(context))' is null, expected \(type)"
-        case let .dataCorrupted(context):
-            return "field '\(path(context))': \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
+    public var category: ErrorCategory { .internalFailure }
 }

@@ -2,8 +2,9 @@
 public enum JobState: String, Sendable, Codable, CaseIterable {
     case available, scheduled, running, retryable, succeeded, discarded, cancelled
 
-    /// States a unique key stays taken in: enqueuing the key again returns this job.
+    /// States a unique key stays taken in: enqueuing the key again returns this job. Discarded
+    /// and cancelled jobs free their key, so the same work can be enqueued again after a
+    /// failure for good. `jobs_unique_key_idx` (Migrations/0001_jobs.sql) has the same list;
+    /// a test checks they agree.
     public static let uniqueStates: [JobState] = [.available, .scheduled, .running, .retryable, .succeeded]
-
-    public var isFinal: Bool { self == .succeeded || self == .discarded || self == .cancelled }
 }

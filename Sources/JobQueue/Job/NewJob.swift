@@ -1,4 +1,5 @@
 import Foundation
+import NightshiftCore
 
 /// A job to enqueue.
 public struct NewJob: Sendable {
@@ -40,38 +41,20 @@ public struct NewJob: Sendable {
             runAt: runAt, uniqueKey: uniqueKey, maxAttempts: maxAttempts ?? Kind.maxAttempts ?? NewJob.defaultMaxAttempts)
     }
 
-    /// Checks what the database would refuse, with a message that names the field.
-    public func validate() throws(ConfigurationError) {
-        guard !kind.isEmpty, kind.count <= 128 else { throw ConfigurationError("kind must be 1 to 128 characters") }
-        guard !queue.isEmpty, queue.count <= 128 else { throw ConfigurationError("queue must be 1 to 128 characters") }
+    /// Checks what the database would refuse, naming the field.
+    public func validate() throws(InvalidInput) {
+        guard !kind.isEmpty, kind.count <= 128 else { throw InvalidInput(field: "kind", "kind must be 1 to 128 characters") }
+        guard !queue.isEmpty, queue.count <= 128 else { throw InvalidInput(field: "queue", "queue must be 1 to 128 characters") }
         guard (-32768...32767).contains(priority) else {
-            throw ConfigurationError("priority \(priority) is out of range: use -32768…32767 (lower runs first)")
+            throw InvalidInput(field: "priority", "priority \(priority) is out of range: use -32768…32767 (lower runs first)")
         }
-        guard maxAttempts >= 1 else { throw ConfigurationError("max attempts must be at least 1, got \(maxAttempts)") }
+        guard maxAttempts >= 1 else { throw InvalidInput(field: "max_attempts", "max attempts must be at least 1, got \(maxAttempts)") }
         guard let data = args.data(using: .utf8),
               let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
               object is [String: Any]
         else {
-            throw ConfigurationError("args must be a JSON object, like '{\"month\": \"2026-10\"}'")
+            throw InvalidInput(field: "args", "args must be a JSON object, like '{\"month\": \"2026-10\"}'")
         }
-        if let uniqueKey, uniqueKey.isEmpty { throw ConfigurationError("unique key must not be empty") }
+        if let uniqueKey, uniqueKey.isEmpty { throw InvalidInput(field: "unique_key", "unique key must not be empty") }
     }
-}
-
-extension JSONEncoder {
-    static var jobArgs: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    /// Shared: decoding is thread-safe and a decoder per job costs more than the decode.
-    static let jobArgs: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
 }

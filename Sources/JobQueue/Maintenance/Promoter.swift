@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -25,12 +26,13 @@ public struct Promoter: Service {
         self.logger = logger
     }
 
+    /// One pass; `now` is the database's clock unless a test passes one.
     @discardableResult
-    public func runOnce() async throws -> Result {
+    public func runOnce(now: Date? = nil) async throws -> Result {
         var total = 0
         // A large backlog is moved in batches so no statement holds many row locks for long.
         while true {
-            let promoted = try await store.promoteDueJobs(queues: configuration.queues, limit: 10_000)
+            let promoted = try await store.promoteDueJobs(queues: configuration.queues, limit: 10_000, now: now)
             total += promoted
             if promoted < 10_000 { break }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -26,14 +27,15 @@ public struct Pruner: Service {
         self.logger = logger
     }
 
+    /// One pass; `now` is the database's clock unless a test passes one.
     @discardableResult
-    public func runOnce() async throws -> Result {
+    public func runOnce(now: Date? = nil) async throws -> Result {
         var total = 0
         while true {
             let deleted = try await store.pruneFinishedJobs(
                 succeededAndCancelledOlderThan: configuration.retention,
                 discardedOlderThan: configuration.discardedRetention,
-                limit: configuration.batchSize)
+                limit: configuration.batchSize, now: now)
             total += deleted
             if deleted < configuration.batchSize { break }
         }

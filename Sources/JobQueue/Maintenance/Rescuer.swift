@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -24,15 +25,11 @@ public struct Rescuer: Service {
         self.logger = logger
     }
 
+    /// One pass. Each rescued job is reported (and logged) as a job event by the store.
+    /// `now`: the database's clock unless a test passes one.
     @discardableResult
-    public func runOnce() async throws -> JobStore.RescueResult {
-        let result = try await store.rescueStuckJobs(staleAfter: configuration.staleAfter, queues: configuration.queues)
-        if !result.retried.isEmpty || !result.discarded.isEmpty {
-            logger.warning("rescued jobs whose worker stopped heartbeating", metadata: [
-                "retried": "\(result.retried)", "discarded": "\(result.discarded)",
-            ])
-        }
-        return result
+    public func runOnce(now: Date? = nil) async throws -> JobStore.RescueResult {
+        try await store.rescueStuckJobs(staleAfter: configuration.staleAfter, queues: configuration.queues, now: now)
     }
 
     public func run() async throws {

@@ -57,27 +57,17 @@ extension JobStore {
     /// ``claim(queues:limit:worker:completing:)`` through PostgresNIO.
     static let claimSQL = """
         WITH done AS (
-            UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
-            FROM unnest($1::bigint[], $2::int[]) AS d(id, attempt)
-            WHERE jobs.id = d.id AND jobs.attempt = d.attempt AND jobs.state = 'running'
-            RETURNING jobs.id
+            \(JobSQL.completeAttempts(ids: "$1", attempts: "$2"))
         ), candidates AS (
             SELECT c.id, c.priority, c.run_at
             FROM unnest($3::text[]) AS q(name)
             CROSS JOIN LATERAL (
-                SELECT id, priority, run_at FROM jobs
-                WHERE state = 'available' AND queue = q.name
-                ORDER BY priority, run_at, id
-                LIMIT $4
-                FOR UPDATE SKIP LOCKED
+                \(JobSQL.nextAvailable(queue: "q.name", limit: "$4"))
             ) AS c
         ), picked AS (
             SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT $4
         ), claimed AS (
-            UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
-                            heartbeat_at = now(), locked_by = $5
-            FROM picked WHERE jobs.id = picked.id
-            RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts
+            \(JobSQL.markRunning(from: "picked", worker: "$5"))
         )
         SELECT true, id, kind, queue, args, attempt, max_attempts FROM claimed
         UNION ALL

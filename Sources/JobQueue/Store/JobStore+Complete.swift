@@ -1,14 +1,5 @@
+import Database
 import PostgresNIO
-
-/// One attempt to mark finished: the job and its fencing token.
-public struct AttemptRef: Sendable, Hashable {
-    public var id: Int64
-    public var attempt: Int
-    public init(id: Int64, attempt: Int) {
-        self.id = id
-        self.attempt = attempt
-    }
-}
 
 extension JobStore {
     /// Marks one attempt succeeded, fenced; false when the attempt is no longer running.
@@ -44,10 +35,5 @@ extension JobStore {
     }
 
     /// Marks attempts (ids `$1`, attempt numbers `$2`) succeeded, fenced; returns the ids updated.
-    static let completeBatchSQL = """
-        UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
-        FROM unnest($1::bigint[], $2::int[]) AS done(id, attempt)
-        WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.state = 'running'
-        RETURNING jobs.id
-        """
+    static let completeBatchSQL = JobSQL.completeAttempts(ids: "$1", attempts: "$2")
 }

@@ -1,8 +1,10 @@
+import Database
 import Foundation
+import NightshiftCore
 import PostgresNIO
 
 /// What an enqueue did: inserted a new row, or matched a job that holds the unique key.
-public struct EnqueueResult: Sendable, Equatable {
+public struct EnqueueResult: Sendable, Equatable, Codable {
     public var id: Int64
     public var state: JobState
     public var inserted: Bool
@@ -12,10 +14,10 @@ extension JobStore {
     /// Inserts a job, or returns the job that already holds its unique key.
     ///
     /// A unique key is held by a job that is available, scheduled, running, retryable or
-    /// succeeded; then no row is inserted (`inserted == false`). Once the latest job with the
-    /// key is discarded or cancelled, the key is free again. The partial unique index enforces
-    /// this, so racing enqueuers insert one row between them. Pass a connection to enqueue
-    /// inside your own transaction.
+    /// succeeded (``JobState/uniqueStates``); then no row is inserted (`inserted == false`).
+    /// Once the latest job with the key is discarded or cancelled, the key is free again. The
+    /// partial unique index enforces this, so racing enqueuers insert one row between them.
+    /// Pass a connection to enqueue inside your own transaction.
     public func enqueue(_ job: NewJob, on runner: (any QueryRunner)? = nil) async throws -> EnqueueResult {
         try job.validate()
         let runner = runner ?? client
@@ -28,8 +30,7 @@ extension JobStore {
                     VALUES (\(job.kind), \(job.queue), \(job.args)::jsonb,
                             CASE WHEN \(job.runAt)::timestamptz > now() THEN 'scheduled'::job_state ELSE 'available'::job_state END,
                             \(job.priority), \(job.maxAttempts), COALESCE(\(job.runAt)::timestamptz, now()), \(job.uniqueKey))
-                    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
-                        AND state IN ('available', 'scheduled', 'running', 'retryable', 'succeeded')
+                    \(unescaped: JobSQL.onUniqueKeyConflict)
                     DO NOTHING
                     RETURNING id, state, queue
                 ), notified AS (
@@ -38,12 +39,14 @@ extension JobStore {
                 SELECT id, state::text, true FROM ins WHERE (SELECT count(*) FROM notified) >= 0
                 UNION ALL
                 SELECT id, state::text, false FROM jobs
-                WHERE unique_key = \(job.uniqueKey)
-                  AND state IN ('available', 'scheduled', 'running', 'retryable', 'succeeded')
+                WHERE unique_key = \(job.uniqueKey) AND state IN (\(unescaped: JobSQL.uniqueStates))
                   AND NOT EXISTS (SELECT 1 FROM ins)
                 LIMIT 1
                 """, logger: logger)
             for try await (id, state, inserted) in rows.decode((Int64, String, Bool).self) {
+                if inserted {
+                    events.emit(JobEvent(.enqueued, jobID: id, kind: job.kind, queue: job.queue, maxAttempts: job.maxAttempts))
+                }
                 return EnqueueResult(id: id, state: JobState(rawValue: state) ?? .available, inserted: inserted)
             }
         }
@@ -72,19 +75,36 @@ extension JobStore {
                 FROM (SELECT kind, queue, args, priority, max_attempts, NULLIF(run_at, 'epoch') AS run_at,
                              NULLIF(unique_key, '') AS unique_key, n FROM input) AS cleaned
                 ORDER BY n
-                ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
-                    AND state IN ('available', 'scheduled', 'running', 'retryable', 'succeeded')
+                \(unescaped: JobSQL.onUniqueKeyConflict)
                 DO NOTHING
-                RETURNING id, state, queue
+                RETURNING id, state, queue, kind
             ), notified AS (
                 SELECT pg_notify(\(Self.notificationChannel), 'available:' || queue)
                 FROM (SELECT DISTINCT queue FROM ins WHERE state = 'available') q
             )
-            SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ins WHERE (SELECT count(*) FROM notified) >= 0
+            SELECT coalesce(array_agg(id ORDER BY id), '{}'),
+                   (SELECT coalesce(json_agg(json_build_array(kind, queue, jobs)), '[]')::text
+                    FROM (SELECT kind, queue, count(*) AS jobs FROM ins GROUP BY kind, queue) AS per_kind)
+            FROM ins WHERE (SELECT count(*) FROM notified) >= 0
             """, logger: logger)
         // One array instead of a row per job: the driver's cost per row was a third of the time.
-        for try await ids in rows.decode([Int64].self) { return ids }
+        for try await (ids, perKind) in rows.decode(([Int64], String).self) {
+            emitEnqueued(perKind)
+            return ids
+        }
         return []
+    }
+
+    /// One `enqueued` event per kind and queue of a batch: `[[kind, queue, count], …]`.
+    private func emitEnqueued(_ perKind: String) {
+        events.emit({ () -> [JobEvent] in
+            guard let groups = try? JSONSerialization.jsonObject(with: Data(perKind.utf8)) as? [[Any]] else { return [] }
+            return groups.compactMap { group in
+                guard group.count == 3, let kind = group[0] as? String, let queue = group[1] as? String,
+                      let count = group[2] as? Int else { return nil }
+                return JobEvent(.enqueued, jobID: nil, kind: kind, queue: queue, count: count)
+            }
+        }())
     }
 }
 
@@ -93,7 +113,7 @@ extension JobStore {
     static let noDate = Date(timeIntervalSince1970: 0)
 }
 
-public enum EnqueueError: Error, CustomStringConvertible {
+public enum EnqueueError: NightshiftError {
     case uniqueKeyContended(String)
     public var description: String {
         switch self {
@@ -101,4 +121,5 @@ public enum EnqueueError: Error, CustomStringConvertible {
             return "unique key '\(key)' kept changing hands while enqueuing: try again"
         }
     }
+    public var category: ErrorCategory { .conflict }
 }

@@ -1,15 +1,21 @@
+import Foundation
+import NightshiftCore
 import PostgresNIO
 
 extension JobStore {
-    /// Deletes one batch of finished jobs older than their retention; returns how many.
+    /// Deletes one batch of finished jobs older than their retention; returns how many. `now`
+    /// is the database's clock unless a caller (a test) passes one.
     public func pruneFinishedJobs(
-        succeededAndCancelledOlderThan keep: Duration, discardedOlderThan keepDiscarded: Duration, limit: Int
+        succeededAndCancelledOlderThan keep: Duration, discardedOlderThan keepDiscarded: Duration, limit: Int,
+        now: Date? = nil
     ) async throws -> Int {
         let rows = try await client.query("""
             WITH old AS (
                 SELECT id FROM jobs
-                WHERE (state IN ('succeeded', 'cancelled') AND finished_at < now() - make_interval(secs => \(keep.timeInterval)))
-                   OR (state = 'discarded' AND finished_at < now() - make_interval(secs => \(keepDiscarded.timeInterval)))
+                WHERE (state IN ('succeeded', 'cancelled')
+                       AND finished_at < coalesce(\(now)::timestamptz, now()) - make_interval(secs => \(keep.timeInterval)))
+                   OR (state = 'discarded'
+                       AND finished_at < coalesce(\(now)::timestamptz, now()) - make_interval(secs => \(keepDiscarded.timeInterval)))
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             ), deleted AS (

@@ -74,7 +74,7 @@ extension JobStore {
     static func record(_ row: PostgresRow) throws -> JobRecord {
         let (id, kind, queue, args, state, priority, attempt, maxAttempts, runAt, uniqueKey) =
             try row.decode((Int64, String, String, String, String, Int, Int, Int, Date, String?).self)
-        var cells = row.makeRandomAccess()
+        let cells = row.makeRandomAccess()
         let createdAt = try cells[10].decode(Date.self)
         let attemptedAt = try cells[11].decode(Date?.self)
         let finishedAt = try cells[12].decode(Date?.self)
@@ -84,7 +84,6 @@ extension JobStore {
         let errorsJSON = try cells[16].decode(String.self)
         let result = try cells[17].decode(String?.self)
         let cancelRequestedAt = try cells[18].decode(Date?.self)
-        _ = cells
         let errors = (try? JSONDecoder().decode([JobRecord.AttemptError].self, from: Data(errorsJSON.utf8))) ?? []
         return JobRecord(
             id: id, kind: kind, queue: queue, args: args, state: JobState(rawValue: state) ?? .available,

@@ -1,3 +1,5 @@
+import Foundation
+import NightshiftCore
 import PostgresNIO
 
 extension JobStore {
@@ -7,14 +9,17 @@ extension JobStore {
     }
 
     /// Returns running jobs whose heartbeat is older than `staleAfter` to `retryable` (to run
-    /// again at once), or `discarded` when their attempts are used up, recording why.
-    /// Rows another rescuer holds are skipped, so any number of workers may run this.
-    public func rescueStuckJobs(staleAfter: Duration, queues: [String] = [], limit: Int = 1_000) async throws -> RescueResult {
+    /// again at once), or `discarded` when their attempts are used up, recording why. Rows
+    /// another rescuer holds are skipped, so any number of workers may run this. `now` is the
+    /// database's clock unless a caller (a test) passes one. Each rescued job is a `failed` or
+    /// `discarded` event.
+    public func rescueStuckJobs(staleAfter: Duration, queues: [String] = [], limit: Int = 1_000, now: Date? = nil) async throws -> RescueResult {
         let seconds = staleAfter.timeInterval
         let rows = try await client.query("""
             WITH stuck AS (
                 SELECT id FROM jobs
-                WHERE state = 'running' AND heartbeat_at < now() - make_interval(secs => \(seconds))
+                WHERE state = 'running'
+                  AND heartbeat_at < coalesce(\(now)::timestamptz, now()) - make_interval(secs => \(seconds))
                   AND (cardinality(\(queues)::text[]) = 0 OR queue = ANY(\(queues)::text[]))
                 ORDER BY heartbeat_at
                 LIMIT \(limit)
@@ -30,11 +35,16 @@ extension JobStore {
                     'at', now(), 'attempt', attempt, 'worker', locked_by,
                     'error', 'rescued: worker ' || coalesce(locked_by, '?') || ' stopped heartbeating'))
             FROM stuck WHERE jobs.id = stuck.id
-            RETURNING jobs.id, jobs.state::text
+            RETURNING jobs.id, jobs.state::text, jobs.kind, jobs.queue, jobs.args::text, jobs.attempt, jobs.max_attempts,
+                      jobs.last_error
             """, logger: logger)
         var result = RescueResult()
-        for try await (id, state) in rows.decode((Int64, String).self) {
-            if state == JobState.discarded.rawValue { result.discarded.append(id) } else { result.retried.append(id) }
+        for try await (id, state, kind, queue, args, attempt, maxAttempts, error)
+            in rows.decode((Int64, String, String, String, String, Int, Int, String).self) {
+            let discarded = state == JobState.discarded.rawValue
+            if discarded { result.discarded.append(id) } else { result.retried.append(id) }
+            events.emit(JobEvent(discarded ? .discarded : .failed, jobID: id, kind: kind, queue: queue, attempt: attempt,
+                                 maxAttempts: maxAttempts, args: args, error: error, retryIn: discarded ? nil : .zero))
         }
         return result
     }

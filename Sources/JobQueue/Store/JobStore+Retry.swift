@@ -1,3 +1,5 @@
+import Database
+import NightshiftCore
 import PostgresNIO
 
 public enum RetryOutcome: Sendable, Equatable {

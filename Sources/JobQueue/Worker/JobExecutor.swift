@@ -1,8 +1,9 @@
+import Database
 import Logging
 import PostgresNIO
 
-/// Runs one claimed attempt and records how it ended. A class: each job's task captures one
-/// reference instead of a copy of all this.
+/// Runs one claimed attempt, records how it ended and tells the job events. A class: each
+/// job's task captures one reference instead of a copy of all this.
 final class JobExecutor: Sendable {
     let registry: JobRegistry
     let store: JobStore
@@ -10,6 +11,7 @@ final class JobExecutor: Sendable {
     let running: RunningJobs
     let configuration: WorkerConfiguration
     let logger: Logger
+    private var events: JobEvents { store.events }
 
     init(
         registry: JobRegistry, store: JobStore, completer: BatchCompleter, running: RunningJobs,
@@ -27,81 +29,88 @@ final class JobExecutor: Sendable {
         let ref = AttemptRef(id: job.id, attempt: job.attempt)
         guard let entry = registry.entry(for: job.kind) else {
             running.remove(ref)
-            await fail(ref, job: job, message: "unknown job kind '\(job.kind)': no handler is registered for it in this worker; deploy a worker that knows it, then `nightshift jobs retry \(job.id)`", discard: true, logger: JobContext.jobLogger(self.logger, job))
+            await fail(ref, job: job, error: UnknownJobKind(kind: job.kind, jobID: job.id), discard: true, duration: .zero)
             return
         }
         let context = JobContext(job: job, logger: self.logger, client: store.client, store: store)
+        events.emit(JobEvent(.started, job))
+        let started = ContinuousClock.now
         let (result, stopReason) = await running.run(ref, timeout: entry.timeout ?? configuration.defaultJobTimeout) {
             try await entry.run(job.args, context)
         }
+        let duration = ContinuousClock.now - started
         if case .success = result, stopReason == nil {
             if !context.isCompleted { completer.add(ref) }
+            events.emit(JobEvent(.succeeded, job, duration: duration))
             return
         }
         if Task.isCancelled {
             // Stopping the attempt cancelled this task; record the outcome from a task that is
             // not cancelled, or the database driver would refuse the write.
-            await Task { await record(result, stopReason: stopReason, job: job, ref: ref, context: context) }.value
+            await Task { await record(result, stopReason: stopReason, job: job, ref: ref, context: context, duration: duration) }.value
         } else {
-            await record(result, stopReason: stopReason, job: job, ref: ref, context: context)
+            await record(result, stopReason: stopReason, job: job, ref: ref, context: context, duration: duration)
         }
     }
 
     private func record(
         _ result: Result<Void, any Error>, stopReason: RunningJobs.StopReason?, job: ClaimedJob, ref: AttemptRef,
-        context: JobContext
+        context: JobContext, duration: Duration
     ) async {
-        let logger = context.logger
         switch (result, stopReason) {
         case (.success, _):
             if !context.isCompleted { completer.add(ref) }
-            logger.debug("job succeeded")
+            events.emit(JobEvent(.succeeded, job, duration: duration))
         case (.failure(let error as JobFenced), _):
-            logger.warning("attempt fenced off, its writes were rolled back", metadata: ["error": "\(error)"])
+            events.emit(JobEvent(.dropped, job, duration: duration, error: "\(error)"))
         case (.failure, .lost?):
-            logger.warning("attempt dropped: the database no longer shows it running here (rescued or cancelled)")
+            events.emit(JobEvent(.dropped, job, duration: duration))
         case (.failure, .shutdown?):
             do {
-                if try await store.handBack(ref) { logger.info("handed back at shutdown") }
+                if try await store.handBack(ref) { events.emit(JobEvent(.handedBack, job, duration: duration)) }
             } catch {
                 logger.error("could not hand back job at shutdown; the rescuer will return it",
-                             metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                             metadata: ["job_id": "\(job.id)", "error": "\(DatabaseErrorMessage.describe(error))"])
             }
         case (.failure, .cancelRequested?):
             do {
-                try await store.markCancelled(ref, reason: "cancelled while running on \(configuration.workerID)")
-                logger.info("job cancelled while running")
+                if try await store.markCancelled(ref, reason: "cancelled while running on \(configuration.workerID)") {
+                    events.emit(JobEvent(.cancelled, job, duration: duration))
+                }
             } catch {
-                logger.error("could not mark job cancelled", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                logger.error("could not mark job cancelled",
+                             metadata: ["job_id": "\(job.id)", "error": "\(DatabaseErrorMessage.describe(error))"])
             }
         case (.failure, .timedOut(let limit)?):
-            await fail(ref, job: job, message: "timed out after \(limit) and was cancelled", discard: false, logger: logger)
+            await fail(ref, job: job, message: "timed out after \(limit) and was cancelled", discard: false, duration: duration)
         case (.failure(let error as JobDiscard), nil):
-            await fail(ref, job: job, message: error.reason, discard: true, logger: logger)
+            await fail(ref, job: job, error: error, discard: true, duration: duration)
         case (.failure(let error), nil):
-            let message = error is CancellationError
-                ? "cancelled: the handler stopped without finishing"
-                : DatabaseErrorMessage.describe(error)
-            await fail(ref, job: job, message: message, discard: false, logger: logger)
+            if error is CancellationError {
+                await fail(ref, job: job, message: "cancelled: the handler stopped without finishing", discard: false, duration: duration)
+            } else {
+                await fail(ref, job: job, error: error, discard: false, duration: duration)
+            }
         }
     }
 
-    private func fail(_ ref: AttemptRef, job: ClaimedJob, message: String, discard: Bool, logger: Logger) async {
+    private func fail(_ ref: AttemptRef, job: ClaimedJob, error: any Error, discard: Bool, duration: Duration) async {
+        await fail(ref, job: job, message: configuration.errorText(error), discard: discard, duration: duration)
+    }
+
+    private func fail(_ ref: AttemptRef, job: ClaimedJob, message: String, discard: Bool, duration: Duration) async {
         let delay = configuration.retryPolicy.delay(afterAttempt: job.attempt)
         do {
             let state = try await store.markFailed(
                 ref, error: message, retryDelay: delay, discard: discard, worker: configuration.workerID)
             switch state {
-            case .discarded?:
-                logger.error("job discarded", metadata: ["error": "\(message)"])
-            case .retryable?:
-                logger.warning("job failed, will retry", metadata: ["error": "\(message)", "retry_in": "\(delay)"])
-            default:
-                logger.warning("failure not recorded: attempt no longer running here", metadata: ["error": "\(message)"])
+            case .discarded?: events.emit(JobEvent(.discarded, job, duration: duration, error: message))
+            case .retryable?: events.emit(JobEvent(.failed, job, duration: duration, error: message, retryIn: delay))
+            default: events.emit(JobEvent(.dropped, job, duration: duration, error: message))
             }
         } catch {
             logger.error("could not record job failure; the rescuer will return the job",
-                         metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                         metadata: ["job_id": "\(job.id)", "error": "\(DatabaseErrorMessage.describe(error))"])
         }
     }
 }

@@ -1,4 +1,6 @@
+import Database
 import Foundation
+import NightshiftCore
 
 /// How a worker claims and runs jobs. Defaults suit a small production deployment.
 public struct WorkerConfiguration: Sendable {
@@ -20,20 +22,21 @@ public struct WorkerConfiguration: Sendable {
     /// Write pending completions in the same statement as the next claim.
     public var completeWithClaim = true
     /// Identifies this worker in `jobs.locked_by` and error entries: host/pid.
-    public var workerID: String = WorkerConfiguration.defaultWorkerID
+    public var workerID: String = ProcessIdentity.hostAndPID
+    /// How a handler's error is written into the job's `errors` and `last_error`. The process's
+    /// composition root gives one that adds what to do about it, in the words its operators use.
+    public var errorText: @Sendable (any Error) -> String = { DatabaseErrorMessage.describe($0) }
 
     public init() {}
 
-    public static var defaultWorkerID: String {
-        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
-    }
-
-    public func validate() throws(ConfigurationError) {
+    /// Checks the values, naming the field (`queues`, `concurrency`, `claimBatchSize`,
+    /// `pollInterval`).
+    public func validate() throws(InvalidInput) {
         guard !queues.isEmpty, queues.allSatisfy({ !$0.isEmpty }) else {
-            throw ConfigurationError("--queues needs at least one queue name, e.g. --queues default,backups")
+            throw InvalidInput(field: "queues", "at least one queue name is needed, e.g. default,backups")
         }
-        guard concurrency >= 1 else { throw ConfigurationError("--concurrency must be at least 1, got \(concurrency)") }
-        guard claimBatchSize >= 1 else { throw ConfigurationError("claim batch size must be at least 1") }
-        guard pollInterval > .zero else { throw ConfigurationError("--poll-interval must be positive") }
+        guard concurrency >= 1 else { throw InvalidInput(field: "concurrency", "concurrency must be at least 1, got \(concurrency)") }
+        guard claimBatchSize >= 1 else { throw InvalidInput(field: "claimBatchSize", "claim batch size must be at least 1, got \(claimBatchSize)") }
+        guard pollInterval > .zero else { throw InvalidInput(field: "pollInterval", "poll interval must be positive") }
     }
 }

@@ -1,0 +1,55 @@
+import Cron
+import Foundation
+import JobQueue
+import Scheduler
+
+/// The schedules the seeds describe, naming their jobs by type.
+public enum BackOfficeSchedules {
+    /// Which of them run (`ENABLE_MONTHLY_EXTRATO_JOB`, `ENABLE_NIGHTLY_DUMP_JOB`,
+    /// `ENABLE_METRICS_PUSH_JOB`, `ENABLE_CLOUD_PRUNE_JOB`; all on by default).
+    public struct Switches: Sendable, Equatable {
+        public var monthlyExtrato = true
+        public var nightlyDump = true
+        public var metricsPush = true
+        public var cloudPrune = true
+        public init() {}
+    }
+
+    /// The month close runs on day 1; its extrato waits this long after the backup's slot, and
+    /// generate-extrato itself refuses to run until the month's backup verifies, retrying.
+    public static let extratoDelayAfterBackup: Duration = .seconds(120)
+
+    public static func make(_ settings: BackOfficeSettings, switches: Switches = .init(), keyNamespace: String? = nil) -> [Schedule] {
+        let monthClose: [Schedule.JobTemplate] = [
+            .job(BackupMonthJob.self, priority: 0) { slot in .init(year: slot.month.year, month: slot.month.month) },
+            .job(GenerateExtratoJob.self, priority: 1, delay: extratoDelayAfterBackup) { slot in
+                .init(year: slot.month.year, month: slot.month.month)
+            },
+        ]
+        let branch = settings.branchTimeZone
+        func cron(_ expression: String, _ zone: TimeZone) -> CronSchedule {
+            guard let parsed = try? CronExpression(expression) else { preconditionFailure("bad built-in cron '\(expression)'") }
+            return CronSchedule(parsed, timeZone: zone)
+        }
+        let utc = TimeZone(identifier: "UTC")!
+        return [
+            Schedule(name: "monthly-extrato", cron: cron("0 2 1 * *", settings.timeZone),
+                     period: .previousMonth(settings.timeZone), jobs: monthClose,
+                     enabled: switches.monthlyExtrato, keyNamespace: keyNamespace),
+            // The day-2 safety net: same jobs, same unique keys. If day 1 succeeded nothing new
+            // runs; if it failed for good or never ran, it runs now.
+            Schedule(name: "monthly-extrato-safety-net", cron: cron("0 3 2 * *", utc),
+                     period: .previousMonth(settings.timeZone), jobs: monthClose,
+                     enabled: switches.monthlyExtrato, keyNamespace: keyNamespace),
+            Schedule(name: "push-metrics", cron: cron("45 21 * * *", branch), period: .day(branch),
+                     jobs: [.init(kind: "push-metrics", args: .object(["date": .string("{date}")]))],
+                     catchUp: .within(.seconds(14 * 86_400)), enabled: switches.metricsPush, keyNamespace: keyNamespace),
+            Schedule(name: "nightly-dump", cron: cron("0 22 * * *", branch), period: .day(branch),
+                     jobs: [.init(kind: "nightly-dump", args: .object(["date": .string("{date}")]))],
+                     enabled: switches.nightlyDump, keyNamespace: keyNamespace),
+            Schedule(name: "prune-cloud", cron: cron("0 2 * * 0", branch), period: .day(branch),
+                     jobs: [.init(kind: "prune-cloud", args: .object(["date": .string("{date}")]))],
+                     enabled: switches.cloudPrune, keyNamespace: keyNamespace),
+        ]
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+
+/// A libpq connection that lives on a thread of its own, so its blocking calls never hold up
+/// Swift's executors. Work runs in the order submitted; the connection is opened on first use
+/// and opened afresh after any failed call. The worker's claims and the backups' COPY streams
+/// both run on one of these.
+public final class LibPQSession: Sendable {
+    private typealias Work = @Sendable (inout LibPQConnection?) -> Void
+
+    private struct State {
+        var queue: [Work?] = []
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+    private let ready = DispatchSemaphore(value: 0)
+    private let url: DatabaseURL
+    private let applicationName: String
+
+    public init(url: DatabaseURL, applicationName: String) {
+        self.url = url
+        self.applicationName = applicationName
+        let thread = Thread { [self] in serve() }
+        thread.name = "libpq \(applicationName)"
+        thread.start()
+    }
+
+    /// Runs `body` on the session's thread with an open connection.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (LibPQConnection) throws -> T) async throws -> T {
+        let url = self.url, applicationName = self.applicationName
+        let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+            let accepted = submit { connection in
+                do {
+                    if connection == nil || connection?.isOpen == false {
+                        connection = nil
+                        connection = try LibPQConnection(url: url, applicationName: applicationName)
+                    }
+                    let value = try body(connection!)
+                    continuation.resume(returning: .success(value))
+                } catch {
+                    // Start clean on the next call: besides a dropped connection, a failure can
+                    // leave what we cannot see, such as a prepared statement that a migration
+                    // invalidated, a pooler discarded, or a transaction left open.
+                    connection = nil
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            if !accepted { continuation.resume(returning: .failure(LibPQError("database session closed"))) }
+        }
+        return try result.get()
+    }
+
+    /// Closes the connection after the work already submitted; later calls fail.
+    public func close() {
+        guard state.withLock({ state -> Bool in
+            guard !state.stopped else { return false }
+            state.stopped = true
+            state.queue.append(nil)
+            return true
+        }) else { return }
+        ready.signal()
+    }
+
+    private func submit(_ work: @escaping Work) -> Bool {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.stopped else { return false }
+            state.queue.append(work)
+            return true
+        }
+        if accepted { ready.signal() }
+        return accepted
+    }
+
+    private func serve() {
+        var connection: LibPQConnection?
+        while true {
+            ready.wait()
+            let work = state.withLock { $0.queue.removeFirst() }
+            guard let work else { return }
+            work(&connection)
+        }
+    }
+}

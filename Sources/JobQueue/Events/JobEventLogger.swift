@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import NightshiftCore
+
+/// Logs job events: the worker's account of each job, one subscriber among others. Starts and
+/// successes are debug-level, so a busy worker logs only what a person needs to see.
+public struct JobEventLogger: JobEventSubscriber {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func receive(_ event: JobEvent) {
+        let level: Logger.Level
+        let message: Logger.Message
+        switch event.name {
+        case .enqueued: (level, message) = (.debug, "job enqueued")
+        case .started: (level, message) = (.debug, "job started")
+        case .succeeded: (level, message) = (.debug, "job succeeded")
+        case .failed: (level, message) = (.warning, "job failed, will retry")
+        case .discarded: (level, message) = (.error, "job discarded")
+        case .cancelled: (level, message) = (.info, "job cancelled while running")
+        case .handedBack: (level, message) = (.info, "handed back at shutdown")
+        case .dropped: (level, message) = (.warning, "attempt dropped: the database no longer shows it running here (rescued or cancelled)")
+        }
+        guard logger.logLevel <= level else { return }
+        var metadata: Logger.Metadata = ["kind": "\(event.kind)", "queue": "\(event.queue)"]
+        if let id = event.jobID { metadata["job_id"] = "\(id)" }
+        if event.attempt > 0 { metadata["attempt"] = "\(event.attempt)" }
+        if event.count > 1 { metadata["count"] = "\(event.count)" }
+        if let error = event.error { metadata["error"] = "\(error)" }
+        if let retryIn = event.retryIn { metadata["retry_in_ms"] = "\(Self.milliseconds(retryIn))" }
+        if let duration = event.duration, event.name != .started { metadata["duration_ms"] = "\(Self.milliseconds(duration))" }
+        logger.log(level: level, message, metadata: metadata)
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f", duration.timeInterval * 1000)
+    }
+}

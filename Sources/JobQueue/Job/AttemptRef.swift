@@ -1,0 +1,10 @@
+/// One attempt of a job: the job and its fencing token. Writes about an attempt match only
+/// while the job is still running that attempt.
+public struct AttemptRef: Sendable, Hashable {
+    public var id: Int64
+    public var attempt: Int
+    public init(id: Int64, attempt: Int) {
+        self.id = id
+        self.attempt = attempt
+    }
+}

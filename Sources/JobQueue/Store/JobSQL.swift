@@ -1,0 +1,45 @@
+/// SQL that several statements share, written once: the unique-key rule, the claim of one
+/// queue's next jobs and the fenced batch completion. The worker, the store and the benchmark's
+/// pgbench script (which names its parameters `:ids`, `:queue`…) all build on these.
+public enum JobSQL {
+    /// `'available', 'scheduled', …`: the states that hold a unique key (``JobState/uniqueStates``).
+    public static let uniqueStates = JobState.uniqueStates.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
+    /// The `ON CONFLICT` target of an enqueue: the partial unique index on `unique_key`.
+    public static let onUniqueKeyConflict =
+        "ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN (\(uniqueStates))"
+
+    /// Marks the attempts given as two parallel arrays (job ids, attempt numbers) succeeded,
+    /// fenced: only a job still running that attempt is updated. Returns the ids updated when
+    /// `returning`.
+    public static func completeAttempts(ids: String, attempts: String, returning: Bool = true) -> String {
+        """
+        UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
+        FROM unnest(\(ids)::bigint[], \(attempts)::int[]) AS done(id, attempt)
+        WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.state = 'running'
+        """ + (returning ? "\nRETURNING jobs.id" : "")
+    }
+
+    /// The next `limit` available jobs of one queue, straight off the claim index (so the scan
+    /// stops after `limit` rows), locked, skipping rows other workers hold.
+    public static func nextAvailable(queue: String, limit: String) -> String {
+        """
+        SELECT id, priority, run_at FROM jobs
+        WHERE state = 'available' AND queue = \(queue)
+        ORDER BY priority, run_at, id
+        LIMIT \(limit)
+        FOR UPDATE SKIP LOCKED
+        """
+    }
+
+    /// Marks the jobs whose ids `from` holds running for `worker`, one attempt more, and
+    /// returns what a worker needs to run them.
+    public static func markRunning(from: String, worker: String) -> String {
+        """
+        UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
+                        heartbeat_at = now(), locked_by = \(worker)
+        FROM \(from) WHERE jobs.id = \(from).id
+        RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts
+        """
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure enqueue rate, processing rate and enqueue→start latency against a database.",
+        discussion: """
+            Uses its own queue (bench-…) and deletes its jobs afterwards. Steps: single enqueues \
+            from --enqueuers concurrent callers; batch enqueue of --jobs in batches of --batch-size; \
+            --workers real worker processes × --concurrency draining them; a paced run of \
+            --latency-jobs single enqueues at --latency-rate per second to idle workers; and \
+            pgbench running the same claim (batch of --claim-batch) and completion SQL, for the \
+            machine's raw-SQL limit. Build with -c release for numbers worth recording.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Jobs for the batch-enqueue and processing runs.") var jobs: Int = 100_000
+    @Option(name: .customLong("batch-size"), help: "Jobs per batch enqueue.") var batchSize: Int = 1_000
+    @Option(name: .customLong("single-jobs"), help: "Jobs enqueued one at a time.") var singleJobs: Int = 5_000
+    @Option(help: "Concurrent callers for single enqueues.") var enqueuers: Int = 8
+    @Option(help: "Worker processes.") var workers: Int = 2
+    @Option(help: "Concurrency of each worker.") var concurrency: Int = 200
+    @Option(name: .customLong("claim-batch"), help: "Most jobs per claim query.") var claimBatch: Int = 50
+    @Option(name: .customLong("latency-jobs"), help: "Jobs in the paced latency run.") var latencyJobs: Int = 2_000
+    @Option(name: .customLong("latency-rate"), help: "Jobs per second in the paced latency run.") var latencyRate: Int = 200
+    @Option(name: .customLong("pgbench-clients"), help: "pgbench clients for the raw-SQL limit (0 skips it).") var pgbenchClients: Int = 4
+    @Option(help: "Processing and raw-SQL runs, alternated; the median of each, and of each pair's ratio, is reported.") var rounds: Int = 5
+
+    func validate() throws {
+        for (name, value) in [("--jobs", jobs), ("--batch-size", batchSize), ("--workers", workers),
+                              ("--concurrency", concurrency), ("--claim-batch", claimBatch), ("--enqueuers", enqueuers),
+                              ("--latency-rate", latencyRate), ("--rounds", rounds)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1, got \(value)")
+        }
+    }
+
+    func run() async throws {
+        let options = self
+        let settings = try database.settings()
+        let url = try settings.requireDatabase()
+        try await CommandDatabase.with(settings, maximumConnections: max(enqueuers, 4) + 2) { client, logger in
+            try await BenchRun(settings: options, url: url, client: client, logger: logger).run()
+        }
+    }
+}

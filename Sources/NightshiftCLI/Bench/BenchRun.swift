@@ -1,0 +1,295 @@
+import Database
+import Foundation
+import JobQueue
+import Logging
+import PostgresNIO
+
+/// One benchmark run; each step prints its figure as it completes.
+struct BenchRun: Sendable {
+    let settings: BenchCommand
+    let url: DatabaseURL
+    let client: PostgresClient
+    let logger: Logger
+    var store: JobStore { JobStore(client: client, logger: logger) }
+
+    func run() async throws {
+        let queue = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        report("nightshift bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(try await serverVersion()), queue \(queue)")
+        defer { report("(bench jobs are deleted at the end)") }
+        do {
+            let single = try await enqueueSingly(queue: queue)
+            report(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
+            let batch = try await enqueueInBatches(queue: queue)
+            report(String(format: "enqueue, batch of %-5d:        %8.0f jobs/s", settings.batchSize, batch))
+            try await cleanUp(queue: queue)
+            let latency = try await pacedLatency(queue: queue)
+            report(String(format: "enqueue→start latency:        p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%d jobs at %d/s)",
+                         latency.p50, latency.p95, latency.p99, settings.latencyJobs, settings.latencyRate))
+            // Processing and the raw-SQL limit alternate on equal tables (same rows, vacuumed).
+            var processedRuns: [Double] = []
+            var limitRuns: [Double] = []
+            for round in 1...settings.rounds {
+                let roundQueue = "\(queue)-r\(round)"
+                try await fill(roundQueue)
+                try await vacuum()
+                let processed = try await drain(queue: roundQueue)
+                processedRuns.append(processed)
+                report(String(format: "processed (%d workers x %d), round %d:  %8.0f jobs/s  (%d no-op jobs)", settings.workers, settings.concurrency, round, processed, settings.jobs))
+                try await cleanUp(queue: roundQueue)
+                if settings.pgbenchClients > 0 {
+                    let limit = try await rawSQLLimit(queue: roundQueue + "-sql")
+                    limitRuns.append(limit)
+                    report(String(format: "raw SQL limit (pgbench, %d clients, claim %d + 1 completion), round %d: %8.0f jobs/s", settings.pgbenchClients, settings.claimBatch, round, limit))
+                    try await cleanUp(queue: roundQueue + "-sql")
+                }
+            }
+            let processed = median(processedRuns)
+            report(String(format: "processed, median of %d:      %8.0f jobs/s", processedRuns.count, processed))
+            if !limitRuns.isEmpty {
+                let limit = median(limitRuns)
+                report(String(format: "raw SQL limit, median of %d:  %8.0f jobs/s", limitRuns.count, limit))
+                report(String(format: "processed / raw SQL limit:    %.2f  (medians)", processed / limit))
+                // Each round's pair ran back to back, so its ratio is the least exposed to this
+                // machine's speed changing from minute to minute.
+                let paired = median(zip(processedRuns, limitRuns).map { $0 / $1 })
+                let each = zip(processedRuns, limitRuns).map { String(format: "%.2f", $0 / $1) }.joined(separator: " ")
+                report(String(format: "paired rounds, median ratio: %.2f", paired) + "  (\(each))")
+            }
+        } catch {
+            try? await cleanUp(queue: queue)
+            throw error
+        }
+        try await cleanUp(queue: queue)
+    }
+
+    private func fill(_ queue: String) async throws {
+        let chunk = (0..<5_000).map { _ in NewJob(kind: "noop", queue: queue) }
+        var done = 0
+        while done < settings.jobs {
+            let count = min(chunk.count, settings.jobs - done)
+            try await store.enqueueBatch(count == chunk.count ? chunk : Array(chunk.prefix(count)))
+            done += count
+        }
+    }
+
+    /// One line of results, written at once (print buffers when the output is a file).
+    private func report(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
+    private func vacuum() async throws {
+        try await client.query("VACUUM ANALYZE jobs", logger: logger)
+        try await client.query("CHECKPOINT", logger: logger)
+    }
+
+    private func serverVersion() async throws -> String {
+        for try await version in try await client.query("SHOW server_version", logger: logger).decode(String.self) {
+            let fsync = try await client.query("SHOW fsync", logger: logger).decode(String.self)
+            var fsyncValue = "?"
+            for try await value in fsync { fsyncValue = value }
+            return "PostgreSQL \(version) (fsync \(fsyncValue))"
+        }
+        return "PostgreSQL"
+    }
+
+    private func enqueueSingly(queue: String) async throws -> Double {
+        let perCaller = settings.singleJobs / settings.enqueuers
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<settings.enqueuers {
+                group.addTask {
+                    for _ in 0..<perCaller { _ = try await store.enqueue(NewJob(kind: "noop", queue: queue)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(perCaller * settings.enqueuers) / (ContinuousClock.now - start).timeInterval
+    }
+
+    private func enqueueInBatches(queue: String) async throws -> Double {
+        let batch = (0..<settings.batchSize).map { _ in NewJob(kind: "noop", queue: queue) }
+        let start = ContinuousClock.now
+        var done = 0
+        while done < settings.jobs {
+            let count = min(settings.batchSize, settings.jobs - done)
+            try await store.enqueueBatch(count == batch.count ? batch : Array(batch.prefix(count)))
+            done += count
+        }
+        return Double(done) / (ContinuousClock.now - start).timeInterval
+    }
+
+    /// Starts the workers on a full queue and measures from the first claim to the last
+    /// completion, as the database recorded them.
+    private func drain(queue: String) async throws -> Double {
+        try await withWorkers(queue: queue) {
+            try await waitUntil(timeout: .seconds(600)) { try await drained(queue) }
+        }
+        return try await succeededPerSecond(queue)
+    }
+
+    /// Jobs succeeded per second from the first claim to the last completion, as the database
+    /// recorded them: the same clock for the workers and for pgbench.
+    private func succeededPerSecond(_ queue: String) async throws -> Double {
+        let rows = try await client.query("""
+            SELECT count(*)::int, extract(epoch FROM max(finished_at) - min(attempted_at))::float8
+            FROM jobs WHERE queue = \(queue) AND state = 'succeeded'
+            """, logger: logger)
+        for try await (jobs, seconds) in rows.decode((Int, Double).self) where seconds > 0 { return Double(jobs) / seconds }
+        return 0
+    }
+
+    private func pacedLatency(queue: String) async throws -> (p50: Double, p95: Double, p99: Double) {
+        let latencyQueue = queue + "-lat"
+        let warmUp = try await withWorkers(queue: latencyQueue) {
+            // Workers are idle once a first job has gone through.
+            let warmUp = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+            try await waitUntil(timeout: .seconds(60)) { try await store.job(warmUp.id)?.state == .succeeded }
+            let interval = Duration.nanoseconds(1_000_000_000 / Int64(settings.latencyRate))
+            let start = ContinuousClock.now
+            for index in 0..<settings.latencyJobs {
+                let due = start + interval * index
+                if due > .now { try await Task.sleep(until: due) }
+                _ = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
+            }
+            try await waitUntil(timeout: .seconds(120)) { try await drained(latencyQueue) }
+            return warmUp
+        }
+        let rows = try await client.query("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY ms),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)
+            FROM (SELECT extract(epoch FROM attempted_at - created_at) * 1000 AS ms
+                  FROM jobs WHERE queue = \(latencyQueue) AND id <> \(warmUp.id)) AS l
+            """, logger: logger)
+        for try await (p50, p95, p99) in rows.decode((Double, Double, Double).self) { return (p50, p95, p99) }
+        return (0, 0, 0)
+    }
+
+    /// pgbench, 4 clients, as prepared statements like the worker's: claim a batch (the
+    /// worker's claim for one queue, rows marked running) and mark the batch succeeded, fenced
+    /// by attempt, as the worker's completions are. What the database alone can do here.
+    private func rawSQLLimit(queue: String) async throws -> Double {
+        try await fill(queue)
+        try await vacuum()
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-bench-\(queue).sql")
+        try Self.pgbenchScript(claimBatch: settings.claimBatch).write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let transactions = settings.jobs / settings.claimBatch / settings.pgbenchClients
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["pgbench", "-n", "-M", "prepared", "-f", script.path, "-c", "\(settings.pgbenchClients)",
+                             "-j", "\(min(settings.pgbenchClients, ProcessInfo.processInfo.activeProcessorCount))",
+                             "-t", "\(transactions)", "-D", "queue=\(queue)"]
+        // Where to connect goes by PG* variables, so the password is on no command line.
+        process.environment = ProcessInfo.processInfo.environment
+            .merging(LibPQParameters(url, applicationName: "nightshift-bench").environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        guard await exited(process, within: .seconds(600)) else {
+            await stop([process])
+            throw CommandFailure("pgbench did not finish within 10 minutes")
+        }
+        guard process.terminationStatus == 0 else { throw CommandFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
+        return try await succeededPerSecond(queue)
+    }
+
+    /// One pgbench transaction: claim `claimBatch` jobs, then complete them in a second statement.
+    /// The worker's own SQL fragments (``JobSQL``), with pgbench's variables for parameters.
+    static func pgbenchScript(claimBatch: Int) -> String {
+        """
+        WITH picked AS (
+            \(JobSQL.nextAvailable(queue: ":queue", limit: String(claimBatch)))
+        ), claimed AS (
+            \(JobSQL.markRunning(from: "picked", worker: "'pgbench/' || :client_id::text"))
+        )
+        SELECT coalesce(array_agg(id), '{}') AS ids, coalesce(array_agg(attempt), '{}') AS attempts,
+               count(kind) + count(queue) + count(args) + count(max_attempts) AS fields
+        FROM claimed
+        \\gset
+        \(JobSQL.completeAttempts(ids: ":ids", attempts: ":attempts", returning: false));
+
+        """
+    }
+
+    /// Runs `body` while worker processes serve `queue`, and stops them however it ends.
+    private func withWorkers<T: Sendable>(queue: String, _ body: () async throws -> T) async throws -> T {
+        let processes = try startWorkers(queue: queue)
+        do {
+            let value = try await body()
+            await stop(processes)
+            return value
+        } catch {
+            await stop(processes)
+            throw error
+        }
+    }
+
+    private func startWorkers(queue: String) throws -> [Process] {
+        try (0..<settings.workers).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            process.arguments = ["worker", "--queues", queue, "--concurrency", "\(settings.concurrency)",
+                                 "--claim-batch", "\(settings.claimBatch)", "--no-maintenance"]
+            var environment = ProcessInfo.processInfo.environment
+            // The URL (and its password) goes by environment, not argv, which `ps` shows.
+            environment["DATABASE_URL"] = url.connectionString
+            environment["LOG_LEVEL"] = "warning"
+            process.environment = environment
+            try process.run()
+            return process
+        }
+    }
+
+    /// SIGTERM (workers hand their jobs back and exit), SIGKILL for any still there after 15 s.
+    private func stop(_ processes: [Process]) async {
+        for process in processes where process.isRunning { process.terminate() }
+        for process in processes where await !exited(process, within: .seconds(15)) {
+            kill(process.processIdentifier, SIGKILL)
+            _ = await exited(process, within: .seconds(5))
+        }
+    }
+
+    /// Waits for a child to exit, up to `timeout`. Not `Process.waitUntilExit()`: it spins a run
+    /// loop on the calling thread, here one of the event loops, and twice it never returned.
+    private func exited(_ process: Process, within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    /// Cheap while workers drain the queue, so it does not slow what it measures: the first
+    /// available row comes off the claim index (an `EXISTS` there was planned as a sequential
+    /// scan over every claimed row, 20-30 ms a poll), running rows off the heartbeat index.
+    private func drained(_ queue: String) async throws -> Bool {
+        try await count("""
+            SELECT ((SELECT id FROM jobs WHERE state = 'available' AND queue = \(queue)
+                     ORDER BY priority, run_at, id LIMIT 1) IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM jobs WHERE heartbeat_at IS NOT NULL AND state = 'running'
+                            AND queue = \(queue)))::int
+            """) == 0
+    }
+
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        for try await value in try await client.query(query, logger: logger).decode(Int.self) { return value }
+        return 0
+    }
+
+    private func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw CommandFailure("benchmark step timed out after \(timeout)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func cleanUp(queue: String) async throws {
+        try await client.query("DELETE FROM jobs WHERE queue LIKE \(queue + "%")", logger: logger)
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import BackOffice
+import Foundation
+import JobQueue
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Monthly CSV backups of pagamentos, sessoes, comissoes and gastos.",
+        discussion: "Files: {BACKUP_DIR}/YYYY_MM/backup_YYYY_MM.csv with a manifest beside it (BACKUP_DIR default: backups).",
+        subcommands: [BackupCreateCommand.self, BackupVerifyCommand.self, BackupInfoCommand.self]
+    )
+}
+
+struct BackupCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Write a month's backup now (an existing valid one is kept unless --force).")
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var month: MonthOptions
+    @OptionGroup var directory: BackupDirectoryOption
+    @Flag(help: "Rewrite even if a valid backup exists.") var force = false
+    @Flag(name: .customLong("print-sql"), help: .hidden) var printSQL = false
+
+    func run() async throws {
+        var settings = try database.settings()
+        directory.apply(to: &settings)
+        let target = month.resolved(settings.backOffice)
+        if printSQL {
+            print(MonthBackupWriter.query(target).sql.replacingOccurrences(of: "\n", with: " "))
+            return
+        }
+        let (force, url, folder) = (self.force, try settings.requireDatabase(), settings.backOffice.backupDirectory)
+        try await CommandDatabase.with(settings) { client, logger in
+            switch try await MonthBackupWriter(database: url, baseDirectory: folder, logger: logger).create(target, force: force) {
+            case .created(let manifest):
+                print("backup for \(target.slashed) written: \(BackupLocation(baseDirectory: folder, month: target).csv.path), \(manifest.totalRecords) records, \(manifest.sizeBytes) bytes")
+            case .alreadyExists(let manifest):
+                print("backup for \(target.slashed) already exists (\(manifest.totalRecords) records): use --force to rewrite it")
+            }
+        }
+    }
+}
+
+struct BackupVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Check a month's backup against its manifest and, while the month is open, the database.")
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var month: MonthOptions
+    @OptionGroup var directory: BackupDirectoryOption
+
+    func run() async throws {
+        var settings = try database.settings()
+        directory.apply(to: &settings)
+        let target = month.resolved(settings.backOffice)
+        let folder = settings.backOffice.backupDirectory
+        try await CommandDatabase.with(settings) { client, logger in
+            let report = try await BackupVerifier(client: client, baseDirectory: folder, logger: logger).verify(target)
+            if report.ok {
+                print("backup for \(target.slashed) is valid: \(report.file), \(report.records.values.reduce(0, +)) records")
+            } else {
+                throw CommandFailure("backup for \(target.slashed) is NOT valid: \(report.problems.joined(separator: "; "))")
+            }
+        }
+    }
+}
+
+struct BackupInfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "File path, size and record count of a month's backup.")
+    @OptionGroup var month: MonthOptions
+    @OptionGroup var directory: BackupDirectoryOption
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        var settings = try Launch.settings()
+        directory.apply(to: &settings)
+        let target = month.resolved(settings.backOffice)
+        let report = try await BackupVerifier(client: nil, baseDirectory: settings.backOffice.backupDirectory, logger: Log.make("nightshift")).verify(target)
+        struct Info: Encodable { var file: String; var sizeBytes: Int; var recordCount: Int; var records: [String: Int]; var valid: Bool; var problems: [String] }
+        let info = Info(file: report.file, sizeBytes: report.sizeBytes, recordCount: report.records.values.reduce(0, +),
+                        records: report.records, valid: report.ok, problems: report.problems)
+        if json { try JSONOutput.print(info); return }
+        print("file:     \(info.file)\nsize:     \(info.sizeBytes) bytes\nrecords:  \(info.recordCount) \(info.records.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\nvalid:    \(info.valid ? "yes" : "no: " + info.problems.joined(separator: "; "))")
+    }
+}

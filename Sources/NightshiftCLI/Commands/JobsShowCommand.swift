@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct JobsShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one job with its errors per attempt.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Job id.") var id: Int64
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let (id, json) = (self.id, self.json)
+        try await CommandDatabase.with(try database.settings()) { client, logger in
+            guard let job = try await JobStore(client: client, logger: logger).job(id) else {
+                throw CommandFailure("job \(id) not found")
+            }
+            if json { try JSONOutput.print(job); return }
+            let fields: [(String, String?)] = [
+                ("id", String(job.id)), ("kind", job.kind), ("queue", job.queue), ("state", job.state.rawValue),
+                ("args", job.args), ("priority", String(job.priority)),
+                ("attempt", "\(job.attempt) of \(job.maxAttempts)"), ("run at", job.runAt.shortISO),
+                ("unique key", job.uniqueKey), ("created at", job.createdAt.shortISO),
+                ("attempted at", job.attemptedAt?.shortISO), ("finished at", job.finishedAt?.shortISO),
+                ("heartbeat at", job.heartbeatAt?.shortISO), ("locked by", job.lockedBy),
+                ("cancel requested", job.cancelRequestedAt?.shortISO), ("result", job.result),
+                ("last error", job.lastError),
+            ]
+            for (name, value) in fields { print("\(name.padding(toLength: 17, withPad: " ", startingAt: 0)) \(value ?? "-")") }
+            if !job.errors.isEmpty {
+                print("\nerrors:")
+                var table = Table("ATTEMPT", "AT", "WORKER", "ERROR")
+                for error in job.errors { table.add(String(error.attempt), error.at, error.worker ?? "-", error.error) }
+                print(table.rendered)
+            }
+        }
+    }
+}

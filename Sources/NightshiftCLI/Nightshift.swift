@@ -1,0 +1,29 @@
+import ArgumentParser
+
+struct Nightshift: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nightshift",
+        abstract: "A durable job queue on PostgreSQL for a small business's back-office jobs.",
+        discussion: """
+            Environment: DATABASE_URL (postgres://user:password@host:5432/db?sslmode=prefer), \
+            LOG_FORMAT (text|json), LOG_LEVEL (trace|debug|info|notice|warning|error). \
+            Month close: TZ, BACKUP_DIR, EXTRATO_REQUIRE_BACKUP. \
+            Scheduler: TZ, BRANCH_TZ, SCHEDULES_FILE, ENABLE_MONTHLY_EXTRATO_JOB, ENABLE_NIGHTLY_DUMP_JOB, \
+            ENABLE_METRICS_PUSH_JOB, ENABLE_CLOUD_PRUNE_JOB, SCHEDULE_KEY_NAMESPACE. \
+            The README's configuration table has every variable with its default.
+            """,
+        subcommands: [
+            MigrateCommand.self,
+            EnqueueCommand.self,
+            WorkerCommand.self,
+            JobsCommand.self,
+            QueueCommand.self,
+            SchedulerCommand.self,
+            SchedulesCommand.self,
+            BackupCommand.self,
+            ExtratoCommand.self,
+            DemoCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import NIOCore
+import NIOPosix
+import NightshiftCore
+
+/// The `nightshift` command line. The executable is one call to ``run(extraKinds:)``; the test
+/// worker is the same call with the tests' job kinds.
+public enum NightshiftMain {
+    public static func run(extraKinds: @escaping @Sendable (inout JobRegistry) throws -> Void = { _ in }) async {
+        // Run Swift concurrency on NIO's event loop threads: the database driver's replies then
+        // resume jobs on the thread that read them, instead of hopping to another pool.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        Launch.start(environment: ProcessInfo.processInfo.environment, extraKinds: extraKinds)
+        Log.bootstrap((try? Launch.settings())?.logging ?? Settings.LogSettings())
+        var command: any ParsableCommand
+        do {
+            command = try Nightshift.parseAsRoot()
+        } catch {
+            Nightshift.exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ValidationError {
+            Nightshift.exit(withError: error)
+        } catch let error as ExitCode {
+            Nightshift.exit(withError: error)
+        } catch let error as CleanExit {
+            Nightshift.exit(withError: error)
+        } catch let error as CommandFailure {
+            fail(error.description)
+        } catch {
+            // Typed errors carry their remedy; driver errors lose their secrets here.
+            fail(ErrorText.describe(error, url: try? Launch.settings().database))
+        }
+    }
+
+    private static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}

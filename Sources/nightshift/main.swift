@@ -1,0 +1,3 @@
+import NightshiftCLI
+
+await NightshiftMain.run()

@@ -1,0 +1,42 @@
+import Foundation
+import JobQueue
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// The real `nightshift` binary: bad input at the command line gets an error naming the field,
+/// and nothing is written.
+@Suite struct CommandLineTests {
+    @Test func enqueueRefusesArgumentsThatDoNotFitTheKindAndWritesNothing() async throws {
+        try await TestDatabase.withClient { client in
+            let queue = TestDatabase.uniqueQueue("cli")
+            for (kind, args, message) in [
+                ("backup-month", #"{"year": 2026, "month": 13}"#, "args.month"),
+                ("backup-month", #"{"year": 2026}"#, "missing field 'month'"),
+                ("no-such-kind", "{}", "unknown job kind 'no-such-kind'"),
+                ("noop", "[1, 2]", "--args"),
+            ] {
+                let run = try ChildProcess(["enqueue", kind, "--args", args, "--queue", queue])
+                #expect(try await run.waitForExit() != 0, "\(kind) \(args)")
+                #expect(run.log.contains(message), "\(kind) \(args): \(run.log)")
+            }
+            #expect(try await client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue)", as: Int.self) == 0)
+            let good = try ChildProcess(["enqueue", "backup-month", "--args", #"{"year": 2026, "month": 10}"#, "--queue", queue, "--json"])
+            #expect(try await good.waitForExit() == 0, "\(good.log)")
+            #expect(try await client.scalar("SELECT max_attempts FROM jobs WHERE queue = \(queue)", as: Int.self) == 10,
+                    "the kind's own attempts when none are given")
+        }
+    }
+
+    @Test func workerFlagsAreCheckedByName() async throws {
+        let run = try ChildProcess(["worker", "--concurrency", "0"])
+        #expect(try await run.waitForExit() != 0)
+        #expect(run.log.contains("--concurrency: concurrency must be at least 1, got 0"), "\(run.log)")
+    }
+
+    @Test func aBadSettingIsNamedBeforeAnythingRuns() async throws {
+        let run = try ChildProcess(["queue", "stats"], environment: ["EXTRATO_REQUIRE_BACKUP": "perhaps"])
+        #expect(try await run.waitForExit() != 0)
+        #expect(run.log.contains("EXTRATO_REQUIRE_BACKUP=perhaps is not a boolean"), "\(run.log)")
+    }
+}
