@@ -9,6 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 //   NightshiftCore   typed errors and remedies, durations, process identity — no I/O
 //   Cron             cron expressions, calendar dates and months in a zone — pure
 //   Database         URLs, the client factory, libpq sessions and COPY, transactions, migrator
+//   ObjectStorage    S3-compatible client (SigV4, multipart) and a local-folder store
 //   JobQueue         jobs, kinds, the store's queries, the worker, maintenance, job events
 //   Scheduler        schedules, slots, the scheduler service
 //   BackOffice       the business's jobs (month backup and close) and their schedules
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -56,6 +58,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ObjectStorage",
+            dependencies: [
+                "NightshiftCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -114,7 +128,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "NightshiftCore", "Database", "JobQueue", "NightshiftCLI",
+                "NightshiftCore", "Database", "JobQueue", "ObjectStorage", "NightshiftCLI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,6 +145,12 @@ let package = Package(
         .testTarget(
             name: "CronTests",
             dependencies: ["Cron"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ObjectStorageTests",
+            dependencies: ["ObjectStorage", "NightshiftCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test against a private PostgreSQL that this script starts and removes.
+# Runs every test against a private PostgreSQL and a private S3-compatible server (moto) that
+# this script installs when missing, starts and removes.
 #   bash ops/test.sh [extra `swift test` arguments, e.g. --filter Cron]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/pg-local.sh
+source ops/s3-local.sh
 
 TEST_ROOT="$(mktemp -d /tmp/nightshift-test.XXXXXX)"
 chmod 755 "$TEST_ROOT"
-cleanup() { pg_local_stop; rm -rf "$TEST_ROOT"; }
+cleanup() { s3_local_stop; pg_local_stop; rm -rf "$TEST_ROOT"; }
 trap cleanup EXIT
 
 pg_local_build_deps
@@ -20,6 +22,14 @@ export NIGHTSHIFT_TEST_DATABASE_URL="$DATABASE_URL"
 export NIGHTSHIFT_BIN="$(swift build --show-bin-path)/nightshift"
 export NIGHTSHIFT_MIGRATIONS_DIR="$PWD/Migrations"
 echo "   $DATABASE_URL"
+
+echo "== starting the S3-compatible test server (moto, signatures checked)"
+s3_local_start "$TEST_ROOT/s3"
+# The tests' own names, so no test run picks up a real bucket from the environment.
+export NIGHTSHIFT_TEST_S3_ENDPOINT="$BACKUP_S3_ENDPOINT" NIGHTSHIFT_TEST_S3_ACCESS_KEY="$BACKUP_S3_ACCESS_KEY" \
+    NIGHTSHIFT_TEST_S3_SECRET_KEY="$BACKUP_S3_SECRET_KEY"
+unset BACKUP_S3_ENDPOINT BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY BACKUP_S3_REGION
+echo "   $NIGHTSHIFT_TEST_S3_ENDPOINT"
 
 echo "== testing"
 LOG="$TEST_ROOT/swift-test.log"

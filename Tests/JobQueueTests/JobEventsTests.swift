@@ -53,6 +53,22 @@ final class EventLog: JobEventSubscriber {
         }
     }
 
+    @Test func aBatchReportsOnlyTheJobsItInserted() async throws {
+        let queue = TestDatabase.uniqueQueue("batch-events")
+        let log = EventLog()
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger, events: JobEvents([log]))
+            let key = "batch-\(UUID().uuidString)"
+            let ids = try await store.enqueueBatch([
+                NewJob(kind: "noop", queue: queue, uniqueKey: key), NewJob(kind: "noop", queue: queue, uniqueKey: key),
+                NewJob(kind: "noop", queue: queue), NewJob(kind: TestKinds.FailJob.kind, args: #"{"failTimes": 0}"#, queue: queue),
+            ])
+            #expect(ids.count == 3)
+            let counts = Dictionary(uniqueKeysWithValues: log.all.map { ($0.kind, $0.count) })
+            #expect(counts == ["noop": 2, TestKinds.FailJob.kind: 1], "the second job with the key was not inserted")
+        }
+    }
+
     @Test func aRescuedJobIsReportedWithItsReason() async throws {
         let queue = TestDatabase.uniqueQueue("rescued-events")
         let log = EventLog()

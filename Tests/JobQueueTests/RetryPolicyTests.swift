@@ -1,4 +1,4 @@
-import JobQueue
+import NightshiftCore
 import Testing
 
 @Suite struct RetryPolicyTests {

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import JobQueue
+import NightshiftCore
 import PostgresNIO
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import Database
 import JobQueue
+import NightshiftCore
 import Logging
 import NightshiftCLI
 import PostgresNIO

@@ -1,4 +1,4 @@
-/// How long a failed job waits before its next attempt.
+/// How long a failed attempt waits before the next: a job's retries, and the S3 client's.
 ///
 /// `delay(n) = min(cap, base × 2^(n−1)) × (1 − jitter + 2 × jitter × r)`, where `n` is the
 /// attempt that just failed and `r` is uniform in [0, 1). With the defaults (base 1 s, cap 1 h,
