@@ -12,7 +12,8 @@ let swiftSettings: [SwiftSetting] = [
 //   ObjectStorage    S3-compatible client (SigV4, multipart) and a local-folder store
 //   JobQueue         jobs, kinds, the store's queries, the worker, maintenance, job events
 //   Scheduler        schedules, slots, the scheduler service
-//   BackOffice       the business's jobs (month backup and close) and their schedules
+//   BackOffice       the business's jobs (month backup and close, dumps, drills, metrics, prune)
+//                    and their schedules
 //   NightshiftCLI    the composition root (Settings, the services a process runs) and commands
 //   nightshift       the executable: one call into NightshiftCLI
 let package = Package(
@@ -97,7 +98,7 @@ let package = Package(
         .target(
             name: "BackOffice",
             dependencies: [
-                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "ObjectStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -107,7 +108,7 @@ let package = Package(
         .target(
             name: "NightshiftCLI",
             dependencies: [
-                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice", "ObjectStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -165,12 +166,12 @@ let package = Package(
         ),
         .testTarget(
             name: "BackOfficeTests",
-            dependencies: ["BackOffice", "JobQueue", "Database", "NightshiftCore", "Scheduler", "TestSupport"],
+            dependencies: ["BackOffice", "JobQueue", "Database", "NightshiftCore", "Scheduler", "ObjectStorage", "Cron", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "TestSupport"],
+            dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "ObjectStorage", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -90,3 +90,14 @@ func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
+
+extension LocalDate {
+    /// `YYYY-MM-DD`, a real calendar date, or nil.
+    public init?(iso text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...LocalDate.daysInMonth(year: year, month: month)).contains(day) else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+}

@@ -8,8 +8,11 @@ struct Nightshift: AsyncParsableCommand {
             Environment: DATABASE_URL (postgres://user:password@host:5432/db?sslmode=prefer), \
             LOG_FORMAT (text|json), LOG_LEVEL (trace|debug|info|notice|warning|error). \
             Month close: TZ, BACKUP_DIR, EXTRATO_REQUIRE_BACKUP. \
+            Dumps and metrics: BRANCH_ID, BRANCH_NAME, CURRENCY, BACKUP_S3_ENDPOINT, BACKUP_S3_BUCKET, \
+            BACKUP_S3_ACCESS_KEY, BACKUP_S3_SECRET_KEY, BACKUP_S3_REGION, BACKUP_STORE_DIR, BACKUP_RETENTION_DAYS, \
+            BACKUP_CLOUD_RETENTION_DAYS, BACKUP_MIN_KEEP, DUMP_DATABASE_URL, RESTORE_DATABASE_URL, PG_BIN_DIR. \
             Scheduler: TZ, BRANCH_TZ, SCHEDULES_FILE, ENABLE_MONTHLY_EXTRATO_JOB, ENABLE_NIGHTLY_DUMP_JOB, \
-            ENABLE_METRICS_PUSH_JOB, ENABLE_CLOUD_PRUNE_JOB, SCHEDULE_KEY_NAMESPACE. \
+            ENABLE_METRICS_PUSH_JOB, ENABLE_CLOUD_PRUNE_JOB, ENABLE_RESTORE_DRILL_JOB, SCHEDULE_KEY_NAMESPACE. \
             The README's configuration table has every variable with its default.
             """,
         subcommands: [
@@ -21,6 +24,7 @@ struct Nightshift: AsyncParsableCommand {
             SchedulerCommand.self,
             SchedulesCommand.self,
             BackupCommand.self,
+            BackupsCommand.self,
             ExtratoCommand.self,
             DemoCommand.self,
             BenchCommand.self,

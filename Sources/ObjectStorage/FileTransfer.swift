@@ -103,3 +103,15 @@ final class FileWriter: @unchecked Sendable {
         unlink(temporary.path)
     }
 }
+
+/// A file's size and SHA-256 in one read, never holding it whole: what backups record and
+/// verify.
+public enum FileDigest {
+    public static func sha256(of file: URL) throws -> (size: Int64, sha256: String) {
+        let reader = try PartReader(file: file, partSize: 4 * 1024 * 1024)
+        defer { reader.close() }
+        var size: Int64 = 0
+        while let part = try reader.next() { size += Int64(part.data.count) }
+        return (size, reader.sha256)
+    }
+}

@@ -2,6 +2,7 @@ import BackOffice
 import Cron
 import Foundation
 import JobQueue
+import ObjectStorage
 import Scheduler
 import Testing
 import TestSupport
@@ -10,8 +11,9 @@ import TestSupport
     func registry() throws -> JobRegistry {
         var registry = JobRegistry()
         try registry.register(NoopJob())
-        try BackOfficeKinds.register(in: &registry, settings: BackOfficeSettings(backupDirectory: URL(fileURLWithPath: "/nonexistent")),
-                                     database: TestDatabase.url)
+        let folder = URL(fileURLWithPath: "/nonexistent")
+        try BackOfficeKinds.register(in: &registry, settings: BackOfficeSettings(backupDirectory: folder), database: TestDatabase.url,
+                                     stores: .init(store: LocalDirectoryStore(root: folder), offsite: nil))
         try TestKinds.register(in: &registry)
         return registry
     }
@@ -41,10 +43,12 @@ import TestSupport
         }
     }
 
-    @Test func theMonthCloseSchedulesPassWithTheirTypedJobs() throws {
+    @Test func theSeedsSchedulesPassWithTheirTypedJobs() throws {
         let settings = BackOfficeSettings(backupDirectory: URL(fileURLWithPath: "/nonexistent"))
-        let monthClose = BackOfficeSchedules.make(settings).filter { $0.name.hasPrefix("monthly-extrato") }
-        #expect(monthClose.count == 2)
-        try ScheduleCheck.validate(monthClose, against: try registry())
+        let schedules = BackOfficeSchedules.make(settings)
+        #expect(Set(schedules.flatMap { $0.jobs.map(\.kind) }) == [
+            "backup-month", "generate-extrato", "push-metrics", "nightly-dump", "prune-cloud", "restore-drill",
+        ])
+        try ScheduleCheck.validate(schedules, against: try registry())
     }
 }

@@ -2,6 +2,7 @@ import Database
 import Foundation
 import JobQueue
 import NightshiftCore
+import ObjectStorage
 
 /// `backup-month`: writes the month's CSV backup (seed 002). An existing valid backup is left
 /// as it is and the job succeeds, unless `force`.
@@ -28,9 +29,12 @@ public struct BackupMonthJob: JobKind {
     public let settings: BackOfficeSettings
     /// The database the COPY connection opens (the worker's own).
     public let database: DatabaseURL
-    public init(settings: BackOfficeSettings, database: DatabaseURL) {
+    /// The bucket the CSV and manifest are copied to, when there is one.
+    public let offsite: (any ObjectStore)?
+    public init(settings: BackOfficeSettings, database: DatabaseURL, offsite: (any ObjectStore)? = nil) {
         self.settings = settings
         self.database = database
+        self.offsite = offsite
     }
 
     public func run(_ args: Args, context: JobContext) async throws {
@@ -41,6 +45,10 @@ public struct BackupMonthJob: JobKind {
             context.logger.info("backup created", metadata: ["month": "\(month)", "records": "\(manifest.totalRecords)"])
         case .alreadyExists:
             context.logger.info("backup already exists and verifies; not rewritten", metadata: ["month": "\(month)"])
+        }
+        if let offsite {
+            let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month)
+            try await OffsiteCopy(store: offsite, branch: settings.branch.id).upload(location)
         }
     }
 }

@@ -12,18 +12,24 @@ public struct BackupVerifier: Sendable {
         public var file: String
         public var sizeBytes: Int
         public var records: [String: Int]
+        /// What is wrong with the local backup: the close refuses to run while there is any.
         public var problems: [String]
-        public var ok: Bool { problems.isEmpty }
+        /// What is wrong with its copy in the bucket, when one is configured.
+        public var offsiteProblems: [String] = []
+        public var ok: Bool { problems.isEmpty && offsiteProblems.isEmpty }
     }
 
     /// When given, the month's rows still in the tables are compared with the backup.
     public let client: PostgresClient?
     public let baseDirectory: URL
+    /// When given, the bucket's copy is checked too.
+    public let offsite: OffsiteCopy?
     public let logger: Logger
 
-    public init(client: PostgresClient?, baseDirectory: URL, logger: Logger) {
+    public init(client: PostgresClient?, baseDirectory: URL, offsite: OffsiteCopy? = nil, logger: Logger) {
         self.client = client
         self.baseDirectory = baseDirectory
+        self.offsite = offsite
         self.logger = logger
     }
 
@@ -31,7 +37,7 @@ public struct BackupVerifier: Sendable {
     /// naming the problems otherwise.
     public func verifiedManifest(_ month: StudioMonth) async throws -> BackupManifest {
         let report = try await verify(month)
-        guard report.ok, let manifest = try? readManifest(BackupLocation(baseDirectory: baseDirectory, month: month)) else {
+        guard report.problems.isEmpty, let manifest = try? readManifest(BackupLocation(baseDirectory: baseDirectory, month: month)) else {
             throw BackupError.missingOrInvalid(month, problems: report.problems)
         }
         return manifest
@@ -75,6 +81,7 @@ public struct BackupVerifier: Sendable {
         if counter.records != manifest.totalRecords {
             report.problems.append("\(counter.records) records in the file, the manifest says \(manifest.totalRecords)")
         }
+        if let offsite, report.problems.isEmpty { report.offsiteProblems = await offsite.problems(location) }
         if let client {
             let live = try await liveCounts(month, client: client)
             if live.values.reduce(0, +) > 0 {

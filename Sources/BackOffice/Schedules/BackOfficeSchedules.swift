@@ -6,12 +6,14 @@ import Scheduler
 /// The schedules the seeds describe, naming their jobs by type.
 public enum BackOfficeSchedules {
     /// Which of them run (`ENABLE_MONTHLY_EXTRATO_JOB`, `ENABLE_NIGHTLY_DUMP_JOB`,
-    /// `ENABLE_METRICS_PUSH_JOB`, `ENABLE_CLOUD_PRUNE_JOB`; all on by default).
+    /// `ENABLE_METRICS_PUSH_JOB`, `ENABLE_CLOUD_PRUNE_JOB`, `ENABLE_RESTORE_DRILL_JOB`; all on
+    /// by default).
     public struct Switches: Sendable, Equatable {
         public var monthlyExtrato = true
         public var nightlyDump = true
         public var metricsPush = true
         public var cloudPrune = true
+        public var restoreDrill = true
         public init() {}
     }
 
@@ -42,14 +44,18 @@ public enum BackOfficeSchedules {
                      period: .previousMonth(settings.timeZone), jobs: monthClose,
                      enabled: switches.monthlyExtrato, keyNamespace: keyNamespace),
             Schedule(name: "push-metrics", cron: cron("45 21 * * *", branch), period: .day(branch),
-                     jobs: [.init(kind: "push-metrics", args: .object(["date": .string("{date}")]))],
+                     jobs: [.job(PushMetricsJob.self) { slot in .init(date: slot.date.description) }],
                      catchUp: .within(.seconds(14 * 86_400)), enabled: switches.metricsPush, keyNamespace: keyNamespace),
             Schedule(name: "nightly-dump", cron: cron("0 22 * * *", branch), period: .day(branch),
-                     jobs: [.init(kind: "nightly-dump", args: .object(["date": .string("{date}")]))],
+                     jobs: [.job(NightlyDumpJob.self) { slot in .init(date: slot.date.description, type: .daily) }],
                      enabled: switches.nightlyDump, keyNamespace: keyNamespace),
             Schedule(name: "prune-cloud", cron: cron("0 2 * * 0", branch), period: .day(branch),
-                     jobs: [.init(kind: "prune-cloud", args: .object(["date": .string("{date}")]))],
+                     jobs: [.job(PruneCloudJob.self) { slot in .init(date: slot.date.description) }],
                      enabled: switches.cloudPrune, keyNamespace: keyNamespace),
+            // Saturdays, after Friday night's dump: the latest completed dump is restored and counted.
+            Schedule(name: "restore-drill", cron: cron("0 4 * * 6", branch), period: .day(branch),
+                     jobs: [.job(RestoreDrillJob.self) { slot in .init(date: slot.date.description) }],
+                     enabled: switches.restoreDrill, keyNamespace: keyNamespace),
         ]
     }
 }

@@ -53,12 +53,16 @@ struct BackupVerifyCommand: AsyncParsableCommand {
         directory.apply(to: &settings)
         let target = month.resolved(settings.backOffice)
         let folder = settings.backOffice.backupDirectory
-        try await CommandDatabase.with(settings) { client, logger in
-            let report = try await BackupVerifier(client: client, baseDirectory: folder, logger: logger).verify(target)
+        let frozen = settings
+        try await CommandDatabase.with(frozen) { client, logger in
+            let offsite = StoreCatalog.stores(frozen, logger: logger).offsite.map {
+                OffsiteCopy(store: $0, branch: frozen.backOffice.branch.id)
+            }
+            let report = try await BackupVerifier(client: client, baseDirectory: folder, offsite: offsite, logger: logger).verify(target)
             if report.ok {
-                print("backup for \(target.slashed) is valid: \(report.file), \(report.records.values.reduce(0, +)) records")
+                print("backup for \(target.slashed) is valid: \(report.file), \(report.records.values.reduce(0, +)) records\(offsite.map { _ in ", off-site copy matches" } ?? "")")
             } else {
-                throw CommandFailure("backup for \(target.slashed) is NOT valid: \(report.problems.joined(separator: "; "))")
+                throw CommandFailure("backup for \(target.slashed) is NOT valid: \((report.problems + report.offsiteProblems).joined(separator: "; "))")
             }
         }
     }

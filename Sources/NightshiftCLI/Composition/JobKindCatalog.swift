@@ -1,6 +1,7 @@
 import BackOffice
 import Database
 import JobQueue
+import Logging
 
 /// Every job kind this build runs, registered once: what workers run, what the scheduler and
 /// enqueuers check jobs against.
@@ -10,7 +11,8 @@ enum JobKindCatalog {
         try registry.register(NoopJob())
         try registry.register(DemoSleepJob())
         try registry.register(DemoFlakyJob())
-        try BackOfficeKinds.register(in: &registry, settings: settings.backOffice, database: database)
+        try BackOfficeKinds.register(in: &registry, settings: settings.backOffice, database: database,
+                                     stores: StoreCatalog.stores(settings, logger: Log.make("nightshift")))
         try Launch.extraKinds(&registry)
         return registry
     }

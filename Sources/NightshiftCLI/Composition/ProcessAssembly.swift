@@ -20,10 +20,14 @@ enum ProcessAssembly {
         let gate = StartupGate()
 
         var services: [any Service] = []
+        let registry = try JobKindCatalog.registry(settings, database: url)
         if var worker = plan.worker {
             worker.errorText = { ErrorText.describe($0, url: url) }
-            let registry = try JobKindCatalog.registry(settings, database: url)
             services.append(try Worker(configuration: worker, database: url, registry: registry, store: store, logger: logger))
+            if settings.schedules.metricsPush, worker.queues.contains(NewJob.defaultQueue) {
+                // Seed 004's start-up catch-up: the metrics of the last 14 days that are missing.
+                services.append(StartupJobs(jobs: [MetricsCatchUp.job(settings)], store: store, logger: logger))
+            }
         }
         if let maintenance = plan.maintenance {
             services.append(Promoter(configuration: maintenance.promoter, store: store, logger: logger))
@@ -32,6 +36,8 @@ enum ProcessAssembly {
         }
         if plan.scheduler {
             let schedules = try ScheduleCatalog.schedules(settings)
+            // Refuse to start with a schedule whose jobs this build would discard every night.
+            try ScheduleCheck.validate(schedules, against: registry)
             services.append(SchedulerService(schedules: schedules, store: store, logger: logger))
         }
 

@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Logging
 import NightshiftCore
+import ObjectStorage
 import Scheduler
 
 extension Settings {
@@ -29,21 +30,70 @@ extension Settings {
         }
 
         let zone = try env.timeZone("TZ", default: BackOfficeSettings.defaultTimeZone)
+        let branchID = env.text("BRANCH_ID") ?? BranchSettings.defaultID
+        guard branchID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }), branchID.count <= 64 else {
+            throw ConfigurationError("BRANCH_ID=\(branchID) must be letters, digits, '-', '_' or '.' (it is the first part of every object key), e.g. branch-andheri", setting: "BRANCH_ID")
+        }
         backOffice = BackOfficeSettings(
             backupDirectory: URL(fileURLWithPath: env.text("BACKUP_DIR") ?? "backups"),
             requireBackup: try env.bool("EXTRATO_REQUIRE_BACKUP", default: true),
             timeZone: zone,
-            branchTimeZone: try env.timeZone("BRANCH_TZ", default: zone))
+            branchTimeZone: try env.timeZone("BRANCH_TZ", default: zone),
+            branchID: branchID)
+        backOffice.branch.name = env.text("BRANCH_NAME") ?? branchID
+        backOffice.branch.currency = env.text("CURRENCY") ?? "BRL"
+        guard backOffice.branch.currency.count == 3, backOffice.branch.currency.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+            throw ConfigurationError("CURRENCY=\(backOffice.branch.currency) is not an ISO 4217 code like BRL", setting: "CURRENCY")
+        }
+        let defaultUser = env.text("USER") ?? "postgres"
+        backOffice.dumps.database = try env.text("DUMP_DATABASE_URL").map { text throws(ConfigurationError) in
+            try DatabaseURL(parsing: text, setting: "DUMP_DATABASE_URL", defaultUsername: defaultUser)
+        }
+        backOffice.dumps.restoreDatabase = try env.text("RESTORE_DATABASE_URL").map { text throws(ConfigurationError) in
+            try DatabaseURL(parsing: text, setting: "RESTORE_DATABASE_URL", defaultUsername: defaultUser)
+        }
+        backOffice.dumps.localRetentionDays = try env.integer("BACKUP_RETENTION_DAYS", default: 7, in: 1...3650)
+        backOffice.dumps.cloudRetentionDays = try env.integer("BACKUP_CLOUD_RETENTION_DAYS", default: 90, in: 1...36500)
+        backOffice.dumps.minimumKept = try env.integer("BACKUP_MIN_KEEP", default: 3, in: 1...1000)
+        backOffice.dumps.postgresBinDirectory = env.text("PG_BIN_DIR")
+        storage = StorageSettings(
+            s3: try Self.s3(env),
+            directory: env.text("BACKUP_STORE_DIR").map { URL(fileURLWithPath: $0) }
+                ?? backOffice.backupDirectory.appendingPathComponent("store", isDirectory: true))
 
         schedules = BackOfficeSchedules.Switches()
         schedules.monthlyExtrato = try env.bool("ENABLE_MONTHLY_EXTRATO_JOB", default: true)
         schedules.nightlyDump = try env.bool("ENABLE_NIGHTLY_DUMP_JOB", default: true)
         schedules.metricsPush = try env.bool("ENABLE_METRICS_PUSH_JOB", default: true)
         schedules.cloudPrune = try env.bool("ENABLE_CLOUD_PRUNE_JOB", default: true)
+        schedules.restoreDrill = try env.bool("ENABLE_RESTORE_DRILL_JOB", default: true)
         scheduler = SchedulerSettings(timeZone: zone, keyNamespace: env.text("SCHEDULE_KEY_NAMESPACE"),
                                       schedulesFile: env.text("SCHEDULES_FILE"))
 
         migrationsDirectory = env.text("NIGHTSHIFT_MIGRATIONS_DIR").map { URL(fileURLWithPath: $0) }
+    }
+
+    /// Seed 004's `BACKUP_S3_*`: none set is local-only mode; some set needs the rest.
+    private static func s3(_ env: EnvironmentValue) throws(ConfigurationError) -> S3Configuration? {
+        let names = ["BACKUP_S3_ENDPOINT", "BACKUP_S3_BUCKET", "BACKUP_S3_ACCESS_KEY", "BACKUP_S3_SECRET_KEY"]
+        guard names.contains(where: { env.text($0) != nil }) else { return nil }
+        for name in names.dropFirst() where env.text(name) == nil {
+            throw ConfigurationError("\(name) is not set but other BACKUP_S3_* settings are: set it too, or unset them all for local-only backups", setting: name)
+        }
+        var endpoint: URL?
+        if let text = env.text("BACKUP_S3_ENDPOINT") {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError("BACKUP_S3_ENDPOINT=\(text) is not a URL like https://s3.us-west-004.backblazeb2.com", setting: "BACKUP_S3_ENDPOINT")
+            }
+            endpoint = url
+        }
+        let bucket = env.text("BACKUP_S3_BUCKET")!
+        guard (3...63).contains(bucket.count), bucket.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "-.".contains($0)) }) else {
+            throw ConfigurationError("BACKUP_S3_BUCKET=\(bucket) is not a bucket name (3-63 lowercase letters, digits, '-' or '.')", setting: "BACKUP_S3_BUCKET")
+        }
+        return S3Configuration(endpoint: endpoint, bucket: bucket, region: env.text("BACKUP_S3_REGION") ?? S3Configuration.defaultRegion,
+                               credentials: AWSCredentials(accessKeyID: env.text("BACKUP_S3_ACCESS_KEY")!,
+                                                           secretAccessKey: env.text("BACKUP_S3_SECRET_KEY")!))
     }
 
     /// The database URL, or an error saying how to give one.

@@ -2,6 +2,7 @@ import BackOffice
 import Database
 import Foundation
 import Logging
+import ObjectStorage
 import Scheduler
 
 /// Every setting a Nightshift process reads, one plain struct per concern. Filled from the
@@ -14,8 +15,19 @@ public struct Settings: Sendable {
     public var backOffice: BackOfficeSettings
     public var schedules: BackOfficeSchedules.Switches
     public var scheduler: SchedulerSettings
+    public var storage: StorageSettings
     /// `NIGHTSHIFT_MIGRATIONS_DIR`: where `nightshift migrate` reads `NNNN_name.sql`.
     public var migrationsDirectory: URL?
+
+    /// Where dumps, metrics and month-backup copies go.
+    public struct StorageSettings: Sendable {
+        /// `BACKUP_S3_ENDPOINT`, `BACKUP_S3_BUCKET`, `BACKUP_S3_ACCESS_KEY`, `BACKUP_S3_SECRET_KEY`,
+        /// `BACKUP_S3_REGION` (seed 004's names); nil when none is set: local-only mode.
+        public var s3: S3Configuration?
+        /// `BACKUP_STORE_DIR` (default `{BACKUP_DIR}/store`): the folder that stands for the
+        /// bucket in local-only mode, with the bucket's layout (a mounted disk elsewhere is best).
+        public var directory: URL
+    }
 
     public struct LogSettings: Sendable, Equatable {
         /// `LOG_FORMAT`: `text` (default) or `json`, one object per line.

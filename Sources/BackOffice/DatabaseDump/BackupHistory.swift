@@ -1,0 +1,130 @@
+import Database
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The `backup_history` table's queries: a row per attempt, from start to completed, failed or
+/// expired, and the drill's verdict.
+public struct BackupHistory: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Opens the row of an attempt (status `running`). One row per job attempt: an attempt
+    /// started twice (it never is) keeps its first row.
+    func start(type: BackupRecord.Kind, branch: String, objectKey: String?, localPath: String,
+               jobID: Int64?, attempt: Int?) async throws -> Int64 {
+        let rows = try await client.query("""
+            INSERT INTO backup_history (type, branch, object_key, local_path, job_id, attempt)
+            VALUES (\(type.rawValue), \(branch), \(objectKey), \(localPath), \(jobID), \(attempt))
+            ON CONFLICT (job_id, attempt) DO UPDATE SET started_at = backup_history.started_at
+            RETURNING id
+            """, logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw DumpError.file("backup_history returned no id")
+    }
+
+    func complete(_ id: Int64, sizeBytes: Int64, sha256: String, tableCounts: [String: Int64]) async throws {
+        let counts = String(decoding: try JSONEncoder.sorted.encode(tableCounts), as: UTF8.self)
+        try await client.query("""
+            UPDATE backup_history SET status = 'completed', finished_at = now(), size_bytes = \(sizeBytes),
+                                      sha256 = \(sha256), table_counts = \(counts)::jsonb, error = NULL
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    func fail(_ id: Int64, error: String) async throws {
+        try await client.query("""
+            UPDATE backup_history SET status = 'failed', finished_at = now(), error = \(error) WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    /// Rows of earlier attempts of `jobID` that did not complete. Those still `running` died
+    /// (a killed worker) before they could say how they ended: they are marked failed here.
+    /// The caller removes what any of them left (a failed attempt may not have been able to
+    /// abort its upload, say, when the store was down).
+    func closeUnfinished(jobID: Int64, before attempt: Int) async throws -> [BackupRecord] {
+        try await client.query("""
+            UPDATE backup_history SET status = 'failed', finished_at = now(),
+                   error = 'interrupted: attempt ' || attempt || ' stopped before it finished (its worker died or was restarted)'
+            WHERE job_id = \(jobID) AND attempt < \(attempt) AND status = 'running'
+            """, logger: logger)
+        return try await records("""
+            SELECT \(unescaped: Self.columns) FROM backup_history
+            WHERE job_id = \(jobID) AND attempt < \(attempt) AND status = 'failed'
+            """)
+    }
+
+    func recordVerification(_ id: Int64, passed: Bool, details: String) async throws {
+        try await client.query("""
+            UPDATE backup_history SET verification_status = \(passed ? "true" : "false"), verified_at = now(),
+                                      verification_details = \(details)::jsonb
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    func markExpired(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await client.query("""
+            UPDATE backup_history SET status = 'expired' WHERE id = ANY(\(ids)::bigint[]) AND status = 'completed'
+            """, logger: logger)
+    }
+
+    // MARK: - Reading
+
+    public func record(_ id: Int64) async throws -> BackupRecord? {
+        try await records("SELECT \(unescaped: Self.columns) FROM backup_history WHERE id = \(id)").first
+    }
+
+    /// Newest first.
+    public func list(branch: String? = nil, status: BackupRecord.Status? = nil, limit: Int = 50) async throws -> [BackupRecord] {
+        try await records("""
+            SELECT \(unescaped: Self.columns) FROM backup_history
+            WHERE (\(branch)::text IS NULL OR branch = \(branch)) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+            ORDER BY started_at DESC, id DESC
+            LIMIT \(max(1, min(limit, 10_000)))
+            """)
+    }
+
+    /// The newest completed backup of a branch.
+    public func latestCompleted(branch: String) async throws -> BackupRecord? {
+        try await list(branch: branch, status: .completed, limit: 1).first
+    }
+
+    static let columns = """
+        id, type, branch, started_at, finished_at, status, size_bytes, sha256, object_key, local_path,
+        verification_status, verified_at, verification_details::text, coalesce(table_counts, '{}')::text, retention_until,
+        error, job_id, attempt
+        """
+
+    private func records(_ query: PostgresQuery) async throws -> [BackupRecord] {
+        var result: [BackupRecord] = []
+        for try await row in try await client.query(query, logger: logger) {
+            let (id, type, branch, startedAt, finishedAt, status, size, sha, key, path) =
+                try row.decode((Int64, String, String, Date, Date?, String, Int64?, String?, String?, String?).self)
+            let cells = row.makeRandomAccess()
+            let counts = try cells[13].decode(String.self)
+            result.append(BackupRecord(
+                id: id, type: BackupRecord.Kind(rawValue: type) ?? .manual, branch: branch, startedAt: startedAt,
+                finishedAt: finishedAt, status: BackupRecord.Status(rawValue: status) ?? .failed, sizeBytes: size,
+                sha256: sha, objectKey: key, localPath: path, verificationStatus: try cells[10].decode(String?.self),
+                verifiedAt: try cells[11].decode(Date?.self), verificationDetails: try cells[12].decode(String?.self),
+                tableCounts: (try? JSONDecoder().decode([String: Int64].self, from: Data(counts.utf8))) ?? [:],
+                retentionUntil: try cells[14].decode(Date.self), error: try cells[15].decode(String?.self),
+                jobID: try cells[16].decode(Int64?.self), attempt: try cells[17].decode(Int?.self)))
+        }
+        return result
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// One row of `backup_history`, as `nightshift backups list/show` print it and the API serves it.
+public struct BackupRecord: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable { case daily, manual, preMigration = "pre-migration" }
+    public enum Status: String, Sendable, Codable, CaseIterable { case running, completed, failed, expired }
+
+    public var id: Int64
+    public var type: Kind
+    public var branch: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var status: Status
+    public var sizeBytes: Int64?
+    public var sha256: String?
+    public var objectKey: String?
+    public var localPath: String?
+    /// `true` / `false` after a drill (seed 003's values), nil before.
+    public var verificationStatus: String?
+    public var verifiedAt: Date?
+    /// What the last drill found: `{"restored_into": …, "differences": [{table, dumped, restored}]}`.
+    public var verificationDetails: String?
+    /// Rows per table (`schema.table`) at dump time.
+    public var tableCounts: [String: Int64]
+    public var retentionUntil: Date
+    public var error: String?
+    public var jobID: Int64?
+    public var attempt: Int?
+}

@@ -1,0 +1,176 @@
+import Database
+import Foundation
+import Logging
+import ObjectStorage
+import PostgresNIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Makes one dump (seeds 003 and 004): `pg_dump -Fc` of the database into
+/// `{BACKUP_DIR}/dumps/{branch}_{YYYYMMDD_HHMMSS}.dump`, every table's row count taken in the
+/// same snapshot, checked with `pg_restore --list`, uploaded to the store, recorded in
+/// `backup_history`. Nothing is left half-done: a failed attempt leaves no file, no object and
+/// no open upload, and its history row says why.
+public struct DatabaseDumper: Sendable {
+    public let settings: BackOfficeSettings
+    /// The database dumped (`DUMP_DATABASE_URL`, else `DATABASE_URL`).
+    public let database: DatabaseURL
+    /// Where dumps go off the machine; nil keeps them local only.
+    public let store: (any ObjectStore)?
+    /// Where history is written (the queue's database); nil before `backup_history` exists
+    /// (a `migrate --backup-first` of a database older than the table).
+    public let history: BackupHistory?
+    public let logger: Logger
+
+    public init(settings: BackOfficeSettings, database: DatabaseURL, store: (any ObjectStore)?, history: BackupHistory?, logger: Logger) {
+        self.settings = settings
+        self.database = database
+        self.store = store
+        self.history = history
+        self.logger = logger
+    }
+
+    /// Which attempt this is, so a retry can clean up after an attempt that died.
+    public struct Attempt: Sendable {
+        public var jobID: Int64
+        public var number: Int
+        public init(jobID: Int64, number: Int) {
+            self.jobID = jobID
+            self.number = number
+        }
+        var applicationName: String { "nightshift-dump job \(jobID) attempt \(number)" }
+    }
+
+    public func dump(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date = Date()) async throws -> BackupRecord {
+        if let attempt { try await cleanUpInterrupted(attempt) }
+        let pgDump = try PostgresTool.locate("pg_dump", in: settings.dumps.postgresBinDirectory)
+        let pgRestore = try PostgresTool.locate("pg_restore", in: settings.dumps.postgresBinDirectory)
+        let name = DumpName(branch: settings.branch.id, at: instant, in: settings.branch.timeZone)
+        let folder = settings.dumpDirectory
+        let final = name.localFile(in: folder)
+        let temporary = folder.appendingPathComponent(".\(name.fileName).tmp-\(attempt.map { "job\($0.jobID)-a\($0.number)" } ?? "pid\(getpid())")")
+        try makeFolder(folder)
+        let id = try await history?.start(type: type, branch: name.branch, objectKey: store.map { _ in name.objectKey },
+                                          localPath: final.path, jobID: attempt?.jobID, attempt: attempt?.number)
+        var uploaded = false
+        do {
+            let counts = try await pgDumpInOneSnapshot(pgDump, to: temporary,
+                                                       applicationName: attempt?.applicationName ?? "nightshift-dump \(type.rawValue)")
+            // pg_dump has synced the file; one read, from the page cache, for its hash.
+            let (size, sha256) = try FileDigest.sha256(of: temporary)
+            let listing = try await pgRestore.run(["--list", temporary.path], database: database, applicationName: "nightshift-dump check")
+            guard listing.status == 0 else {
+                throw DumpError.toolFailed(name: "pg_restore --list", status: listing.status, message: listing.errors)
+            }
+            try moveIntoPlace(temporary, final)
+            if let store {
+                uploaded = true
+                let stored = try await store.put(name.objectKey, file: final, contentType: "application/octet-stream", sha256: sha256)
+                guard let head = try await store.head(name.objectKey), head.sha256 == stored.sha256, head.size == size else {
+                    throw ObjectStorageError.checksumMismatch(key: name.objectKey, expected: sha256, actual: try? await store.head(name.objectKey)?.sha256)
+                }
+            }
+            if let id { try await history?.complete(id, sizeBytes: size, sha256: sha256, tableCounts: counts) }
+            logger.info("dump completed", metadata: [
+                "file": "\(final.path)", "bytes": "\(size)", "tables": "\(counts.count)", "object": "\(store.map { _ in name.objectKey } ?? "-")",
+            ])
+            removeExpiredLocalDumps(keeping: final)
+            if let id, let record = try await history?.record(id) { return record }
+            return BackupRecord(id: 0, type: type, branch: name.branch, startedAt: instant, finishedAt: Date(), status: .completed,
+                                sizeBytes: size, sha256: sha256, objectKey: store.map { _ in name.objectKey }, localPath: final.path,
+                                verificationStatus: nil, verifiedAt: nil, verificationDetails: nil, tableCounts: counts,
+                                retentionUntil: instant.addingTimeInterval(30 * 86_400), error: nil, jobID: nil, attempt: nil)
+        } catch {
+            unlink(temporary.path)
+            if uploaded, let store {
+                _ = try? await store.abortIncompleteUploads(prefix: name.objectKey)
+                try? await store.delete([name.objectKey])
+            }
+            // The file stays only if the dump was good and only the upload failed; the retry
+            // makes a new one, so remove it too, and leave nothing history does not describe.
+            unlink(final.path)
+            if let id { try? await history?.fail(id, error: "\(error)") }
+            throw error
+        }
+    }
+
+    /// Opens a REPEATABLE READ transaction, exports its snapshot, runs pg_dump on that snapshot
+    /// while counting every table's rows in it, and closes the transaction when pg_dump ends.
+    /// The counts are therefore exactly the rows in the dump.
+    private func pgDumpInOneSnapshot(_ pgDump: PostgresTool, to file: URL, applicationName: String) async throws -> [String: Int64] {
+        let session = LibPQSession(url: database, applicationName: applicationName + " (snapshot)")
+        defer { session.close() }
+        let snapshot = try await session.run { connection in
+            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return try connection.execute("SELECT pg_export_snapshot()").string(0, 0)
+        }
+        async let dumped = pgDump.run(["--format=custom", "--snapshot=\(snapshot)", "--file=\(file.path)"],
+                                      database: database, applicationName: applicationName)
+        let counts = try await session.run { connection in try TableCounts.count(on: connection) }
+        let output = try await dumped
+        _ = try? await session.run { connection in _ = try connection.execute("COMMIT") }
+        guard output.status == 0 else { throw DumpError.toolFailed(name: "pg_dump", status: output.status, message: output.errors) }
+        return counts
+    }
+
+    /// A retry: an earlier attempt's pg_dump may still be running (a child outlives a
+    /// SIGKILLed worker), and its temporary file, its object or its open upload may be there.
+    /// Stops the one, removes the others, and marks a row left `running` failed.
+    private func cleanUpInterrupted(_ attempt: Attempt) async throws {
+        guard let history else { return }
+        try await history.client.query("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name LIKE \("nightshift-dump job \(attempt.jobID) attempt %") AND pid <> pg_backend_pid()
+            """, logger: logger)
+        let folder = settings.dumpDirectory
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where file.hasPrefix(".") && file.contains(".tmp-job\(attempt.jobID)-") {
+            unlink(folder.appendingPathComponent(file).path)
+        }
+        for record in try await history.closeUnfinished(jobID: attempt.jobID, before: attempt.number) {
+            var removed = 0
+            if let key = record.objectKey, let store {
+                removed += try await store.abortIncompleteUploads(prefix: key)
+                if try await store.head(key) != nil {
+                    try await store.delete([key])
+                    removed += 1
+                }
+            }
+            if let path = record.localPath, unlink(path) == 0 { removed += 1 }
+            if removed > 0 {
+                logger.warning("cleaned up after an earlier attempt of this dump",
+                               metadata: ["backup_id": "\(record.id)", "attempt": "\(record.attempt ?? 0)", "removed": "\(removed)"])
+            }
+        }
+    }
+
+    /// Local dumps older than BACKUP_RETENTION_DAYS, by the time in their name; never `keeping`.
+    private func removeExpiredLocalDumps(keeping current: URL) {
+        let folder = settings.dumpDirectory
+        let cutoff = Date().addingTimeInterval(-Double(settings.dumps.localRetentionDays) * 86_400)
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where file.hasPrefix(settings.branch.id + "_") && file != current.lastPathComponent {
+            if let time = DumpName.time(of: file, in: settings.branch.timeZone), time < cutoff {
+                unlink(folder.appendingPathComponent(file).path)
+                logger.info("removed a local dump past BACKUP_RETENTION_DAYS", metadata: ["file": "\(file)"])
+            }
+        }
+    }
+
+    private func makeFolder(_ folder: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DumpError.file("cannot create folder \(folder.path): \(error.localizedDescription); check that BACKUP_DIR is writable")
+        }
+    }
+
+    private func moveIntoPlace(_ temporary: URL, _ final: URL) throws {
+        guard rename(temporary.path, final.path) == 0 else {
+            throw DumpError.file("cannot move the dump into place at \(final.path): \(String(cString: strerror(errno)))")
+        }
+        let folder = open(final.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 { fsync(folder); close(folder) }
+    }
+}

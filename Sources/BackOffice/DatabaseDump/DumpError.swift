@@ -1,0 +1,36 @@
+import NightshiftCore
+
+public enum DumpError: NightshiftError, Equatable {
+    /// pg_dump, pg_restore or psql is not installed where it was looked for.
+    case toolMissing(name: String, searched: String)
+    /// The tool ran and failed; `message` is its own stderr.
+    case toolFailed(name: String, status: Int32, message: String)
+    /// The dump file does not match what history recorded (tampered, truncated, replaced).
+    case checksumMismatch(path: String, expected: String, actual: String)
+    /// No dump to work on: the history row, or its file and object, are gone.
+    case notFound(String)
+    /// A file could not be written, moved or removed.
+    case file(String)
+
+    public var description: String {
+        switch self {
+        case let .toolMissing(name, searched):
+            return "\(name) not found (looked in \(searched)): install the PostgreSQL client of the server's major version or newer (Debian: postgresql-client), or set PG_BIN_DIR"
+        case let .toolFailed(name, status, message):
+            return "\(name) failed (exit \(status)): \(message.isEmpty ? "no message" : message)"
+        case let .checksumMismatch(path, expected, actual):
+            return "\(path) is not the dump that was made: its SHA-256 is \(actual), history recorded \(expected) (tampered with, truncated or replaced)"
+        case .notFound(let what), .file(let what):
+            return what
+        }
+    }
+
+    public var category: ErrorCategory {
+        switch self {
+        case .toolMissing: return .misconfigured(setting: "PG_BIN_DIR")
+        case .toolFailed, .file: return .unavailable
+        case .checksumMismatch: return .conflict
+        case .notFound: return .notFound
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Database
+import Foundation
+import Logging
+import ObjectStorage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Gets a recorded dump back and restores it: from the local file when it is there, else
+/// downloaded from the store; checked against the SHA-256 history recorded before anything is
+/// restored. `nightshift backups restore` and the restore drill both go through here.
+public struct DumpRestorer: Sendable {
+    public let settings: BackOfficeSettings
+    public let store: (any ObjectStore)?
+    public let logger: Logger
+
+    public init(settings: BackOfficeSettings, store: (any ObjectStore)?, logger: Logger) {
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+    }
+
+    /// A dump file ready to restore, and whether it is a download to remove afterwards.
+    public struct Fetched: Sendable {
+        public var file: URL
+        public var downloaded: Bool
+        public func discard() { if downloaded { unlink(file.path) } }
+    }
+
+    /// The dump of `record`, verified. Throws ``DumpError/checksumMismatch(path:expected:actual:)``
+    /// for a file that is not the one recorded (flipped bytes, truncation), and
+    /// ``DumpError/notFound(_:)`` when neither the file nor the object is there.
+    public func fetch(_ record: BackupRecord) async throws -> Fetched {
+        guard record.status == .completed || record.status == .expired, let expected = record.sha256 else {
+            throw DumpError.notFound("backup \(record.id) is \(record.status.rawValue): only a completed dump can be restored")
+        }
+        if let path = record.localPath, FileManager.default.fileExists(atPath: path) {
+            let file = URL(fileURLWithPath: path)
+            let (_, actual) = try FileDigest.sha256(of: file)
+            guard actual == expected else { throw DumpError.checksumMismatch(path: path, expected: expected, actual: actual) }
+            return Fetched(file: file, downloaded: false)
+        }
+        guard let key = record.objectKey, let store else {
+            throw DumpError.notFound("backup \(record.id): its file \(record.localPath ?? "-") is gone and it has no copy in a store")
+        }
+        let download = settings.dumpDirectory.appendingPathComponent(".restore-\(record.id)-\(getpid()).dump")
+        let fetched: ObjectInfo
+        do { fetched = try await store.get(key, to: download) } catch ObjectStorageError.notFound {
+            throw DumpError.notFound("backup \(record.id): its file is gone locally and \(key) is not in \(store)")
+        }
+        guard fetched.sha256 == expected else {
+            unlink(download.path)
+            throw DumpError.checksumMismatch(path: "\(store)/\(key)", expected: expected, actual: fetched.sha256 ?? "?")
+        }
+        return Fetched(file: download, downloaded: true)
+    }
+
+    /// `pg_restore` of `file` into `target`. `clean` drops the target's objects first (a
+    /// database that already holds this schema); without it the target should be empty.
+    public func restore(_ file: URL, into target: DatabaseURL, clean: Bool) async throws {
+        let pgRestore = try PostgresTool.locate("pg_restore", in: settings.dumps.postgresBinDirectory)
+        var arguments = ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname=\(target.database)"]
+        if clean { arguments += ["--clean", "--if-exists"] }
+        let output = try await pgRestore.run(arguments + [file.path], database: target, applicationName: "nightshift-restore")
+        guard output.status == 0 else { throw DumpError.toolFailed(name: "pg_restore", status: output.status, message: output.errors) }
+    }
+}

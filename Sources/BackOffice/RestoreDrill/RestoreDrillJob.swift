@@ -1,0 +1,55 @@
+import Cron
+import Database
+import Foundation
+import JobQueue
+import NightshiftCore
+import ObjectStorage
+
+/// `restore-drill`: restores a dump (default: the branch's latest completed one) and checks
+/// every table's row count against the counts taken at dump time. A dump that fails the drill
+/// discards the job with the reason (a corrupt dump does not get better by retrying); the
+/// failure is on the backup's history row too.
+public struct RestoreDrillJob: JobKind {
+    public struct Args: Codable, Sendable {
+        public var backupID: Int64?
+        /// The scheduled run's day (its unique key); informational.
+        public var date: String?
+        public init(backupID: Int64? = nil, date: String? = nil) {
+            self.backupID = backupID
+            self.date = date
+        }
+        enum CodingKeys: String, CodingKey { case backupID = "backup_id", date }
+    }
+
+    public static let kind = "restore-drill"
+    public static let maxAttempts: Int? = 3
+    public static let timeout: Duration? = .seconds(6 * 3600)
+
+    public static func validate(_ args: Args) throws(InvalidInput) {
+        if let id = args.backupID, id < 1 { throw InvalidInput(field: "backup_id", "backup_id must be a backup_history id, got \(id)") }
+        if let date = args.date, LocalDate(iso: date) == nil {
+            throw InvalidInput(field: "date", "date '\(date)' is not a day like 2026-11-30")
+        }
+    }
+
+    public let settings: BackOfficeSettings
+    /// The server scratch databases are made on: the queue's (DATABASE_URL's).
+    public let database: DatabaseURL
+    public let store: (any ObjectStore)?
+
+    public init(settings: BackOfficeSettings, database: DatabaseURL, store: (any ObjectStore)?) {
+        self.settings = settings
+        self.database = database
+        self.store = store
+    }
+
+    public func run(_ args: Args, context: JobContext) async throws {
+        let drill = RestoreDrill(
+            restorer: DumpRestorer(settings: settings, store: store, logger: context.logger),
+            history: BackupHistory(client: context.client, logger: context.logger), database: database, logger: context.logger)
+        let report = try await drill.run(backupID: args.backupID)
+        guard report.passed else {
+            throw JobDiscard("restore drill of backup \(report.backupID) failed: \(report.reason ?? "row counts differ")")
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import BackOffice
+import Database
+import Foundation
+import JobQueue
+import NightshiftCore
+import ObjectStorage
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// nightly-dump and restore-drill with real pg_dump and pg_restore, a real PostgreSQL and a
+/// real S3-compatible server.
+@Suite struct DumpTests {
+    func runJob<Kind: JobKind>(_ kind: Kind.Type, _ args: Kind.Args, registry: JobRegistry, client: PostgresClient,
+                               maxAttempts: Int? = nil) async throws -> JobRecord {
+        let queue = TestDatabase.uniqueQueue("dump")
+        let store = JobStore(client: client, logger: TestDatabase.logger)
+        let job = try await store.enqueue(try NewJob(kind, args: args, queue: queue, maxAttempts: maxAttempts))
+        let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue), registry: registry)
+        try await eventually(timeout: .seconds(120), "\(Kind.kind) finished") {
+            [.succeeded, .discarded].contains(try await store.job(job.id)?.state)
+        }
+        try await harness.stop()
+        return try #require(try await store.job(job.id))
+    }
+
+    @Test func aDumpInLocalOnlyModeIsRecordedWithItsChecksumAndCountsAndItsDrillPasses() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let store = fixture.localStore()
+                let registry = try fixture.registry(store: store)
+                let job = try await runJob(NightlyDumpJob.self, .init(type: .manual), registry: registry, client: client)
+                #expect(job.state == .succeeded, "\(job.lastError ?? "")")
+                let row = try #require(try await fixture.history(client).list(branch: fixture.branch).first)
+                #expect(row.status == .completed && row.type == .manual && row.jobID == job.id && row.attempt == 1)
+                let file = URL(fileURLWithPath: try #require(row.localPath))
+                #expect(file.path.hasPrefix(fixture.settings.dumpDirectory.path) && file.lastPathComponent.hasPrefix(fixture.branch + "_"))
+                #expect(try FileDigest.sha256(of: file) == (row.sizeBytes!, row.sha256!))
+                #expect(fixture.dumpFiles() == [file.lastPathComponent], "no temporary file left")
+                // The copy in the folder that stands for the bucket, under the seed's key.
+                let key = try #require(row.objectKey)
+                #expect(key == "\(fixture.branch)/backups/\(file.lastPathComponent)")
+                #expect(try await store.head(key)?.sha256 == row.sha256)
+                // Counts taken in the dump's snapshot: exactly the rows there.
+                #expect(row.tableCounts["public.pagamentos"] == 30 && row.tableCounts["public.gastos"] == 30)
+                #expect(row.tableCounts["public.schema_migrations"] == Int64(SchemaVersion.required))
+
+                let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
+                #expect(drill.state == .succeeded, "\(drill.lastError ?? "")")
+                let verified = try #require(try await fixture.history(client).record(row.id))
+                #expect(verified.verificationStatus == "true" && verified.verifiedAt != nil)
+                #expect(verified.verificationDetails?.contains("\"passed\": true") == true, "\(verified.verificationDetails ?? "")")
+                let scratch = try await client.scalar("SELECT count(*)::int FROM pg_database WHERE datname LIKE \("nightshift_drill_\(row.id)_%")", as: Int.self)
+                #expect(scratch == 0, "the drill dropped its scratch database")
+            }
+        }
+    }
+
+    @Test func aDumpGoesToTheBucketAndTheDrillRestoresItFromThereWhenTheLocalFileIsGone() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let bucket = try await TestObjectStorage.freshBucket("dump")
+                let registry = try fixture.registry(store: bucket)
+                let job = try await runJob(NightlyDumpJob.self, .init(date: "2030-03-10"), registry: registry, client: client)
+                #expect(job.state == .succeeded, "\(job.lastError ?? "")")
+                let row = try #require(try await fixture.history(client).latestCompleted(branch: fixture.branch))
+                #expect(row.type == .daily)
+                let listed = try await bucket.list(prefix: "\(fixture.branch)/backups/")
+                #expect(listed.map(\.key) == [row.objectKey!] && listed.first?.size == row.sizeBytes)
+                #expect(try await bucket.head(row.objectKey!)?.sha256 == row.sha256)
+                try FileManager.default.removeItem(atPath: row.localPath!)
+
+                let drill = try await runJob(RestoreDrillJob.self, .init(), registry: registry, client: client)
+                #expect(drill.state == .succeeded, "the latest dump, downloaded: \(drill.lastError ?? "")")
+                #expect(try await fixture.history(client).record(row.id)?.verificationStatus == "true")
+                #expect(fixture.dumpFiles().isEmpty, "the download was removed after the drill")
+            }
+        }
+    }
+
+    @Test(arguments: ["flip", "truncate"])
+    func theDrillFailsOnADamagedDumpAndHistorySaysWhy(damage: String) async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let registry = try fixture.registry(store: fixture.localStore())
+                _ = try await runJob(NightlyDumpJob.self, .init(), registry: registry, client: client)
+                let row = try #require(try await fixture.history(client).latestCompleted(branch: fixture.branch))
+                let file = URL(fileURLWithPath: row.localPath!)
+                var bytes = try Data(contentsOf: file)
+                if damage == "flip" { bytes[bytes.count / 2] ^= 0x40 } else { bytes = bytes.prefix(bytes.count * 2 / 3) }
+                try bytes.write(to: file)
+
+                let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
+                #expect(drill.state == .discarded, "a damaged dump is not retried")
+                #expect(drill.lastError?.contains("restore drill of backup \(row.id) failed") == true)
+                #expect(drill.lastError?.contains("is not the dump that was made") == true, "\(drill.lastError ?? "")")
+                let verified = try #require(try await fixture.history(client).record(row.id))
+                #expect(verified.verificationStatus == "false")
+                #expect(verified.verificationDetails?.contains("tampered with, truncated or replaced") == true)
+            }
+        }
+    }
+
+    @Test func aDumpWhoseTableCountsDifferFromTheRestoreFailsTheDrillNamingTheTable() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let registry = try fixture.registry(store: fixture.localStore())
+                _ = try await runJob(NightlyDumpJob.self, .init(), registry: registry, client: client)
+                let row = try #require(try await fixture.history(client).latestCompleted(branch: fixture.branch))
+                // History says the dump held one more payment than it did.
+                try await client.query("""
+                    UPDATE backup_history SET table_counts = jsonb_set(table_counts, '{public.pagamentos}', '31') WHERE id = \(row.id)
+                    """)
+                let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
+                #expect(drill.state == .discarded)
+                let details = try #require(try await fixture.history(client).record(row.id)?.verificationDetails)
+                #expect(details.contains("\"table\": \"public.pagamentos\"") && details.contains("\"dumped\": 31") && details.contains("\"restored\": 30"),
+                        "\(details)")
+            }
+        }
+    }
+
+    @Test func aMissingOrFailingPgDumpIsAClearErrorAndLeavesNothing() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                var settings = fixture.settings
+                settings.dumps.postgresBinDirectory = "/nonexistent/bin"
+                let missing = DatabaseDumper(settings: settings, database: fixture.database, store: nil,
+                                             history: fixture.history(client), logger: TestDatabase.logger)
+                await #expect {
+                    _ = try await missing.dump(type: .manual, attempt: nil)
+                } throws: { error in
+                    "\(error)".contains("pg_dump not found (looked in PG_BIN_DIR=/nonexistent/bin)")
+                        && (error as? DumpError)?.category == .misconfigured(setting: "PG_BIN_DIR")
+                }
+                var gone = fixture.database
+                gone.database = "nightshift_no_such_database"
+                let failing = DatabaseDumper(settings: fixture.settings, database: gone, store: fixture.localStore(),
+                                             history: fixture.history(client), logger: TestDatabase.logger)
+                await #expect {
+                    _ = try await failing.dump(type: .manual, attempt: nil)
+                } throws: { error in
+                    "\(error)".contains("does not exist") && !"\(error)".contains(gone.password ?? "no-password-in-tests")
+                }
+                let row = try #require(try await fixture.history(client).list(branch: fixture.branch).first)
+                #expect(row.status == .failed && row.error?.contains("does not exist") == true, "history shows pg_dump's own message")
+                #expect(fixture.dumpFiles().isEmpty, "no partial or temporary file")
+                #expect(try await fixture.localStore().list(prefix: "").isEmpty)
+            }
+        }
+    }
+
+    @Test func localDumpsPastTheirRetentionAreRemovedAfterADump() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                try FileManager.default.createDirectory(at: fixture.settings.dumpDirectory, withIntermediateDirectories: true)
+                let zone = fixture.settings.branch.timeZone
+                let old = DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-8 * 86_400), in: zone).fileName
+                let recent = DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-2 * 86_400), in: zone).fileName
+                let otherBranch = DumpName(branch: "elsewhere", at: Date().addingTimeInterval(-30 * 86_400), in: zone).fileName
+                for name in [old, recent, otherBranch] {
+                    try Data("x".utf8).write(to: fixture.settings.dumpDirectory.appendingPathComponent(name))
+                }
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                let made = try await dumper.dump(type: .manual, attempt: nil)
+                let files = fixture.dumpFiles()
+                #expect(!files.contains(old), "older than BACKUP_RETENTION_DAYS (7)")
+                #expect(files.contains(recent) && files.contains(otherBranch) && files.contains(URL(fileURLWithPath: made.localPath!).lastPathComponent))
+            }
+        }
+    }
+
+    @Test func aStoreThatStopsMidUploadFailsTheAttemptAndTheRetryCompletesLeavingNoParts() async throws {
+        let server = try S3TestServer()
+        try await DumpFixture.with(padding: 48) { fixture in
+            try await TestDatabase.withClient { client in
+                let bucket = try await TestObjectStorage.freshBucket("stall", endpoint: server.endpoint, credentials: server.credentials) {
+                    $0.partSize = 5 * 1024 * 1024
+                    $0.partsInFlight = 1
+                    $0.requestTimeout = .seconds(2)
+                    $0.transferTimeout = .seconds(2)
+                    $0.maxAttempts = 2
+                    $0.retry = RetryPolicy(base: .milliseconds(50), cap: .milliseconds(100), jitter: 0)
+                }
+                let registry = try fixture.registry(store: bucket)
+                let queue = TestDatabase.uniqueQueue("stall")
+                let jobs = JobStore(client: client, logger: TestDatabase.logger)
+                let job = try await jobs.enqueue(try NewJob(NightlyDumpJob.self, args: .init(), queue: queue))
+                var configuration = WorkerHarness.configuration(queue: queue)
+                configuration.retryPolicy = RetryPolicy(base: .seconds(1), cap: .seconds(1), jitter: 0)
+                let harness = try WorkerHarness(client: client, configuration: configuration, registry: registry)
+                let prefix = "\(fixture.branch)/backups/"
+                try await eventually(timeout: .seconds(120), "the upload under way") { try await bucket.incompleteUploads(prefix: prefix).count == 1 }
+                server.pause()
+                try await eventually(timeout: .seconds(60), "the first attempt failed") { try await jobs.job(job.id)?.errors.isEmpty == false }
+                server.resume()
+                try await eventually(timeout: .seconds(120), "the retry succeeded") { try await jobs.job(job.id)?.state == .succeeded }
+                try await harness.stop()
+
+                let rows = try await fixture.history(client).list(branch: fixture.branch).sorted { $0.id < $1.id }
+                #expect(rows.map(\.status) == [.failed, .completed], "history shows the failed run, then the completed one")
+                #expect(rows.first?.error?.contains("did not answer") == true, "\(rows.first?.error ?? "")")
+                #expect(try await bucket.incompleteUploads(prefix: prefix).isEmpty, "the stalled upload was aborted")
+                let objects = try await bucket.list(prefix: prefix)
+                #expect(objects.map(\.key) == [rows.last!.objectKey!], "one object, the completed attempt's")
+                #expect(try await bucket.head(rows.last!.objectKey!)?.sha256 == rows.last!.sha256)
+                #expect((rows.last!.sizeBytes ?? 0) > 20 * 1024 * 1024, "big enough to go up in parts")
+                #expect(fixture.dumpFiles() == [URL(fileURLWithPath: rows.last!.localPath!).lastPathComponent])
+            }
+        }
+    }
+}
