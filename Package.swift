@@ -14,6 +14,8 @@ let swiftSettings: [SwiftSetting] = [
 //   Scheduler        schedules, slots, the scheduler service
 //   BackOffice       the business's jobs (month backup and close, dumps, drills, metrics, prune)
 //                    and their schedules
+//   Monitoring       metrics (swift-metrics + Prometheus), state gauges, the failure-alert webhook
+//   API              the HTTP API (Hummingbird): JWT auth, routes, the OpenAPI document
 //   NightshiftCLI    the composition root (Settings, the services a process runs) and commands
 //   nightshift       the executable: one call into NightshiftCLI
 let package = Package(
@@ -34,6 +36,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -106,9 +112,35 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Monitoring",
+            dependencies: [
+                "NightshiftCore", "Database", "JobQueue",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "API",
+            dependencies: [
+                "NightshiftCore", "Database", "JobQueue", "Scheduler", "BackOffice", "Monitoring",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NightshiftCLI",
             dependencies: [
-                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice", "ObjectStorage",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice", "ObjectStorage", "Monitoring", "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -129,7 +161,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "NightshiftCore", "Database", "JobQueue", "ObjectStorage", "NightshiftCLI",
+                "NightshiftCore", "Database", "JobQueue", "ObjectStorage", "BackOffice", "NightshiftCLI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -172,6 +204,19 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "ObjectStorage", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Monitoring", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport", "NightshiftCLI",
+                "ObjectStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,10 +25,17 @@ s3_local_start() {
         >"$dir/moto.log" 2>&1 &
     S3_LOCAL_PID=$!
     local endpoint="http://127.0.0.1:$S3_LOCAL_PORT"
-    for _ in $(seq 1 100); do
-        curl -s -o /dev/null "$endpoint/moto-api/" && break
-        sleep 0.1
-    done
+    python3 - "$S3_LOCAL_PORT" <<'PY' || { tail -20 "$dir/moto.log" >&2; return 1; }
+import socket, sys, time
+deadline = time.time() + 30
+while time.time() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("moto_server did not start within 30 s")
+PY
     local keys
     keys="$(python3 "$(dirname "${BASH_SOURCE[0]}")/s3-local-setup.py" "$endpoint")" || { tail -20 "$dir/moto.log" >&2; return 1; }
     BACKUP_S3_ENDPOINT="$endpoint"

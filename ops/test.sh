@@ -13,6 +13,9 @@ cleanup() { s3_local_stop; pg_local_stop; rm -rf "$TEST_ROOT"; }
 trap cleanup EXIT
 
 pg_local_build_deps
+# Independent peers the tests check against: PyJWT (tokens from another JWT library) and
+# prometheus_client (the reference parser of /metrics).
+python3 -c "import jwt, prometheus_client" 2>/dev/null || python3 -m pip install --quiet PyJWT prometheus-client
 echo "== building (debug, with tests)"
 swift build --build-tests
 

@@ -13,6 +13,8 @@ struct Nightshift: AsyncParsableCommand {
             BACKUP_CLOUD_RETENTION_DAYS, BACKUP_MIN_KEEP, DUMP_DATABASE_URL, RESTORE_DATABASE_URL, PG_BIN_DIR. \
             Scheduler: TZ, BRANCH_TZ, SCHEDULES_FILE, ENABLE_MONTHLY_EXTRATO_JOB, ENABLE_NIGHTLY_DUMP_JOB, \
             ENABLE_METRICS_PUSH_JOB, ENABLE_CLOUD_PRUNE_JOB, ENABLE_RESTORE_DRILL_JOB, SCHEDULE_KEY_NAMESPACE. \
+            API: JWT_SECRET_KEY, API_HOST, API_PORT, API_RATE_LIMIT_PER_MINUTE, API_SERVICE_RATE_LIMIT_PER_MINUTE. \
+            Monitoring: METRICS_PORT, METRICS_HOST, ALERT_WEBHOOK_URL. \
             The README's configuration table has every variable with its default.
             """,
         subcommands: [
@@ -22,6 +24,8 @@ struct Nightshift: AsyncParsableCommand {
             JobsCommand.self,
             QueueCommand.self,
             SchedulerCommand.self,
+            ServeCommand.self,
+            TokenCommand.self,
             SchedulesCommand.self,
             BackupCommand.self,
             BackupsCommand.self,

@@ -5,43 +5,54 @@ import NIOCore
 import Glibc
 #endif
 
-/// Reads a file in parts of a fixed size, in order, hashing the whole as it goes, so an upload
-/// reads it once and holds one part per request in memory.
+/// Reads a file in parts of a fixed size, in order, straight into `ByteBuffer`s, hashing the
+/// whole as it goes, so an upload reads it once and holds one part per request in memory.
 final class PartReader: @unchecked Sendable {
     let size: Int64
     let partSize: Int
-    private let handle: FileHandle
+    private let descriptor: Int32
     private var hasher = SHA256()
     private var number = 0
     private let path: String
+    private let allocator = ByteBufferAllocator()
 
     init(file: URL, partSize: Int) throws {
         path = file.path
-        guard let handle = FileHandle(forReadingAtPath: file.path) else {
+        descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             throw ObjectStorageError.file("cannot read \(file.path): \(String(cString: strerror(errno)))")
         }
-        self.handle = handle
         self.partSize = partSize
-        let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
-        size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+        var status = stat()
+        size = fstat(descriptor, &status) == 0 ? Int64(status.st_size) : 0
     }
 
-    /// The next part (1-based number, bytes, its SHA-256), or nil at the end.
-    func next() throws -> (number: Int, data: Data, sha256: SHA256.Digest)? {
-        let data: Data
-        do { data = try handle.read(upToCount: partSize) ?? Data() } catch {
-            throw ObjectStorageError.file("cannot read \(path): \(error)")
+    /// The next part (1-based number and bytes), or nil at the end. A part is `partSize` bytes
+    /// but for the last; an empty file is one empty part.
+    func next() throws -> (number: Int, bytes: ByteBuffer)? {
+        var buffer = allocator.buffer(capacity: partSize)
+        while buffer.readableBytes < partSize {
+            let missing = partSize - buffer.readableBytes
+            let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: missing) { raw in
+                let wanted = min(raw.count, missing)
+                while true {
+                    let got = read(descriptor, raw.baseAddress, wanted)
+                    if got >= 0 { return got }
+                    if errno != EINTR { throw ObjectStorageError.file("cannot read \(path): \(String(cString: strerror(errno)))") }
+                }
+            }
+            if count == 0 { break }
         }
-        guard !data.isEmpty || number == 0 else { return nil }
+        guard buffer.readableBytes > 0 || number == 0 else { return nil }
         number += 1
-        hasher.update(data: data)
-        return (number, data, SHA256.hash(data: data))
+        buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        return (number, buffer)
     }
 
     /// The SHA-256 of everything read so far (the whole file, once `next()` returned nil).
     var sha256: String { hasher.finalize().hex }
 
-    func close() { try? handle.close() }
+    func close() { Glibc.close(descriptor) }
 
     /// A whole file's SHA-256, read in 4 MiB pieces.
     static func sha256(of file: URL) throws -> String {
@@ -50,6 +61,11 @@ final class PartReader: @unchecked Sendable {
         while try reader.next() != nil {}
         return reader.sha256
     }
+}
+
+extension ByteBuffer {
+    /// SHA-256 of the readable bytes.
+    var sha256: SHA256.Digest { withUnsafeReadableBytes { SHA256.hash(data: $0) } }
 }
 
 /// Writes a download under a temporary name beside its destination, hashing as it goes, and
@@ -111,7 +127,7 @@ public enum FileDigest {
         let reader = try PartReader(file: file, partSize: 4 * 1024 * 1024)
         defer { reader.close() }
         var size: Int64 = 0
-        while let part = try reader.next() { size += Int64(part.data.count) }
+        while let part = try reader.next() { size += Int64(part.bytes.readableBytes) }
         return (size, reader.sha256)
     }
 }

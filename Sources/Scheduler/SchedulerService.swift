@@ -14,6 +14,8 @@ public struct SchedulerService: Service {
         public var instanceID: String = ProcessIdentity.hostAndPID
         /// Longest sleep between checks: bounds how late a slot fires after the clock jumps.
         public var maximumSleep: Duration = .seconds(60)
+        /// Called after each pass that completed, with its time (the metrics' "last tick").
+        public var onPass: (@Sendable (Date) -> Void)?
         public init() {}
     }
 
@@ -77,7 +79,9 @@ public struct SchedulerService: Service {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     do {
-                        try await runOnce(now: clock())
+                        let now = clock()
+                        try await runOnce(now: now)
+                        configuration.onPass?(now)
                     } catch is CancellationError {
                         return
                     } catch {

@@ -105,6 +105,10 @@ public func eventually(
 public struct TimedOut: Error, CustomStringConvertible {
     public var what: String
     public var timeout: Duration
+    public init(what: String, timeout: Duration) {
+        self.what = what
+        self.timeout = timeout
+    }
     public var description: String { "timed out after \(timeout) waiting for \(what)" }
 }
 

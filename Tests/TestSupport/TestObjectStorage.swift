@@ -96,7 +96,7 @@ public final class S3TestServer: @unchecked Sendable {
             .deletingLastPathComponent().appendingPathComponent("ops")
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -1,11 +1,24 @@
 import Database
 import Foundation
+import NightshiftCore
 import Logging
 import ObjectStorage
 import PostgresNIO
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Seconds spent in each step of a dump, for its log line: `dump=61.2 hash=0.7 check=0.1`.
+struct PhaseClock {
+    private var last = ContinuousClock.now
+    private var laps: [(String, Duration)] = []
+    mutating func lap(_ name: String) {
+        let now = ContinuousClock.now
+        laps.append((name, now - last))
+        last = now
+    }
+    var summary: String { laps.map { "\($0.0)=\(String(format: "%.1f", $0.1.timeInterval))" }.joined(separator: " ") }
+}
 
 /// Makes one dump (seeds 003 and 004): `pg_dump -Fc` of the database into
 /// `{BACKUP_DIR}/dumps/{branch}_{YYYYMMDD_HHMMSS}.dump`, every table's row count taken in the
@@ -54,26 +67,32 @@ public struct DatabaseDumper: Sendable {
         let id = try await history?.start(type: type, branch: name.branch, objectKey: store.map { _ in name.objectKey },
                                           localPath: final.path, jobID: attempt?.jobID, attempt: attempt?.number)
         var uploaded = false
+        var phases = PhaseClock()
         do {
             let counts = try await pgDumpInOneSnapshot(pgDump, to: temporary,
                                                        applicationName: attempt?.applicationName ?? "nightshift-dump \(type.rawValue)")
+            phases.lap("dump")
             // pg_dump has synced the file; one read, from the page cache, for its hash.
             let (size, sha256) = try FileDigest.sha256(of: temporary)
+            phases.lap("hash")
             let listing = try await pgRestore.run(["--list", temporary.path], database: database, applicationName: "nightshift-dump check")
             guard listing.status == 0 else {
                 throw DumpError.toolFailed(name: "pg_restore --list", status: listing.status, message: listing.errors)
             }
             try moveIntoPlace(temporary, final)
+            phases.lap("check")
             if let store {
                 uploaded = true
                 let stored = try await store.put(name.objectKey, file: final, contentType: "application/octet-stream", sha256: sha256)
                 guard let head = try await store.head(name.objectKey), head.sha256 == stored.sha256, head.size == size else {
                     throw ObjectStorageError.checksumMismatch(key: name.objectKey, expected: sha256, actual: try? await store.head(name.objectKey)?.sha256)
                 }
+                phases.lap("upload")
             }
             if let id { try await history?.complete(id, sizeBytes: size, sha256: sha256, tableCounts: counts) }
             logger.info("dump completed", metadata: [
                 "file": "\(final.path)", "bytes": "\(size)", "tables": "\(counts.count)", "object": "\(store.map { _ in name.objectKey } ?? "-")",
+                "seconds": "\(phases.summary)",
             ])
             removeExpiredLocalDumps(keeping: final)
             if let id, let record = try await history?.record(id) { return record }

@@ -1,16 +1,24 @@
 import Foundation
 import PostgresNIO
 
-/// Filters for listing jobs.
+/// Filters for listing jobs, newest first.
 public struct JobFilter: Sendable {
     public var states: [JobState] = []
     public var kind: String?
     public var queue: String?
+    public var createdAfter: Date?
+    public var createdBefore: Date?
+    /// Only jobs with a smaller id: the cursor of the page before.
+    public var beforeID: Int64?
     public var limit: Int = 50
-    public init(states: [JobState] = [], kind: String? = nil, queue: String? = nil, limit: Int = 50) {
+    public init(states: [JobState] = [], kind: String? = nil, queue: String? = nil, createdAfter: Date? = nil,
+                createdBefore: Date? = nil, beforeID: Int64? = nil, limit: Int = 50) {
         self.states = states
         self.kind = kind
         self.queue = queue
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+        self.beforeID = beforeID
         self.limit = limit
     }
 }
@@ -45,6 +53,9 @@ extension JobStore {
             WHERE (cardinality(\(states)::text[]) = 0 OR state::text = ANY(\(states)::text[]))
               AND (\(filter.kind)::text IS NULL OR kind = \(filter.kind))
               AND (\(filter.queue)::text IS NULL OR queue = \(filter.queue))
+              AND (\(filter.createdAfter)::timestamptz IS NULL OR created_at >= \(filter.createdAfter))
+              AND (\(filter.createdBefore)::timestamptz IS NULL OR created_at < \(filter.createdBefore))
+              AND (\(filter.beforeID)::bigint IS NULL OR id < \(filter.beforeID))
             ORDER BY id DESC
             LIMIT \(filter.limit)
             """, logger: logger)

@@ -14,8 +14,10 @@ struct BenchCommand: AsyncParsableCommand {
             --workers real worker processes × --concurrency draining them; a paced run of \
             --latency-jobs single enqueues at --latency-rate per second to idle workers; and \
             pgbench running the same claim (batch of --claim-batch) and completion SQL, for the \
-            machine's raw-SQL limit. Build with -c release for numbers worth recording.
-            """
+            machine's raw-SQL limit. Build with -c release for numbers worth recording. \
+            `nightshift bench upload FILE KEY` times an upload to the bucket instead.
+            """,
+        subcommands: [BenchUploadCommand.self]
     )
 
     @OptionGroup var database: DatabaseOptions

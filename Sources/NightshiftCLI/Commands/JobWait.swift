@@ -1,18 +1,13 @@
 import Foundation
 import JobQueue
-import Logging
-import PostgresNIO
 
-/// Waits for a job a command enqueued to finish, polling its row.
+/// Waits for a job a command enqueued to finish.
 enum JobWait {
     static func finished(_ id: Int64, store: JobStore, timeout: Duration) async throws -> JobRecord {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let job = try await store.job(id), [.succeeded, .discarded, .cancelled].contains(job.state) { return job }
-            guard ContinuousClock.now < deadline else {
-                throw CommandFailure("job \(id) did not finish within \(timeout): see `nightshift jobs show \(id)`")
-            }
-            try await Task.sleep(for: .milliseconds(250))
+        guard let job = try await store.waitUntilFinished(id, timeout: timeout) else { throw CommandFailure("job \(id) not found") }
+        guard [.succeeded, .discarded, .cancelled].contains(job.state) else {
+            throw CommandFailure("job \(id) did not finish within \(timeout): see `nightshift jobs show \(id)`")
         }
+        return job
     }
 }

@@ -1,26 +1,38 @@
+import API
 import Database
 import Foundation
 import JobQueue
 import Logging
+import Monitoring
 import PostgresNIO
 import Scheduler
 import ServiceLifecycle
 
 /// The composition root of a long-running process: builds the services a ``ProcessPlan`` asks
 /// for into one `ServiceGroup` — the database client first, then the start-up check, then the
-/// worker, maintenance, scheduler — and runs it until SIGTERM or SIGINT. Shutdown runs in
-/// reverse, so the client closes last. Adding a service is adding it here.
+/// worker, maintenance, scheduler, API and metrics — and runs it until SIGTERM or SIGINT.
+/// Shutdown runs in reverse, so the client closes last. Adding a service is adding it here.
 enum ProcessAssembly {
-    static func run(_ plan: ProcessPlan, settings: Settings) async throws {
+    static func run(_ plan: ProcessPlan, settings: Settings, onAPIRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let url = try settings.requireDatabase()
         let logger = Log.make("nightshift")
         let client = DatabaseClient.make(url, maximumConnections: plan.maximumConnections, logger: Log.make("postgres"))
-        let events = JobEvents([JobEventLogger(logger: logger)])
-        let store = JobStore(client: client, logger: logger, events: events)
-        let gate = StartupGate()
-
+        let runsJobs = plan.worker != nil || plan.maintenance != nil
+        // Job runners wait for the start-up check (and fail without a database); an API-only
+        // process starts at once and reports the database on /readyz.
+        let gated = runsJobs || plan.scheduler
+        let metrics = plan.api || settings.metricsPort != nil ? MetricsRegistry() : nil
+        var subscribers: [any JobEventSubscriber] = [JobEventLogger(logger: logger)]
         var services: [any Service] = []
+        if let metrics { subscribers.append(JobMetrics(registry: metrics)) }
+        if runsJobs, let webhook = settings.alertWebhook {
+            let alerts = AlertWebhook(url: webhook, logger: logger)
+            subscribers.append(alerts)
+            services.append(alerts)
+        }
+        let store = JobStore(client: client, logger: logger, events: JobEvents(subscribers))
         let registry = try JobKindCatalog.registry(settings, database: url)
+
         if var worker = plan.worker {
             worker.errorText = { ErrorText.describe($0, url: url) }
             services.append(try Worker(configuration: worker, database: url, registry: registry, store: store, logger: logger))
@@ -34,16 +46,36 @@ enum ProcessAssembly {
             services.append(Rescuer(configuration: maintenance.rescuer, store: store, logger: logger))
             services.append(Pruner(configuration: maintenance.pruner, store: store, logger: logger))
         }
+        let schedules = try ScheduleCatalog.schedules(settings)
         if plan.scheduler {
-            let schedules = try ScheduleCatalog.schedules(settings)
             // Refuse to start with a schedule whose jobs this build would discard every night.
             try ScheduleCheck.validate(schedules, against: registry)
-            services.append(SchedulerService(schedules: schedules, store: store, logger: logger))
+            var configuration = SchedulerService.Configuration()
+            if let metrics {
+                let tick = metrics.gauge("nightshift_scheduler_last_tick_timestamp_seconds", [])
+                configuration.onPass = { tick.record($0.timeIntervalSince1970) }
+            }
+            services.append(SchedulerService(schedules: schedules, configuration: configuration, store: store, logger: logger))
+        }
+        var ungated: [any Service] = []
+        if let metrics {
+            let gauges = StateGauges(client: client, registry: metrics, studioTimeZone: settings.backOffice.timeZone, logger: logger)
+            if gated { services.append(gauges) } else { ungated.append(gauges) }
+        }
+        if plan.api {
+            let authority = try await TokenAuthority(secret: settings.jwtSecret)
+            let dependencies = APIDependencies(store: store, registry: registry, schedules: schedules, backOffice: settings.backOffice,
+                                               keyNamespace: settings.scheduler.keyNamespace, metrics: metrics, logger: logger)
+            ungated.append(APIServer(settings: settings.api, authority: authority, dependencies: dependencies)
+                .application(onRunning: onAPIRunning))
+        } else if let port = settings.metricsPort, let metrics {
+            services.append(MetricsServer(registry: metrics, host: settings.metricsHost, port: port, logger: logger).application())
         }
 
         let running = RunningClient(client)
+        let gate = StartupGate()
         let check = StartupCheck(client: running, url: url, requireSchema: true, gate: gate, logger: logger)
-        let all: [any Service] = [running, check] + services.map { Gated(service: $0, gate: gate) }
+        let all: [any Service] = [running] + (gated ? [check] : []) + ungated + services.map { Gated(service: $0, gate: gate) }
         let group = ServiceGroup(configuration: .init(
             services: all.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

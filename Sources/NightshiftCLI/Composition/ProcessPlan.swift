@@ -6,6 +6,8 @@ struct ProcessPlan: Sendable {
     var worker: WorkerConfiguration?
     var maintenance: Maintenance?
     var scheduler = false
+    /// The HTTP API (`serve`).
+    var api = false
     /// Extra pooled connections the services need beyond the defaults.
     var maximumConnections = 10
 

@@ -1,3 +1,4 @@
+import API
 import BackOffice
 import Database
 import Foundation
@@ -71,6 +72,25 @@ extension Settings {
                                       schedulesFile: env.text("SCHEDULES_FILE"))
 
         migrationsDirectory = env.text("NIGHTSHIFT_MIGRATIONS_DIR").map { URL(fileURLWithPath: $0) }
+
+        api = APIServer.Settings()
+        api.host = env.text("API_HOST") ?? api.host
+        api.port = try env.integer("API_PORT", default: api.port, in: 0...65535)
+        api.rateLimitPerMinute = try env.integer("API_RATE_LIMIT_PER_MINUTE", default: api.rateLimitPerMinute, in: 1...1_000_000)
+        api.serviceRateLimitPerMinute = try env.integer("API_SERVICE_RATE_LIMIT_PER_MINUTE", default: api.serviceRateLimitPerMinute,
+                                                        in: 1...1_000_000)
+        jwtSecret = env.text("JWT_SECRET_KEY")
+        metricsPort = try env.text("METRICS_PORT").map { _ throws(ConfigurationError) in try env.integer("METRICS_PORT", default: 0, in: 0...65535) }
+        metricsHost = env.text("METRICS_HOST") ?? "127.0.0.1"
+        if let text = env.text("ALERT_WEBHOOK_URL") {
+            // The URL often holds a token: the message does not repeat it.
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError("ALERT_WEBHOOK_URL is not an http(s) URL", setting: "ALERT_WEBHOOK_URL")
+            }
+            alertWebhook = url
+        } else {
+            alertWebhook = nil
+        }
     }
 
     /// Seed 004's `BACKUP_S3_*`: none set is local-only mode; some set needs the rest.
@@ -91,9 +111,12 @@ extension Settings {
         guard (3...63).contains(bucket.count), bucket.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "-.".contains($0)) }) else {
             throw ConfigurationError("BACKUP_S3_BUCKET=\(bucket) is not a bucket name (3-63 lowercase letters, digits, '-' or '.')", setting: "BACKUP_S3_BUCKET")
         }
-        return S3Configuration(endpoint: endpoint, bucket: bucket, region: env.text("BACKUP_S3_REGION") ?? S3Configuration.defaultRegion,
-                               credentials: AWSCredentials(accessKeyID: env.text("BACKUP_S3_ACCESS_KEY")!,
-                                                           secretAccessKey: env.text("BACKUP_S3_SECRET_KEY")!))
+        var configuration = S3Configuration(
+            endpoint: endpoint, bucket: bucket, region: env.text("BACKUP_S3_REGION") ?? S3Configuration.defaultRegion,
+            credentials: AWSCredentials(accessKeyID: env.text("BACKUP_S3_ACCESS_KEY")!, secretAccessKey: env.text("BACKUP_S3_SECRET_KEY")!))
+        configuration.partSize = try env.integer("BACKUP_S3_PART_SIZE_MB", default: 8, in: 5...512) * 1024 * 1024
+        configuration.partsInFlight = try env.integer("BACKUP_S3_CONCURRENCY", default: configuration.partsInFlight, in: 1...32)
+        return configuration
     }
 
     /// The database URL, or an error saying how to give one.

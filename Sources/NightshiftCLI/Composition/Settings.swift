@@ -1,3 +1,4 @@
+import API
 import BackOffice
 import Database
 import Foundation
@@ -16,6 +17,16 @@ public struct Settings: Sendable {
     public var schedules: BackOfficeSchedules.Switches
     public var scheduler: SchedulerSettings
     public var storage: StorageSettings
+    public var api: APIServer.Settings
+    /// `JWT_SECRET_KEY` (seed 000): signs and checks API tokens; `serve` refuses to start
+    /// without one of at least 32 bytes.
+    public var jwtSecret: String?
+    /// `METRICS_PORT`: where `worker` and `scheduler` serve `/metrics` (off when unset);
+    /// `METRICS_HOST` (default 127.0.0.1) the address.
+    public var metricsPort: Int?
+    public var metricsHost: String
+    /// `ALERT_WEBHOOK_URL`: where a JSON alert goes when a job is discarded. Never logged.
+    public var alertWebhook: URL?
     /// `NIGHTSHIFT_MIGRATIONS_DIR`: where `nightshift migrate` reads `NNNN_name.sql`.
     public var migrationsDirectory: URL?
 

@@ -69,7 +69,7 @@ public struct LocalDirectoryStore: ObjectStore {
         defer { reader.close() }
         let writer = try FileWriter(replacing: file)
         do {
-            while let part = try reader.next() { try writer.write(ByteBuffer(bytes: part.data)) }
+            while let part = try reader.next() { try writer.write(part.bytes) }
             let (size, digest) = try writer.finish()
             return ObjectInfo(key: key, size: size, sha256: digest)
         } catch {

@@ -48,13 +48,14 @@ struct MultipartUpload {
                     done.append(finished)
                     inFlight -= 1
                 }
-                let checksum = Data(part.sha256).base64EncodedString()
-                let request = S3Store.Request(
-                    method: .PUT, key: key, query: [("partNumber", String(part.number)), ("uploadId", uploadID)],
-                    headers: [("x-amz-checksum-sha256", checksum)],
-                    body: ByteBuffer(bytes: part.data), bodySHA256: part.sha256.hex,
-                    operation: "PUT \(key) part \(part.number)", timeout: configuration.transferTimeout)
                 group.addTask {
+                    // Each part is hashed in its own task, beside the others and the reader.
+                    let digest = part.bytes.sha256
+                    let checksum = Data(digest).base64EncodedString()
+                    let request = S3Store.Request(
+                        method: .PUT, key: key, query: [("partNumber", String(part.number)), ("uploadId", uploadID)],
+                        headers: [("x-amz-checksum-sha256", checksum)], body: part.bytes, bodySHA256: digest.hex,
+                        operation: "PUT \(key) part \(part.number)", timeout: configuration.transferTimeout)
                     let response = try await store.send(request)
                     guard let etag = response.headers.first(name: "etag") else {
                         throw ObjectStorageError.unexpected(operation: request.operation, status: Int(response.status.code),

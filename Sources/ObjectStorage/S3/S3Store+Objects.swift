@@ -19,7 +19,7 @@ extension S3Store {
         let reader = try PartReader(file: file, partSize: configuration.partSize)
         defer { reader.close() }
         guard reader.size > Int64(configuration.partSize) else {
-            let data = try reader.next()?.data ?? Data()
+            let data = try reader.next().map { Data($0.bytes.readableBytesView) } ?? Data()
             let stored = try await put(key, data: data, contentType: contentType)
             if let sha256, stored.sha256 != sha256 {
                 throw ObjectStorageError.checksumMismatch(key: key, expected: sha256, actual: stored.sha256)

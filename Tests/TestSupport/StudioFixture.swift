@@ -3,15 +3,14 @@ import Database
 import Foundation
 import JobQueue
 import PostgresNIO
-import TestSupport
 
 /// A month of demo records that no other test uses (a year of its own), and a backup folder.
-struct StudioFixture {
-    static let years = YearAllocator()
-    let month: StudioMonth
-    let backups: URL
+public struct StudioFixture: Sendable {
+    public static let years = YearAllocator()
+    public let month: StudioMonth
+    public let backups: URL
 
-    static func make(client: PostgresClient, rows: Int = 200) async throws -> StudioFixture {
+    public static func make(client: PostgresClient, rows: Int = 200) async throws -> StudioFixture {
         let month = try StudioMonth(year: await years.next(), month: Int.random(in: 1...12))
         // A database kept between runs may hold this month from an earlier run: start clean.
         let range = "data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)'"
@@ -29,7 +28,7 @@ struct StudioFixture {
     }
 
     /// Records of the month still in the four tables.
-    func liveCount(_ client: PostgresClient) async throws -> Int {
+    public func liveCount(_ client: PostgresClient) async throws -> Int {
         try await client.scalar(PostgresQuery(unsafeSQL: """
             SELECT ((SELECT count(*) FROM pagamentos WHERE data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)')
                   + (SELECT count(*) FROM sessoes WHERE data >= '\(month.firstDay)' AND data < '\(month.nextFirstDay)')
@@ -40,9 +39,9 @@ struct StudioFixture {
 }
 
 /// Hands out years so tests running side by side never share a month.
-actor YearAllocator {
+public actor YearAllocator {
     private var year = 2100 + Int.random(in: 0..<400)
-    func next() -> Int {
+    public func next() -> Int {
         year += 1
         if year > 2999 { year = 2100 }
         return year

@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// `nightshift serve`: the HTTP API on Hummingbird, a `Service` for the process's group.
+public struct APIServer {
+    public struct Settings: Sendable {
+        /// `API_HOST` (default 127.0.0.1; 0.0.0.0 to listen on every interface).
+        public var host = "127.0.0.1"
+        /// `API_PORT` (default 8080; 0 picks a free port, for tests).
+        public var port = 8080
+        /// `API_RATE_LIMIT_PER_MINUTE` (120): requests per token subject per minute.
+        public var rateLimitPerMinute = 120
+        /// Seed 000's 30 a minute on the backup and extrato service endpoints.
+        public var serviceRateLimitPerMinute = 30
+        public init() {}
+    }
+
+    /// Every route, with the role it needs.
+    public let routes: [RouteTable.Entry]
+    let router: Router<APIContext>
+    let settings: Settings
+    let logger: Logger
+
+    public init(settings: Settings, authority: TokenAuthority, dependencies: APIDependencies) {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: ErrorMiddleware(logger: dependencies.logger))
+        let routes = RouteTable(router: router, authority: authority,
+                                limits: (RateLimiter(perMinute: settings.rateLimitPerMinute),
+                                         RateLimiter(perMinute: settings.serviceRateLimitPerMinute)))
+        HealthRoutes(dependencies: dependencies).register(routes)
+        JobRoutes(dependencies: dependencies).register(routes)
+        ReadRoutes(dependencies: dependencies).register(routes)
+        ServiceRoutes(dependencies: dependencies).register(routes)
+        self.router = router
+        self.routes = routes.all
+        self.settings = settings
+        self.logger = dependencies.logger
+    }
+
+    /// The application, ready to add to a `ServiceGroup`. `onRunning` gets the bound port.
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
+        Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nightshift"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+}
+
+/// Turns anything a route throws into the API's JSON error, logging the ones that are ours.
+struct ErrorMiddleware: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let answer = APIError.from(error)
+            if answer.status.code >= 500 {
+                logger.error("request failed", metadata: [
+                    "path": "\(request.uri.path)", "status": "\(answer.status.code)", "error": "\(String(describing: error))",
+                ])
+            }
+            return try answer.response(from: request, context: context)
+        }
+    }
+}

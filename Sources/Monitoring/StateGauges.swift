@@ -1,0 +1,90 @@
+import CoreMetrics
+import Database
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Gauges read from the database every `interval`: queue depth and the oldest available job's
+/// age per queue, when each safety net last succeeded (month backup, extrato, nightly dump,
+/// restore drill, metrics push, cloud prune), whether the previous month is closed, and each
+/// schedule's last slot. What the alert rules in ops/monitoring/ watch.
+public final class StateGauges: Service {
+    let client: PostgresClient
+    let registry: MetricsRegistry
+    let studioTimeZone: TimeZone
+    let interval: Duration
+    let logger: Logger
+    private let known = Mutex<Set<String>>([])
+
+    public init(client: PostgresClient, registry: MetricsRegistry, studioTimeZone: TimeZone, interval: Duration = .seconds(15),
+                logger: Logger) {
+        self.client = client
+        self.registry = registry
+        self.studioTimeZone = studioTimeZone
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await self.refresh() } catch is CancellationError { return } catch {
+                    self.logger.warning("could not refresh state gauges", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                }
+                try await Task.sleep(for: self.interval)
+            }
+        }
+    }
+
+    /// One read of every gauge.
+    public func refresh() async throws {
+        var seen = Set<String>()
+        func set(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
+            registry.gauge(label, dimensions).record(value)
+            seen.insert(label + dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ","))
+        }
+        for try await (queue, state, jobs, age) in try await client.query("""
+            SELECT queue, state::text, jobs::int, coalesce(oldest_available_age_seconds, 0)::float8 FROM job_queue_stats
+            """, logger: logger).decode((String, String, Int, Double).self) {
+            set("nightshift_queue_jobs", [("queue", queue), ("state", state)], Double(jobs))
+            if state == "available" { set("nightshift_queue_oldest_available_age_seconds", [("queue", queue)], max(0, age)) }
+        }
+        for try await (what, branch, epoch) in try await client.query("""
+            SELECT 'month_backup', '', extract(epoch FROM max(finished_at))::float8 FROM jobs WHERE kind = 'backup-month' AND state = 'succeeded'
+            UNION ALL SELECT 'extrato', '', extract(epoch FROM max(run_at))::float8 FROM extrato_runs WHERE status = 'success'
+            UNION ALL SELECT 'cloud_prune', '', extract(epoch FROM max(finished_at))::float8 FROM jobs WHERE kind = 'prune-cloud' AND state = 'succeeded'
+            UNION ALL SELECT 'nightly_dump', branch, extract(epoch FROM max(finished_at))::float8 FROM backup_history
+                      WHERE status IN ('completed', 'expired') GROUP BY branch
+            UNION ALL SELECT 'restore_drill', branch, extract(epoch FROM max(verified_at))::float8 FROM backup_history
+                      WHERE verification_status = 'true' GROUP BY branch
+            UNION ALL SELECT 'metrics_push', branch, extract(epoch FROM max(pushed_at))::float8 FROM daily_summaries GROUP BY branch
+            """, logger: logger).decode((String, String, Double?).self) {
+            guard let epoch else { continue }
+            set("nightshift_last_success_timestamp_seconds", [("what", what), ("branch", branch)], epoch)
+        }
+        let closed = try await client.query("""
+            SELECT EXISTS (SELECT 1 FROM extratos WHERE make_date(ano, mes, 1)
+                           = (date_trunc('month', now() AT TIME ZONE \(studioTimeZone.identifier)) - interval '1 month')::date)
+            """, logger: logger).decode(Bool.self).reduce(false) { $0 || $1 }
+        set("nightshift_extrato_previous_month_closed", [], closed ? 1 : 0)
+        for try await (schedule, epoch) in try await client.query("""
+            SELECT schedule, extract(epoch FROM slot)::float8 FROM schedule_last_slots
+            """, logger: logger).decode((String, Double).self) {
+            set("nightshift_schedule_last_slot_timestamp_seconds", [("schedule", schedule)], epoch)
+        }
+        // A queue that emptied out reads 0 rather than its last value.
+        let stale = known.withLock { previous -> Set<String> in
+            defer { previous = seen.union(previous) }
+            return previous.subtracting(seen)
+        }
+        for entry in stale where entry.hasPrefix("nightshift_queue_jobs") {
+            let dimensions = entry.dropFirst("nightshift_queue_jobs".count).split(separator: ",").map {
+                let pair = $0.split(separator: "=", maxSplits: 1)
+                return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
+            }
+            registry.gauge("nightshift_queue_jobs", dimensions).record(0)
+        }
+    }
+}
