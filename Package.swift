@@ -221,7 +221,8 @@ let package = Package(
         ),
         .testTarget(
             name: "NightshiftCLITests",
-            dependencies: ["NightshiftCLI", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport"],
+            dependencies: ["NightshiftCLI", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
     ]

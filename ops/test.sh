@@ -38,6 +38,12 @@ echo "== testing"
 LOG="$TEST_ROOT/swift-test.log"
 status=0
 swift test --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
+if [ "$#" -eq 0 ]; then
+    echo "== schemathesis against nightshift serve (no 5xx, every response as Sources/API/openapi.yaml says)"
+    SCHEMATHESIS_MAX_TIME="${SCHEMATHESIS_MAX_TIME:-120}" bash ops/schemathesis.sh "$TEST_ROOT/schemathesis" \
+        >"$TEST_ROOT/schemathesis.log" 2>&1 || { status=1; cat "$TEST_ROOT/schemathesis.log"; }
+    tail -1 "$TEST_ROOT/schemathesis.log"
+fi
 # One plain closing line for CI, from Swift Testing's summary.
 summary="$(grep -E "Test run with [0-9]+ tests?" "$LOG" | tail -1 || true)"
 total="$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')"

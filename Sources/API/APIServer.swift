@@ -26,7 +26,8 @@ public struct APIServer {
 
     public init(settings: Settings, authority: TokenAuthority, dependencies: APIDependencies) {
         let router = Router(context: APIContext.self)
-        router.add(middleware: ErrorMiddleware(logger: dependencies.logger))
+        let known = KnownPaths()
+        router.add(middleware: ErrorMiddleware(known: known, logger: dependencies.logger))
         let routes = RouteTable(router: router, authority: authority,
                                 limits: (RateLimiter(perMinute: settings.rateLimitPerMinute),
                                          RateLimiter(perMinute: settings.serviceRateLimitPerMinute)))
@@ -34,6 +35,7 @@ public struct APIServer {
         JobRoutes(dependencies: dependencies).register(routes)
         ReadRoutes(dependencies: dependencies).register(routes)
         ServiceRoutes(dependencies: dependencies).register(routes)
+        known.set(routes.all)
         self.router = router
         self.routes = routes.all
         self.settings = settings
@@ -50,17 +52,29 @@ public struct APIServer {
     }
 }
 
-/// Turns anything a route throws into the API's JSON error, logging the ones that are ours.
+/// Turns anything a route throws into the API's JSON error, logging the ones that are ours. A
+/// known path asked with a method it does not take is a 405 with `Allow`, not a 404.
 struct ErrorMiddleware: RouterMiddleware {
+    let known: KnownPaths
     let logger: Logger
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let answer = APIError.from(error)
+            var answer = APIError.from(error)
+            if answer.status == .notFound, (error as? HTTPError)?.status == .notFound {
+                let allowed = known.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    answer = APIError(.methodNotAllowed, "method_not_allowed",
+                                      "\(request.uri.path) takes \(allowed.joined(separator: ", ")): see /openapi.yaml")
+                    answer.headers[.allow] = allowed.joined(separator: ", ")
+                }
+            }
+            // A 503 is a state the caller is told about (readiness, a database that is down) and
+            // that probes ask for every few seconds: logged at debug, not once per probe as an error.
             if answer.status.code >= 500 {
-                logger.error("request failed", metadata: [
+                logger.log(level: answer.status == .serviceUnavailable ? .debug : .error, "request failed", metadata: [
                     "path": "\(request.uri.path)", "status": "\(answer.status.code)", "error": "\(String(describing: error))",
                 ])
             }

@@ -14,6 +14,11 @@ public struct ScheduleStatus: Sendable, Codable, Equatable {
     public var lastSlot: Date?
     public var lastJobIDs: [Int64]
     public var lastJobStates: [String]
+
+    enum CodingKeys: String, CodingKey {
+        // `lastJobIds`, so snake-casing encoders write `last_job_ids` (not `last_job_i_ds`).
+        case name, cron, timeZone, jobs, enabled, nextFire, lastSlot, lastJobStates, lastJobIDs = "lastJobIds"
+    }
 }
 
 extension SlotStore {

@@ -52,6 +52,24 @@ import TestSupport
         }
     }
 
+    /// What schemathesis found in its first run: NUL characters reached PostgreSQL (a 500), an
+    /// undeclared method was a 404, `lastJobIDs` was written `last_job_i_ds`.
+    @Test func nulCharactersUndeclaredMethodsAndKeyNamesAreHandled() async throws {
+        try await APIHarness.with { api in
+            let token = try await api.token(.operator)
+            let nulArgs = try await api.request(.POST, "/api/jobs", token: token, json: #"{"kind": "noop", "args": {"k\u0000": 1}}"#)
+            #expect(nulArgs.status == 400 && nulArgs.json["field"] as? String == "args", "\(nulArgs.text)")
+            let nulKind = try await api.request(.POST, "/api/jobs", token: token, json: #"{"kind": "no\u0000op"}"#)
+            #expect(nulKind.status == 400 && nulKind.json["field"] as? String == "kind", "\(nulKind.text)")
+            let nulQuery = try await api.request(.GET, "/api/jobs?kind=a%00b", token: token)
+            #expect(nulQuery.status == 400 && nulQuery.json["field"] as? String == "kind", "\(nulQuery.text)")
+            let trace = try await api.request(.DELETE, "/api/jobs/5", token: token)
+            #expect(trace.status == 405 && trace.headers.first(name: "allow") == "GET", "\(trace.status) \(trace.text)")
+            let schedules = try await api.request(.GET, "/api/schedules", token: token)
+            #expect(schedules.array.allSatisfy { $0["last_job_ids"] is [Any] }, "\(schedules.text.prefix(300))")
+        }
+    }
+
     @Test func listingFiltersAndPagesNewestFirst() async throws {
         try await APIHarness.with { api in
             let token = try await api.token(.viewer)

@@ -39,7 +39,7 @@ struct JobRoutes {
         }
         routes.add(.get, "/api/jobs", role: .viewer) { request, _ in
             var filter = JobFilter()
-            if let states = Input.query(request, "state") {
+            if let states = try Input.query(request, "state") {
                 filter.states = try states.split(separator: ",").map { name in
                     guard let state = JobState(rawValue: String(name)) else {
                         throw APIError.invalid("state", "state '\(name)' is not one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -47,8 +47,8 @@ struct JobRoutes {
                     return state
                 }
             }
-            filter.kind = Input.query(request, "kind")
-            filter.queue = Input.query(request, "queue")
+            filter.kind = try Input.query(request, "kind")
+            filter.queue = try Input.query(request, "queue")
             filter.createdAfter = try Input.time(request, "created_after")
             filter.createdBefore = try Input.time(request, "created_before")
             filter.beforeID = try Input.integer(request, "cursor", in: 1...Int64.max)

@@ -25,7 +25,7 @@ struct ReadRoutes {
             return try Reply.json(extrato)
         }
         routes.add(.get, "/api/backups", role: .viewer) { request, _ in
-            let status = try Input.query(request, "status").map { text -> BackupRecord.Status in
+            let status = try Input.query(request, "status").map { (text: String) throws -> BackupRecord.Status in
                 guard let status = BackupRecord.Status(rawValue: text) else {
                     throw APIError.invalid("status", "status '\(text)' is not one of \(BackupRecord.Status.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
@@ -33,7 +33,7 @@ struct ReadRoutes {
             }
             let limit = Int(try Input.integer(request, "limit", in: 1...500) ?? 50)
             return try Reply.json(try await BackupHistory(client: d.store.client, logger: d.logger)
-                .list(branch: Input.query(request, "branch"), status: status, limit: limit))
+                .list(branch: try Input.query(request, "branch"), status: status, limit: limit))
         }
         routes.add(.get, "/api/backups/{id}", role: .viewer) { _, context in
             let id = try Input.parameter(context, "id")

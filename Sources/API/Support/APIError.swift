@@ -69,6 +69,11 @@ public struct APIError: HTTPResponseError, Sendable {
             if DatabaseErrorMessage.isUnavailable(error) {
                 return APIError(.serviceUnavailable, "unavailable", "the database is unavailable; try again shortly")
             }
+            // Class 22, data exception: a value the database could not take. Input that got past
+            // the checks above, so the caller's to fix; the server's words stay in its log.
+            if DatabaseErrorMessage.sqlState(error)?.hasPrefix("22") == true {
+                return .invalid(nil, "a value in the request could not be stored (out of range or badly encoded)")
+            }
             return internalError
         }
     }

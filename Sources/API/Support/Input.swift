@@ -25,12 +25,15 @@ enum Input {
         }
     }
 
-    static func query(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters[name[...]].map(String.init)
+    /// A query value. A NUL character is refused: no column can hold it.
+    static func query(_ request: Request, _ name: String) throws -> String? {
+        guard let value = request.uri.queryParameters[name[...]].map(String.init) else { return nil }
+        guard !value.utf8.contains(0) else { throw APIError.invalid(name, "\(name) must not contain a NUL character") }
+        return value
     }
 
     static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
-        guard let text = query(request, name) else { return nil }
+        guard let text = try query(request, name) else { return nil }
         guard let value = Int64(text), range.contains(value) else {
             throw APIError.invalid(name, "\(name) must be a whole number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
         }
@@ -38,7 +41,7 @@ enum Input {
     }
 
     static func time(_ request: Request, _ name: String) throws -> Date? {
-        guard let text = query(request, name) else { return nil }
+        guard let text = try query(request, name) else { return nil }
         guard let date = ISO8601.parse(text) else { throw APIError.invalid(name, "\(name) must be an ISO 8601 time like 2026-11-01T00:00:00Z, got '\(text)'") }
         return date
     }

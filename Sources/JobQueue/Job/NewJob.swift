@@ -43,6 +43,13 @@ public struct NewJob: Sendable {
 
     /// Checks what the database would refuse, naming the field.
     public func validate() throws(InvalidInput) {
+        // PostgreSQL stores no NUL character in text, nor `\u0000` in jsonb.
+        for (field, value) in [("kind", kind), ("queue", queue), ("unique_key", uniqueKey ?? "")] where value.utf8.contains(0) {
+            throw InvalidInput(field: field, "\(field) must not contain a NUL character")
+        }
+        if args.contains("\\u0000") || args.utf8.contains(0) {
+            throw InvalidInput(field: "args", "args must not contain a NUL character (\\u0000): PostgreSQL cannot store one")
+        }
         guard !kind.isEmpty, kind.count <= 128 else { throw InvalidInput(field: "kind", "kind must be 1 to 128 characters") }
         guard !queue.isEmpty, queue.count <= 128 else { throw InvalidInput(field: "queue", "queue must be 1 to 128 characters") }
         guard (-32768...32767).contains(priority) else {

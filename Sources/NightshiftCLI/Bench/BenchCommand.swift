@@ -15,9 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
             --latency-jobs single enqueues at --latency-rate per second to idle workers; and \
             pgbench running the same claim (batch of --claim-batch) and completion SQL, for the \
             machine's raw-SQL limit. Build with -c release for numbers worth recording. \
-            `nightshift bench upload FILE KEY` times an upload to the bucket instead.
+            `nightshift bench upload FILE KEY` times an upload to the bucket instead; `nightshift bench enqueue` times library enqueues alone.
             """,
-        subcommands: [BenchUploadCommand.self]
+        subcommands: [BenchUploadCommand.self, BenchEnqueueCommand.self]
     )
 
     @OptionGroup var database: DatabaseOptions
