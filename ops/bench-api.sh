@@ -12,13 +12,13 @@ DIR="$(mktemp -d /tmp/nightshift-bench-api.XXXXXX)"; chmod 755 "$DIR"
 SERVER=""
 trap '[ -n "$SERVER" ] && kill -TERM "$SERVER" 2>/dev/null; wait 2>/dev/null; pg_local_stop; rm -rf "$DIR"' EXIT
 pg_local_build_deps
-swift build -c release --product nightshift >/dev/null
+swift build -c release --product nightshift >/dev/null 2>&1
 NS="$(swift build -c release --show-bin-path)/nightshift"
 pg_local_start "$DIR/pg" on
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 export JWT_SECRET_KEY="bench-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 # The per-subject limits would stop a load generator in the first second: raised for the run.
-export API_PORT="$PORT" API_RATE_LIMIT_PER_MINUTE=1000000000 LOG_LEVEL=warning ENABLE_METRICS_PUSH_JOB=false
+export API_PORT="$PORT" API_RATE_LIMIT_PER_MINUTE=1000000 LOG_LEVEL=warning ENABLE_METRICS_PUSH_JOB=false
 "$NS" migrate >/dev/null
 "$NS" serve >"$DIR/serve.log" 2>&1 & SERVER=$!
 until curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do

@@ -50,6 +50,21 @@ import TestSupport
         await #expect { _ = try await TokenAuthority(secret: "short") } throws: { "\($0)".contains("use at least 32") }
     }
 
+    @Test func duringARotationTheOldSecretsTokensStillVerifyAndNewOnesUseTheNewSecret() async throws {
+        let old = String(repeating: "o", count: 40), new = String(repeating: "n", count: 40)
+        let before = try await TokenAuthority(secret: old)
+        let oldToken = try await before.mint(subject: "ci", role: .viewer, lifetime: .seconds(600))
+        let rotating = try await TokenAuthority(secret: new, previousSecret: old)
+        #expect(try await rotating.verify(oldToken).subject == "ci")
+        let newToken = try await rotating.mint(subject: "ci", role: .viewer, lifetime: .seconds(600))
+        #expect(try await TokenAuthority(secret: new).verify(newToken).role == .viewer, "minted with the new secret")
+        // Once JWT_PREVIOUS_SECRET_KEY is unset, the old tokens are refused.
+        await #expect(throws: TokenAuthority.Refusal.badSignatureOrExpired) { _ = try await TokenAuthority(secret: new).verify(oldToken) }
+        await #expect { _ = try await TokenAuthority(secret: new, previousSecret: "short") } throws: {
+            "\($0)".contains("JWT_PREVIOUS_SECRET_KEY is 5 bytes")
+        }
+    }
+
     @Test func theRateLimitCountsPerSubjectPerMinuteAndRecovers() async throws {
         try await APIHarness.with(settings: { $0.serviceRateLimitPerMinute = 3 }) { api in
             let token = try await api.token(.operator, subject: "busy")

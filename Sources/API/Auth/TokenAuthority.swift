@@ -19,20 +19,32 @@ public struct TokenAuthority: Sendable {
     }
 
     private let keys: JWTKeyCollection
+    /// `JWT_PREVIOUS_SECRET_KEY`, during a rotation: tokens it signed still verify, none is minted.
+    private let previousKeys: JWTKeyCollection?
     public static let minimumSecretBytes = 32
 
     /// Refuses a secret shorter than 32 bytes: an HS256 key that short can be guessed offline.
-    public init(secret: String?) async throws(ConfigurationError) {
+    public init(secret: String?, previousSecret: String? = nil) async throws(ConfigurationError) {
+        keys = try await Self.keys(secret, setting: "JWT_SECRET_KEY")
+        if let previousSecret, !previousSecret.isEmpty {
+            previousKeys = try await Self.keys(previousSecret, setting: "JWT_PREVIOUS_SECRET_KEY")
+        } else {
+            previousKeys = nil
+        }
+    }
+
+    private static func keys(_ secret: String?, setting: String) async throws(ConfigurationError) -> JWTKeyCollection {
         guard let secret, !secret.isEmpty else {
             throw ConfigurationError("JWT_SECRET_KEY is not set: the API needs it to check tokens; set it to 32 or more random bytes, e.g. export JWT_SECRET_KEY=$(openssl rand -base64 48)",
                                      setting: "JWT_SECRET_KEY")
         }
         guard secret.utf8.count >= Self.minimumSecretBytes else {
-            throw ConfigurationError("JWT_SECRET_KEY is \(secret.utf8.count) bytes: use at least \(Self.minimumSecretBytes), e.g. export JWT_SECRET_KEY=$(openssl rand -base64 48)",
-                                     setting: "JWT_SECRET_KEY")
+            throw ConfigurationError("\(setting) is \(secret.utf8.count) bytes: use at least \(Self.minimumSecretBytes), e.g. export \(setting)=$(openssl rand -base64 48)",
+                                     setting: setting)
         }
-        keys = JWTKeyCollection()
+        let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        return keys
     }
 
     /// A token for `subject` with `role`, valid for `lifetime`.
@@ -63,7 +75,13 @@ public struct TokenAuthority: Sendable {
         // Only HS256: never `none`, and never an algorithm an attacker picks.
         guard let alg = object["alg"] as? String, alg == "HS256" else { throw .wrongAlgorithm((object["alg"] as? String) ?? "none") }
         let claims: Claims
-        do { claims = try await keys.verify(token, as: Claims.self) } catch { throw .badSignatureOrExpired }
+        if let current = try? await keys.verify(token, as: Claims.self) {
+            claims = current
+        } else if let previousKeys, let previous = try? await previousKeys.verify(token, as: Claims.self) {
+            claims = previous
+        } else {
+            throw .badSignatureOrExpired
+        }
         guard let role = Role(rawValue: claims.role) else { throw .unknownRole(claims.role) }
         return Identity(subject: claims.sub.value, role: role)
     }

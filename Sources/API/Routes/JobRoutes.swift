@@ -33,9 +33,8 @@ struct JobRoutes {
         routes.add(.post, "/api/jobs", role: .operator) { request, context in
             let body = try await Input.body(EnqueueRequest.self, request, context)
             let job = try newJob(body)
-            let result = try await store.enqueue(job)
-            guard let record = try await store.job(result.id) else { throw APIError.internalError }
-            return try Reply.json(Enqueued(job: JobView(record), inserted: result.inserted), status: result.inserted ? .created : .ok)
+            let (record, inserted) = try await store.enqueueReturningRecord(job)
+            return try Reply.json(Enqueued(job: JobView(record), inserted: inserted), status: inserted ? .created : .ok)
         }
         routes.add(.get, "/api/jobs", role: .viewer) { request, _ in
             var filter = JobFilter()

@@ -19,6 +19,22 @@ extension JobStore {
     /// partial unique index enforces this, so racing enqueuers insert one row between them.
     /// Pass a connection to enqueue inside your own transaction.
     public func enqueue(_ job: NewJob, on runner: (any QueryRunner)? = nil) async throws -> EnqueueResult {
+        let ((id, state), inserted) = try await enqueue(job, on: runner, returning: "id, state::text") { row in
+            try row.decode((Int64, String).self)
+        }
+        return EnqueueResult(id: id, state: JobState(rawValue: state) ?? .available, inserted: inserted)
+    }
+
+    /// ``enqueue(_:on:)`` returning the whole row it inserted or matched, in the same round trip
+    /// (the API answers an enqueue with the job).
+    public func enqueueReturningRecord(_ job: NewJob, on runner: (any QueryRunner)? = nil) async throws -> (record: JobRecord, inserted: Bool) {
+        let (record, inserted) = try await enqueue(job, on: runner, returning: Self.recordColumns, Self.record)
+        return (record, inserted)
+    }
+
+    private func enqueue<Row>(
+        _ job: NewJob, on runner: (any QueryRunner)?, returning columns: String, _ decode: (PostgresRow) throws -> Row
+    ) async throws -> (Row, Bool) {
         try job.validate()
         let runner = runner ?? client
         // A conflicting row can be invisible to this statement's snapshot (committed after it
@@ -32,22 +48,26 @@ extension JobStore {
                             \(job.priority), \(job.maxAttempts), COALESCE(\(job.runAt)::timestamptz, now()), \(job.uniqueKey))
                     \(unescaped: JobSQL.onUniqueKeyConflict)
                     DO NOTHING
-                    RETURNING id, state, queue
+                    RETURNING *
                 ), notified AS (
                     SELECT pg_notify(\(Self.notificationChannel), 'available:' || queue) FROM ins WHERE state = 'available'
                 )
-                SELECT id, state::text, true FROM ins WHERE (SELECT count(*) FROM notified) >= 0
+                SELECT \(unescaped: columns), true FROM ins WHERE (SELECT count(*) FROM notified) >= 0
                 UNION ALL
-                SELECT id, state::text, false FROM jobs
+                SELECT \(unescaped: columns), false FROM jobs
                 WHERE unique_key = \(job.uniqueKey) AND state IN (\(unescaped: JobSQL.uniqueStates))
                   AND NOT EXISTS (SELECT 1 FROM ins)
                 LIMIT 1
                 """, logger: logger)
-            for try await (id, state, inserted) in rows.decode((Int64, String, Bool).self) {
+            for try await row in rows {
+                let value = try decode(row)
+                let cells = row.makeRandomAccess()
+                let inserted = try cells[cells.count - 1].decode(Bool.self)
                 if inserted {
+                    let id = try cells[0].decode(Int64.self)
                     events.emit(JobEvent(.enqueued, jobID: id, kind: job.kind, queue: job.queue, maxAttempts: job.maxAttempts))
                 }
-                return EnqueueResult(id: id, state: JobState(rawValue: state) ?? .available, inserted: inserted)
+                return (value, inserted)
             }
         }
         throw EnqueueError.uniqueKeyContended(job.uniqueKey ?? "")

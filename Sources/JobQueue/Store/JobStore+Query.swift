@@ -34,9 +34,7 @@ extension JobStore {
 
     public func job(_ id: Int64) async throws -> JobRecord? {
         let rows = try await client.query("""
-            SELECT id, kind, queue, args::text, state::text, priority::int, attempt, max_attempts, run_at, unique_key,
-                   created_at, attempted_at, finished_at, heartbeat_at, locked_by, last_error, errors::text, result::text,
-                   cancel_requested_at
+            SELECT \(unescaped: Self.recordColumns)
             FROM jobs WHERE id = \(id)
             """, logger: logger)
         for try await row in rows { return try Self.record(row) }
@@ -46,9 +44,7 @@ extension JobStore {
     public func jobs(_ filter: JobFilter) async throws -> [JobRecord] {
         let states = filter.states.map(\.rawValue)
         let rows = try await client.query("""
-            SELECT id, kind, queue, args::text, state::text, priority::int, attempt, max_attempts, run_at, unique_key,
-                   created_at, attempted_at, finished_at, heartbeat_at, locked_by, last_error, errors::text, result::text,
-                   cancel_requested_at
+            SELECT \(unescaped: Self.recordColumns)
             FROM jobs
             WHERE (cardinality(\(states)::text[]) = 0 OR state::text = ANY(\(states)::text[]))
               AND (\(filter.kind)::text IS NULL OR kind = \(filter.kind))
@@ -81,6 +77,13 @@ extension JobStore {
         }
         return order.map { byQueue[$0]! }
     }
+
+    /// The columns ``record(_:)`` decodes, in its order.
+    static let recordColumns = """
+        id, kind, queue, args::text, state::text, priority::int, attempt, max_attempts, run_at, unique_key,
+        created_at, attempted_at, finished_at, heartbeat_at, locked_by, last_error, errors::text, result::text,
+        cancel_requested_at
+        """
 
     static func record(_ row: PostgresRow) throws -> JobRecord {
         let (id, kind, queue, args, state, priority, attempt, maxAttempts, runAt, uniqueKey) =

@@ -14,7 +14,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
         discussion: """
             Seed 000's ten-year service account: nightshift token create --subject service-account \
             --role admin --days 3650. Roles: viewer (reads), operator (also enqueues, retries, \
-            cancels), admin (everything). Rotating JWT_SECRET_KEY invalidates every token.
+            cancels), admin (everything). Rotating JWT_SECRET_KEY invalidates every token unless the old one is kept in JWT_PREVIOUS_SECRET_KEY meanwhile.
             """)
     @Option(help: "Who the token is for (its sub claim), e.g. service-account.") var subject: String
     @Option(help: "viewer, operator or admin.") var role: String

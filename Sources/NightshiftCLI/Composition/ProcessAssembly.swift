@@ -63,7 +63,7 @@ enum ProcessAssembly {
             if gated { services.append(gauges) } else { ungated.append(gauges) }
         }
         if plan.api {
-            let authority = try await TokenAuthority(secret: settings.jwtSecret)
+            let authority = try await TokenAuthority(secret: settings.jwtSecret, previousSecret: settings.jwtPreviousSecret)
             let dependencies = APIDependencies(store: store, registry: registry, schedules: schedules, backOffice: settings.backOffice,
                                                keyNamespace: settings.scheduler.keyNamespace, metrics: metrics, logger: logger)
             ungated.append(APIServer(settings: settings.api, authority: authority, dependencies: dependencies)

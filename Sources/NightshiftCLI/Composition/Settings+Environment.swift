@@ -80,6 +80,7 @@ extension Settings {
         api.serviceRateLimitPerMinute = try env.integer("API_SERVICE_RATE_LIMIT_PER_MINUTE", default: api.serviceRateLimitPerMinute,
                                                         in: 1...1_000_000)
         jwtSecret = env.text("JWT_SECRET_KEY")
+        jwtPreviousSecret = env.text("JWT_PREVIOUS_SECRET_KEY")
         metricsPort = try env.text("METRICS_PORT").map { _ throws(ConfigurationError) in try env.integer("METRICS_PORT", default: 0, in: 0...65535) }
         metricsHost = env.text("METRICS_HOST") ?? "127.0.0.1"
         if let text = env.text("ALERT_WEBHOOK_URL") {

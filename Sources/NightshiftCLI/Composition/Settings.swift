@@ -21,6 +21,9 @@ public struct Settings: Sendable {
     /// `JWT_SECRET_KEY` (seed 000): signs and checks API tokens; `serve` refuses to start
     /// without one of at least 32 bytes.
     public var jwtSecret: String?
+    /// `JWT_PREVIOUS_SECRET_KEY`: during a rotation, tokens signed with the old secret still
+    /// verify (none is minted with it). Unset it once every caller has a new token.
+    public var jwtPreviousSecret: String?
     /// `METRICS_PORT`: where `worker` and `scheduler` serve `/metrics` (off when unset);
     /// `METRICS_HOST` (default 127.0.0.1) the address.
     public var metricsPort: Int?
