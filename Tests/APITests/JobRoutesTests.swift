@@ -52,8 +52,8 @@ import TestSupport
         }
     }
 
-    /// What schemathesis found in its first run: NUL characters reached PostgreSQL (a 500), an
-    /// undeclared method was a 404, `lastJobIDs` was written `last_job_i_ds`.
+    /// What schemathesis found: NUL characters reached PostgreSQL (a 500), an undeclared method
+    /// was a 404, `lastJobIDs` was written `last_job_i_ds`, an old run_at broke the queue view.
     @Test func nulCharactersUndeclaredMethodsAndKeyNamesAreHandled() async throws {
         try await APIHarness.with { api in
             let token = try await api.token(.operator)
@@ -67,6 +67,15 @@ import TestSupport
             #expect(trace.status == 405 && trace.headers.first(name: "allow") == "GET", "\(trace.status) \(trace.text)")
             let schedules = try await api.request(.GET, "/api/schedules", token: token)
             #expect(schedules.array.allSatisfy { $0["last_job_ids"] is [Any] }, "\(schedules.text.prefix(300))")
+            // Its second run: a job due in 1950 overflowed the queue view's age (numeric(12, 3)).
+            let queue = TestDatabase.uniqueQueue("old")
+            let old = try await api.request(.POST, "/api/jobs", token: token,
+                                            json: #"{"kind": "noop", "queue": "\#(queue)", "run_at": "1950-01-01T00:00:00Z"}"#)
+            #expect(old.status == 201, "\(old.text)")
+            let queues = try await api.request(.GET, "/api/queues", token: token)
+            #expect(queues.status == 200, "\(queues.text.prefix(300))")
+            let age = queues.array.first { $0["queue"] as? String == queue }?["oldest_available_age_seconds"] as? Double
+            #expect((age ?? 0) > 70 * 365 * 86_400, "\(queues.text.prefix(300))")
         }
     }
 

@@ -12,7 +12,9 @@ import TestSupport
 import Yams
 
 /// Seed 000's endpoints as its GitHub Actions layer calls them.
-@Suite struct ServiceRoutesTests {
+/// Serialized: the service endpoints enqueue into the default queue, and each test runs its own
+/// worker there with its own backup folder; run together, one test's worker takes another's job.
+@Suite(.serialized) struct ServiceRoutesTests {
     /// A worker for the default queue with the back office's kinds, writing to `backups`.
     func worker(_ api: APIHarness, requireBackup: Bool) throws -> WorkerHarness {
         var registry = JobRegistry()

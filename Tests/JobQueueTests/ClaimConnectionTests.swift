@@ -57,11 +57,11 @@ import TestSupport
             let ids = try await store.enqueueBatch((0..<3).map { _ in NewJob(kind: "noop", queue: queue) })
             let connection = ClaimConnection(url: TestDatabase.url, workerID: "ride/1")
             defer { connection.close() }
-            let first = try await connection.claim(queues: [queue], limit: 2, worker: "ride/1", completing: [])
+            let first = try await connection.claim([WorkerQueue(queue, limit: 2)], limit: 2, worker: "ride/1", completing: [])
             #expect(first.jobs.map(\.id) == Array(ids.prefix(2)), "claimed in order")
             let current = AttemptRef(id: first.jobs[0].id, attempt: first.jobs[0].attempt)
             let stale = AttemptRef(id: first.jobs[1].id, attempt: first.jobs[1].attempt + 1)
-            let second = try await connection.claim(queues: [queue], limit: 5, worker: "ride/1", completing: [current, stale])
+            let second = try await connection.claim([WorkerQueue(queue, limit: 5)], limit: 5, worker: "ride/1", completing: [current, stale])
             #expect(second.jobs.map(\.id) == [ids[2]])
             #expect(second.fenced == [stale], "only the completion whose attempt is not running is refused")
             #expect(try await store.job(current.id)?.state == .succeeded)

@@ -32,7 +32,7 @@ import TestSupport
         }
         #expect(failure("noop", "{}") == nil)
         #expect(failure("no-such-kind", "{}")?.field == "kind")
-        #expect(failure("no-such-kind", "{}")?.message.contains("demo-sleep, noop, test-fail") == true)
+        #expect(failure("no-such-kind", "{}")?.message.contains("demo-sleep, noop, test-exclusive, test-fail") == true)
         #expect(failure("test-fail", "{}")?.field == "args.failTimes")
         #expect(failure("test-fail", "{}")?.message.contains("missing field 'failTimes'") == true)
         #expect(failure("test-sleep", #"{"milliseconds": "soon"}"#)?.field == "args.milliseconds")

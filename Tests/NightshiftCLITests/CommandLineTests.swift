@@ -31,7 +31,15 @@ import TestSupport
     @Test func workerFlagsAreCheckedByName() async throws {
         let run = try ChildProcess(["worker", "--concurrency", "0"])
         #expect(try await run.waitForExit() != 0)
-        #expect(run.log.contains("--concurrency: concurrency must be at least 1, got 0"), "\(run.log)")
+        #expect(run.log.contains("--concurrency must be at least 1, got 0"), "\(run.log)")
+        for (queues, message) in [("default=0", "--queues: queue 'default' has limit '0': it must be a whole number of at least 1, e.g. default=10"),
+                                  ("default=lots", "queue 'default' has limit 'lots'"),
+                                  ("default,,backups", "has an empty queue name: write e.g. default=100,backups=2"),
+                                  ("a=1,a=2", "queue 'a' is listed twice")] {
+            let bad = try ChildProcess(["worker", "--queues", queues])
+            #expect(try await bad.waitForExit() != 0)
+            #expect(bad.log.contains(message), "\(queues): \(bad.log)")
+        }
     }
 
     @Test func aBadSettingIsNamedBeforeAnythingRuns() async throws {

@@ -9,6 +9,73 @@ public enum TestKinds {
         try registry.register(SleepJob())
         try registry.register(InsertEffectJob())
         try registry.register(FailJob())
+        try registry.register(ExclusiveJob())
+        try registry.register(ProbeJob())
+        try registry.register(TwoPerWorkerJob())
+    }
+
+    /// At most one running across every worker per `group`: on start it writes how many of
+    /// its group the `jobs` table shows running (`start:N`), sleeps, then writes `end`.
+    public struct ExclusiveJob: JobKind {
+        public struct Args: Codable, Sendable {
+            public var group: String
+            public var milliseconds: Int
+            public init(group: String, milliseconds: Int) {
+                self.group = group
+                self.milliseconds = milliseconds
+            }
+        }
+        public static let kind = "test-exclusive"
+        public static var limit: KindLimit? { .global(1, partitionBy: "group") }
+        public init() {}
+        public func run(_ args: Args, context: JobContext) async throws {
+            try await RunningProbe.record(context, "start", """
+                SELECT count(*)::int FROM jobs WHERE kind = '\(Self.kind)' AND state = 'running' AND args->>'group' = $1
+                """, args.group)
+            try await Task.sleep(for: .milliseconds(args.milliseconds))
+            try await RunningProbe.record(context, "end", nil, args.group)
+        }
+    }
+
+    /// Writes `start` and `end` around its sleep, so a test can count how many ran at once.
+    public struct ProbeJob: JobKind {
+        public struct Args: Codable, Sendable {
+            public var milliseconds: Int
+            public init(milliseconds: Int) { self.milliseconds = milliseconds }
+        }
+        public static let kind = "test-probe"
+        public init() {}
+        public func run(_ args: Args, context: JobContext) async throws {
+            try await RunningProbe.record(context, "start", nil, "")
+            try await Task.sleep(for: .milliseconds(args.milliseconds))
+            try await RunningProbe.record(context, "end", nil, "")
+        }
+    }
+
+    /// ``ProbeJob`` with a limit of two running on one worker.
+    public struct TwoPerWorkerJob: JobKind {
+        public typealias Args = ProbeJob.Args
+        public static let kind = "test-two-per-worker"
+        public static var limit: KindLimit? { .perWorker(2) }
+        public init() {}
+        public func run(_ args: Args, context: JobContext) async throws { try await ProbeJob().run(args, context: context) }
+    }
+
+    enum RunningProbe {
+        /// Writes `label:count` (or `label`) into `nightshift_test_effects` at the database's clock.
+        static func record(_ context: JobContext, _ label: String, _ countSQL: String?, _ parameter: String) async throws {
+            var marker = label
+            if let countSQL {
+                var binds = PostgresBindings()
+                binds.append(parameter)
+                let rows = try await context.client.query(PostgresQuery(unsafeSQL: countSQL, binds: binds), logger: context.logger)
+                for try await count in rows.decode(Int.self) { marker += ":\(count)" }
+            }
+            try await context.client.query("""
+                INSERT INTO nightshift_test_effects (job_id, attempt, marker, created_at)
+                VALUES (\(context.job.id), \(context.job.attempt), \(marker), clock_timestamp())
+                """, logger: context.logger)
+        }
     }
 
     /// Sleeps, honouring cancellation.

@@ -30,7 +30,7 @@ public final class WorkerHarness: Sendable {
         if promoter {
             var promoterConfiguration = Promoter.Configuration()
             promoterConfiguration.interval = .milliseconds(50)
-            promoterConfiguration.queues = configuration.queues
+            promoterConfiguration.queues = configuration.queueNames
             services.append(.init(service: Promoter(configuration: promoterConfiguration, store: store, logger: TestDatabase.logger)))
         }
         let group = ServiceGroup(configuration: .init(services: services, logger: TestDatabase.logger))
@@ -47,8 +47,7 @@ public final class WorkerHarness: Sendable {
 
     public static func configuration(queue: String, concurrency: Int = 10) -> WorkerConfiguration {
         var configuration = WorkerConfiguration()
-        configuration.queues = [queue]
-        configuration.concurrency = concurrency
+        configuration.queues = [WorkerQueue(queue, limit: concurrency)]
         configuration.pollInterval = .milliseconds(200)
         // Frequent heartbeats: the crash tests run a rescuer with a short staleness beside us.
         configuration.heartbeatInterval = .milliseconds(250)

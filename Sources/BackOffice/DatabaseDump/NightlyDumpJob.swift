@@ -13,11 +13,18 @@ public struct NightlyDumpJob: JobKind {
         public var date: String?
         /// `daily` (default, the schedule's) or `manual`.
         public var type: String?
-        public init(date: String? = nil, type: BackupRecord.Kind? = nil) {
+        /// The branch (BRANCH_ID) the dump is for, filled by the schedule and `backups create`:
+        /// one dump per branch runs at a time, over every worker.
+        public var branch: String?
+        public init(date: String? = nil, type: BackupRecord.Kind? = nil, branch: String? = nil) {
             self.date = date
             self.type = type?.rawValue
+            self.branch = branch
         }
     }
+
+    /// A manual dump and the nightly one never run together (nor two of either).
+    public static var limit: KindLimit? { .global(1, partitionBy: "branch") }
 
     public static let kind = "nightly-dump"
     public static let maxAttempts: Int? = 5

@@ -14,12 +14,18 @@ public struct RestoreDrillJob: JobKind {
         public var backupID: Int64?
         /// The scheduled run's day (its unique key); informational.
         public var date: String?
-        public init(backupID: Int64? = nil, date: String? = nil) {
+        /// The branch (BRANCH_ID) the drill is for: one drill per branch runs at a time.
+        public var branch: String?
+        public init(backupID: Int64? = nil, date: String? = nil, branch: String? = nil) {
             self.backupID = backupID
             self.date = date
+            self.branch = branch
         }
-        enum CodingKeys: String, CodingKey { case backupID = "backup_id", date }
+        enum CodingKeys: String, CodingKey { case backupID = "backup_id", date, branch }
     }
+
+    /// Two drills of one branch never restore at once (the scratch database, the disk).
+    public static var limit: KindLimit? { .global(1, partitionBy: "branch") }
 
     public static let kind = "restore-drill"
     public static let maxAttempts: Int? = 3

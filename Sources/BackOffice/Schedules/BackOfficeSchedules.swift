@@ -47,14 +47,14 @@ public enum BackOfficeSchedules {
                      jobs: [.job(PushMetricsJob.self) { slot in .init(date: slot.date.description) }],
                      catchUp: .within(.seconds(14 * 86_400)), enabled: switches.metricsPush, keyNamespace: keyNamespace),
             Schedule(name: "nightly-dump", cron: cron("0 22 * * *", branch), period: .day(branch),
-                     jobs: [.job(NightlyDumpJob.self) { slot in .init(date: slot.date.description, type: .daily) }],
+                     jobs: [.job(NightlyDumpJob.self) { slot in .init(date: slot.date.description, type: .daily, branch: settings.branch.id) }],
                      enabled: switches.nightlyDump, keyNamespace: keyNamespace),
             Schedule(name: "prune-cloud", cron: cron("0 2 * * 0", branch), period: .day(branch),
                      jobs: [.job(PruneCloudJob.self) { slot in .init(date: slot.date.description) }],
                      enabled: switches.cloudPrune, keyNamespace: keyNamespace),
             // Saturdays, after Friday night's dump: the latest completed dump is restored and counted.
             Schedule(name: "restore-drill", cron: cron("0 4 * * 6", branch), period: .day(branch),
-                     jobs: [.job(RestoreDrillJob.self) { slot in .init(date: slot.date.description) }],
+                     jobs: [.job(RestoreDrillJob.self) { slot in .init(date: slot.date.description, branch: settings.branch.id) }],
                      enabled: switches.restoreDrill, keyNamespace: keyNamespace),
         ]
     }

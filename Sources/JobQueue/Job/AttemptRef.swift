@@ -8,3 +8,10 @@ public struct AttemptRef: Sendable, Hashable {
         self.attempt = attempt
     }
 }
+
+extension AttemptRef: Comparable {
+    /// By job id: the order every batch write about attempts locks its rows in.
+    public static func < (lhs: AttemptRef, rhs: AttemptRef) -> Bool {
+        (lhs.id, lhs.attempt) < (rhs.id, rhs.attempt)
+    }
+}

@@ -19,6 +19,9 @@ public protocol JobKind: Sendable {
     /// How long one attempt may run before it is cancelled and counted as a failure; nil uses
     /// the worker's default.
     static var timeout: Duration? { get }
+    /// How many may run at once, per worker and across all workers; nil: as many as the
+    /// queue's limit allows.
+    static var limit: KindLimit? { get }
 
     /// Checks what decoding cannot (a month of 13, say), naming the field. Enqueuers call it
     /// through ``JobRegistry/validate(kind:args:)`` before writing a job; the worker calls it
@@ -34,6 +37,7 @@ public protocol JobKind: Sendable {
 extension JobKind {
     public static var maxAttempts: Int? { nil }
     public static var timeout: Duration? { nil }
+    public static var limit: KindLimit? { nil }
     public static func validate(_ args: Args) throws(InvalidInput) {}
 }
 

@@ -7,6 +7,7 @@ public struct JobRegistry: Sendable {
     struct Entry: Sendable {
         var maxAttempts: Int?
         var timeout: Duration?
+        var limit: KindLimit?
         var validate: @Sendable (String) throws(InvalidInput) -> Void
         var run: @Sendable (String, JobContext) async throws -> Void
     }
@@ -18,10 +19,11 @@ public struct JobRegistry: Sendable {
     /// Adds a kind. Registering a name twice is a programming error and throws at start-up.
     public mutating func register<Kind: JobKind>(_ handler: Kind) throws(JobRegistryError) {
         guard entries[Kind.kind] == nil else { throw JobRegistryError.duplicateKind(Kind.kind) }
+        try Kind.limit?.validate(kind: Kind.kind)
         // Most scheduled and health jobs carry `{}`: decode that once per kind, not per job.
         let emptyArgs = try? JobArgsDecoding.decode(Kind.self, "{}")
         entries[Kind.kind] = Entry(
-            maxAttempts: Kind.maxAttempts, timeout: Kind.timeout,
+            maxAttempts: Kind.maxAttempts, timeout: Kind.timeout, limit: Kind.limit,
             validate: { json throws(InvalidInput) in _ = try JobArgsDecoding.decode(Kind.self, json) },
             run: { json, context in
                 let args: Kind.Args
@@ -35,6 +37,9 @@ public struct JobRegistry: Sendable {
     }
 
     public var kinds: [String] { entries.keys.sorted() }
+
+    /// The kinds that declare a ``KindLimit``: the worker claims them on their own path.
+    public var limits: [String: KindLimit] { entries.compactMapValues(\.limit) }
 
     public func contains(_ kind: String) -> Bool { entries[kind] != nil }
 
@@ -55,9 +60,11 @@ public struct JobRegistry: Sendable {
 
 public enum JobRegistryError: NightshiftError, Equatable {
     case duplicateKind(String)
+    case invalidLimit(String, String)
     public var description: String {
         switch self {
         case .duplicateKind(let kind): return "job kind '\(kind)' is registered twice: each kind name must be unique"
+        case .invalidLimit(let kind, let problem): return "job kind '\(kind)' declares an invalid limit: \(problem)"
         }
     }
     public var category: ErrorCategory { .internalFailure }

@@ -12,20 +12,22 @@ public enum JobSQL {
     /// Marks the attempts given as two parallel arrays (job ids, attempt numbers) succeeded,
     /// fenced: only a job still running that attempt is updated. Returns the ids updated when
     /// `returning`.
-    public static func completeAttempts(ids: String, attempts: String, returning: Bool = true) -> String {
+    /// `table` is for the benchmark's minimal table; everything else uses `jobs`.
+    public static func completeAttempts(ids: String, attempts: String, returning: Bool = true, table: String = "jobs") -> String {
         """
-        UPDATE jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
+        UPDATE \(table) AS jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
         FROM unnest(\(ids)::bigint[], \(attempts)::int[]) AS done(id, attempt)
         WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.state = 'running'
         """ + (returning ? "\nRETURNING jobs.id" : "")
     }
 
     /// The next `limit` available jobs of one queue, straight off the claim index (so the scan
-    /// stops after `limit` rows), locked, skipping rows other workers hold.
-    public static func nextAvailable(queue: String, limit: String) -> String {
+    /// stops after `limit` rows), locked, skipping rows other workers hold. `excludingKinds`
+    /// (a `text[]`) leaves out the kinds claimed on their own path (``KindLimit``).
+    public static func nextAvailable(queue: String, limit: String, excludingKinds: String? = nil, table: String = "jobs") -> String {
         """
-        SELECT id, priority, run_at FROM jobs
-        WHERE state = 'available' AND queue = \(queue)
+        SELECT id, priority, run_at FROM \(table)
+        WHERE state = 'available' AND queue = \(queue)\(excludingKinds.map { " AND kind <> ALL(\($0))" } ?? "")
         ORDER BY priority, run_at, id
         LIMIT \(limit)
         FOR UPDATE SKIP LOCKED
@@ -34,9 +36,9 @@ public enum JobSQL {
 
     /// Marks the jobs whose ids `from` holds running for `worker`, one attempt more, and
     /// returns what a worker needs to run them.
-    public static func markRunning(from: String, worker: String) -> String {
+    public static func markRunning(from: String, worker: String, table: String = "jobs") -> String {
         """
-        UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
+        UPDATE \(table) AS jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
                         heartbeat_at = now(), locked_by = \(worker)
         FROM \(from) WHERE jobs.id = \(from).id
         RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts

@@ -11,21 +11,27 @@ extension JobStore {
     /// Claims up to `limit` available jobs of the given queues for `worker`, in priority order,
     /// skipping rows other workers hold. Each claimed job's attempt goes up by one.
     public func claim(queues: [String], limit: Int, worker: String) async throws -> [ClaimedJob] {
-        try await claim(queues: queues, limit: limit, worker: worker, completing: []).jobs
+        try await claim(queues.map { WorkerQueue($0, limit: limit) }, limit: limit, worker: worker, completing: []).jobs
     }
 
-    /// Claims like ``claim(queues:limit:worker:)`` and, in the same statement and commit, marks
-    /// `completing` attempts succeeded (fenced). A busy worker thus pays one round trip and one
-    /// commit per batch for both.
-    public func claim(queues: [String], limit: Int, worker: String, completing: [AttemptRef]) async throws -> ClaimResult {
+    /// Claims like ``claim(queues:limit:worker:)``, at most each queue's `limit` from it and
+    /// `limit` in all, leaving out `excludingKinds`, and, in the same statement and commit,
+    /// marks `completing` attempts succeeded (fenced). A busy worker thus pays one round trip
+    /// and one commit per batch for both.
+    public func claim(
+        _ queues: [WorkerQueue], limit: Int, worker: String, completing: [AttemptRef], excludingKinds: [String] = []
+    ) async throws -> ClaimResult {
         var result = ClaimResult()
         guard !queues.isEmpty, limit > 0 || !completing.isEmpty else { return result }
-        var binds = PostgresBindings(capacity: 5)
+        let completing = completing.sorted()
+        var binds = PostgresBindings(capacity: 7)
         binds.append(completing.map(\.id))
         binds.append(completing.map(\.attempt))
-        binds.append(queues)
+        binds.append(queues.map(\.name))
         binds.append(limit)
         binds.append(worker)
+        binds.append(queues.map(\.limit))
+        binds.append(excludingKinds)
         let rows = try await client.query(PostgresQuery(unsafeSQL: Self.claimSQL, binds: binds), logger: logger)
         result.jobs.reserveCapacity(limit)
         for try await row in rows {
@@ -46,23 +52,24 @@ extension JobStore {
         return result
     }
 
-    /// Per queue, the first `$4` available rows straight off the claim index (`queue = q.name`
-    /// keeps the index order, so each scan stops after `$4` rows; `queue = ANY($3)` would sort
-    /// every available row first), merged in claim order and marked running for worker `$5`.
-    /// Rows locked but not taken are released when the statement commits. Pending completions
-    /// (ids `$1`, attempts `$2`) ride along in `done`, fenced. Rows: `true` and the claimed job,
-    /// or `false` with the id and attempt of a completion refused (normally none).
+    /// Per queue (`$3`, with its free slots in `$6`), the first rows straight off the claim
+    /// index (`queue = q.name` keeps the index order, so each scan stops after `q.free` rows;
+    /// `queue = ANY($3)` would sort every available row first), leaving out the kinds in `$7`,
+    /// merged in claim order, at most `$4`, and marked running for worker `$5`. Rows locked but
+    /// not taken are released when the statement commits. Pending completions (ids `$1`,
+    /// attempts `$2`) ride along in `done`, fenced. Rows: `true` and the claimed job, or `false`
+    /// with the id and attempt of a completion refused (normally none).
     ///
     /// Run by the worker through libpq as a prepared statement (``ClaimConnection``) and by
-    /// ``claim(queues:limit:worker:completing:)`` through PostgresNIO.
+    /// ``claim(_:limit:worker:completing:excludingKinds:)`` through PostgresNIO.
     static let claimSQL = """
         WITH done AS (
             \(JobSQL.completeAttempts(ids: "$1", attempts: "$2"))
         ), candidates AS (
             SELECT c.id, c.priority, c.run_at
-            FROM unnest($3::text[]) AS q(name)
+            FROM unnest($3::text[], $6::int[]) AS q(name, free)
             CROSS JOIN LATERAL (
-                \(JobSQL.nextAvailable(queue: "q.name", limit: "$4"))
+                \(JobSQL.nextAvailable(queue: "q.name", limit: "least(q.free, $4)", excludingKinds: "$7::text[]"))
             ) AS c
         ), picked AS (
             SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT $4

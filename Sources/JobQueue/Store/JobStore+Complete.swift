@@ -18,6 +18,7 @@ extension JobStore {
     /// (no longer running with that attempt): those writes were refused.
     public func markSucceeded(_ attempts: [AttemptRef]) async throws -> [AttemptRef] {
         guard !attempts.isEmpty else { return [] }
+        let attempts = attempts.sorted()
         var binds = PostgresBindings(capacity: 2)
         binds.append(attempts.map(\.id))
         binds.append(attempts.map(\.attempt))

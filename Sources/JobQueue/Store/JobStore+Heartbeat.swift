@@ -13,6 +13,9 @@ extension JobStore {
     public func heartbeat(_ attempts: [AttemptRef]) async throws -> HeartbeatResult {
         var result = HeartbeatResult()
         guard !attempts.isEmpty else { return result }
+        // In id order, as completions are written: two statements that lock the same rows in
+        // the same order cannot deadlock (a completion of a job the heartbeat still listed).
+        let attempts = attempts.sorted()
         let rows = try await client.query("""
             UPDATE jobs SET heartbeat_at = now()
             FROM unnest(\(attempts.map(\.id))::bigint[], \(attempts.map(\.attempt))::int[]) AS live(id, attempt)

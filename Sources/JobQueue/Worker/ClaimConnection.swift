@@ -8,17 +8,23 @@ import Database
 /// completions) goes through the shared PostgresNIO client.
 final class ClaimConnection: Sendable {
     private let session: LibPQSession
+    /// The kinds the hot claim leaves to their own path (``KindLimit``), as an array literal once.
+    private let excludedKinds: String
 
-    init(url: DatabaseURL, workerID: String) {
+    init(url: DatabaseURL, workerID: String, excludingKinds: [String] = []) {
         session = LibPQSession(url: url, applicationName: "nightshift-worker \(workerID)")
+        excludedKinds = ArrayLiteral.text(excludingKinds.sorted())
     }
 
-    /// Claims up to `limit` jobs of `queues` for `worker` and records `completing` in the same
-    /// statement (``JobStore/claimSQL``).
-    func claim(queues: [String], limit: Int, worker: String, completing: [AttemptRef]) async throws -> JobStore.ClaimResult {
+    /// Claims up to `limit` jobs for `worker`, at most each queue's `limit` from it (its free
+    /// slots), and records `completing` in the same statement (``JobStore/claimSQL``).
+    func claim(_ queues: [WorkerQueue], limit: Int, worker: String, completing: [AttemptRef]) async throws -> JobStore.ClaimResult {
+        // Completions in id order, as heartbeats lock their rows (``JobStore/heartbeat(_:)``).
+        let completing = completing.sorted()
         let parameters: [String?] = [
             ArrayLiteral.integers(completing.map(\.id)), ArrayLiteral.integers(completing.map(\.attempt)),
-            ArrayLiteral.text(queues), String(limit), worker,
+            ArrayLiteral.text(queues.map(\.name)), String(limit), worker,
+            ArrayLiteral.integers(queues.map(\.limit)), excludedKinds,
         ]
         return try await session.run { connection in
             let rows = try connection.execute(prepared: "nightshift_claim", JobStore.claimSQL, parameters)
@@ -41,6 +47,7 @@ final class ClaimConnection: Sendable {
     /// Marks attempts succeeded (``JobStore/completeBatchSQL``); returns those fenced off.
     func markSucceeded(_ attempts: [AttemptRef]) async throws -> [AttemptRef] {
         guard !attempts.isEmpty else { return [] }
+        let attempts = attempts.sorted()
         let parameters: [String?] = [
             ArrayLiteral.integers(attempts.map(\.id)), ArrayLiteral.integers(attempts.map(\.attempt)),
         ]

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The attempts this worker is running, with a way to stop each one and the reason why.
+/// The attempts this worker is running, counted per queue (each has its limit) and per kind,
+/// with a way to stop each one and the reason why.
 ///
 /// Each attempt runs in its own child task of the worker's task group. To stop one attempt
 /// without a second task per job, the child registers its own task handle here and removes it
@@ -25,6 +26,8 @@ final class RunningJobs: Sendable {
 
     private struct Entry {
         var attempt: Int
+        var queue: String
+        var kind: String
         var deadline: ContinuousClock.Instant?
         var timeout: Duration?
         var task: TaskHandle?
@@ -33,34 +36,58 @@ final class RunningJobs: Sendable {
 
     private struct State {
         var entries: [Int64: Entry] = [:]
-        /// The claim loop wants a wake-up once this many slots are free (0: no one waits).
-        var wakeWhenFree = 0
+        var perQueue: [String: Int] = [:]
+        var perKind: [String: Int] = [:]
+        /// The claim loop wants a wake-up once a queue has this many free slots (none: no one
+        /// waits).
+        var wakeWhenFree: [String: Int] = [:]
+
+        func free(_ queue: String, limits: [String: Int]) -> Int { (limits[queue] ?? 0) - (perQueue[queue] ?? 0) }
     }
 
     private let state = Mutex(State())
-    let capacity: Int
+    /// Each queue's limit.
+    let limits: [String: Int]
+    /// Kinds whose end the limited claim loop wants to hear of (``WakeSignal/Events/limitedSlotFreed``).
+    private let limitedKinds: Set<String>
     private let wake: WakeSignal
+    private let limitedWake: WakeSignal?
 
-    init(capacity: Int, wake: WakeSignal) {
-        self.capacity = capacity
+    init(queues: [WorkerQueue], limitedKinds: Set<String> = [], wake: WakeSignal, limitedWake: WakeSignal? = nil) {
+        self.limits = Dictionary(uniqueKeysWithValues: queues.map { ($0.name, $0.limit) })
+        self.limitedKinds = limitedKinds
         self.wake = wake
+        self.limitedWake = limitedWake
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// Free slots of each queue, in one look.
+    var freeSlots: [String: Int] {
+        state.withLock { state in limits.reduce(into: [:]) { $0[$1.key] = state.free($1.key, limits: limits) } }
+    }
+
+    /// How many of `kind` run here now.
+    func running(kind: String) -> Int { state.withLock { $0.perKind[kind] ?? 0 } }
 
     var attempts: [AttemptRef] {
         state.withLock { $0.entries.map { AttemptRef(id: $0.key, attempt: $0.value.attempt) } }
     }
 
-    func insert(_ ref: AttemptRef) {
-        state.withLock { $0.entries[ref.id] = Entry(attempt: ref.attempt) }
+    func insert(_ job: ClaimedJob) {
+        state.withLock { state in
+            state.entries[job.id] = Entry(attempt: job.attempt, queue: job.queue, kind: job.kind)
+            state.perQueue[job.queue, default: 0] += 1
+            state.perKind[job.kind, default: 0] += 1
+        }
     }
 
-    /// Asks for `WakeSignal.slotFreed` once `free` slots are free; false if they already are.
-    func wakeWhenFree(_ free: Int) -> Bool {
+    /// Asks for `WakeSignal.slotFreed` once some queue has as many free slots as `thresholds`
+    /// gives it; false if one already has.
+    func wakeWhenFree(_ thresholds: [String: Int]) -> Bool {
         state.withLock { state in
-            if capacity - state.entries.count >= free { return false }
-            state.wakeWhenFree = free
+            if thresholds.contains(where: { state.free($0.key, limits: limits) >= $0.value }) { return false }
+            state.wakeWhenFree = thresholds
             return true
         }
     }
@@ -91,17 +118,21 @@ final class RunningJobs: Sendable {
     /// Removes the attempt and returns why it was stopped, if it was.
     @discardableResult
     func remove(_ ref: AttemptRef) -> StopReason? {
-        let (reason, wakeClaimLoop) = state.withLock { state -> (StopReason?, Bool) in
-            guard let entry = state.entries[ref.id], entry.attempt == ref.attempt else { return (nil, false) }
+        let (reason, events, limited) = state.withLock { state -> (StopReason?, WakeSignal.Events, Bool) in
+            guard let entry = state.entries[ref.id], entry.attempt == ref.attempt else { return (nil, [], false) }
             state.entries[ref.id] = nil
-            var wakeClaimLoop = false
-            if state.wakeWhenFree > 0 && capacity - state.entries.count >= state.wakeWhenFree {
-                state.wakeWhenFree = 0
-                wakeClaimLoop = true
+            state.perQueue[entry.queue, default: 1] -= 1
+            state.perKind[entry.kind, default: 1] -= 1
+            var events: WakeSignal.Events = []
+            if let threshold = state.wakeWhenFree[entry.queue], state.free(entry.queue, limits: limits) >= threshold {
+                state.wakeWhenFree = [:]
+                events.insert(.slotFreed)
             }
-            return (entry.stopReason, wakeClaimLoop || state.entries.isEmpty)
+            if state.entries.isEmpty { events.insert(.slotFreed) }
+            return (entry.stopReason, events, limitedKinds.contains(entry.kind))
         }
-        if wakeClaimLoop { wake.fire(.slotFreed) }
+        if !events.isEmpty { wake.fire(events) }
+        if limited { limitedWake?.fire(.limitedSlotFreed) }
         return reason
     }
 

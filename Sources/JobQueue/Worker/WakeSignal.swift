@@ -9,6 +9,8 @@ final class WakeSignal: Sendable {
         static let slotFreed = Events(rawValue: 2)
         static let timedOut = Events(rawValue: 4)
         static let stopping = Events(rawValue: 8)
+        /// A job of a kind with a ``KindLimit`` ended here: its slot may take another.
+        static let limitedSlotFreed = Events(rawValue: 16)
     }
 
     private struct State {

@@ -4,7 +4,10 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// Claims jobs from its queues and runs them, up to `concurrency` at once.
+/// Claims jobs from its queues and runs them, up to each queue's limit at once.
+///
+/// Kinds that declare a ``KindLimit`` are left out of the hot claim and claimed beside it by a
+/// ``LimitedClaimLoop``, so waiting for a kind's turn never holds up other work.
 ///
 /// Idle, it sleeps until a NOTIFY says a job is available in one of its queues, or the poll
 /// interval passes. It refreshes heartbeats of running jobs, stops attempts that run past their
@@ -35,32 +38,41 @@ public struct Worker: Service {
 
     public func run() async throws {
         let wake = WakeSignal()
+        let limitedWake = WakeSignal()
         let stopping = StopFlag()
-        let running = RunningJobs(capacity: configuration.concurrency, wake: wake)
-        let connection = ClaimConnection(url: database, workerID: configuration.workerID)
+        let limits = registry.limits
+        let running = RunningJobs(queues: configuration.queues, limitedKinds: Set(limits.keys), wake: wake, limitedWake: limitedWake)
+        let connection = ClaimConnection(url: database, workerID: configuration.workerID, excludingKinds: Array(limits.keys))
         defer { connection.close() }
         let completer = BatchCompleter(connection: connection, logger: logger)
         let executor = JobExecutor(
             registry: registry, store: store, completer: completer, running: running,
             configuration: configuration, logger: logger)
         logger.info("worker started", metadata: [
-            "queues": "\(configuration.queues.joined(separator: ","))",
-            "concurrency": "\(configuration.concurrency)",
+            "queues": "\(configuration.queues.map(\.description).joined(separator: ","))",
             "kinds": "\(registry.kinds.joined(separator: ","))",
         ])
 
         await withTaskGroup(of: Void.self) { support in
-            support.addTask { await self.listen(wake: wake, running: running) }
+            support.addTask { await self.listen(wake: [wake, limitedWake], running: running) }
             support.addTask { await self.watch(running: running) }
             await withTaskGroup(of: Void.self) { core in
                 core.addTask { await completer.run() }
                 await withGracefulShutdownHandler {
-                    await self.claimLoop(
-                        wake: wake, stopping: stopping, running: running, executor: executor, completer: completer,
-                        connection: connection)
+                    await withTaskGroup(of: Void.self) { loops in
+                        if !limits.isEmpty {
+                            let limited = LimitedClaimLoop(limits: limits, configuration: configuration, store: store,
+                                                           running: running, executor: executor, logger: logger)
+                            loops.addTask { await limited.run(wake: limitedWake, stopping: stopping) }
+                        }
+                        await self.claimLoop(
+                            wake: wake, stopping: stopping, running: running, executor: executor, completer: completer,
+                            connection: connection)
+                    }
                 } onGracefulShutdown: {
                     stopping.set()
                     wake.fire(.stopping)
+                    limitedWake.fire(.stopping)
                 }
                 completer.finish()
             }
@@ -73,31 +85,44 @@ public struct Worker: Service {
         wake: WakeSignal, stopping: StopFlag, running: RunningJobs, executor: JobExecutor, completer: BatchCompleter,
         connection: ClaimConnection
     ) async {
-        let concurrency = configuration.concurrency
-        let fullBatch = min(configuration.claimBatchSize, concurrency)
+        let batch = configuration.claimBatchSize
         await withDiscardingTaskGroup { jobs in
-            var queueMayHaveMore = true
+            func start(_ claimed: [ClaimedJob]) {
+                for job in claimed {
+                    running.insert(job)
+                    jobs.addTask { await executor.execute(job) }
+                }
+            }
+            /// Queues whose last claim came back short: nothing more there until woken.
+            var drained: Set<String> = []
             var lastClaimWasFull = false
             while !stopping.isSet && !Task.isCancelled {
-                let free = concurrency - running.count
+                let free = running.freeSlots
                 // After a full claim, wait for half a batch of free slots so claims stay batched.
-                let threshold = lastClaimWasFull ? max(1, fullBatch / 2) : 1
-                if queueMayHaveMore && free >= threshold {
-                    let requested = min(free, configuration.claimBatchSize)
+                let thresholds = Dictionary(uniqueKeysWithValues: configuration.queues.filter { !drained.contains($0.name) }.map {
+                    ($0.name, lastClaimWasFull ? max(1, min(batch, $0.limit) / 2) : 1)
+                })
+                let open = configuration.queues.compactMap { queue -> WorkerQueue? in
+                    guard let threshold = thresholds[queue.name], let slots = free[queue.name], slots >= threshold else { return nil }
+                    return WorkerQueue(queue.name, limit: min(slots, batch))
+                }
+                if !open.isEmpty {
+                    let requested = min(batch, open.reduce(0) { $0 + $1.limit })
                     // Completions waiting to be written ride along with the claim.
                     let completing = configuration.completeWithClaim ? completer.takeAll() : []
                     do {
                         let result = try await connection.claim(
-                            queues: configuration.queues, limit: requested, worker: configuration.workerID,
-                            completing: completing)
+                            open, limit: requested, worker: configuration.workerID, completing: completing)
                         completer.logFenced(result.fenced)
-                        let claimed = result.jobs
-                        for job in claimed {
-                            running.insert(AttemptRef(id: job.id, attempt: job.attempt))
-                            jobs.addTask { await executor.execute(job) }
+                        start(result.jobs)
+                        lastClaimWasFull = result.jobs.count == requested
+                        if !lastClaimWasFull {
+                            // Nothing was cut by the overall limit: a queue that gave less than
+                            // it was asked for has no more.
+                            var perQueue: [String: Int] = [:]
+                            for job in result.jobs { perQueue[job.queue, default: 0] += 1 }
+                            for queue in open where perQueue[queue.name, default: 0] < queue.limit { drained.insert(queue.name) }
                         }
-                        lastClaimWasFull = claimed.count == requested
-                        queueMayHaveMore = lastClaimWasFull
                     } catch {
                         completer.putBack(completing)
                         logger.error("claim failed, retrying", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
@@ -105,13 +130,14 @@ public struct Worker: Service {
                     }
                     continue
                 }
-                if queueMayHaveMore && !running.wakeWhenFree(threshold) { continue }
-                if !queueMayHaveMore && configuration.completeWithClaim {
+                let backlog = !thresholds.isEmpty
+                if backlog && !running.wakeWhenFree(thresholds) { continue }
+                if !backlog && configuration.completeWithClaim {
                     // No claim will carry completions until jobs appear: write them now.
                     await writeCompletions(completer.claimLoopGoesIdle(), connection: connection, completer: completer)
                 }
-                let events = await wake.wait(timeout: queueMayHaveMore ? nil : configuration.pollInterval)
-                if events.contains(.jobsAvailable) || events.contains(.timedOut) { queueMayHaveMore = true }
+                let events = await wake.wait(timeout: backlog ? nil : configuration.pollInterval)
+                if events.contains(.jobsAvailable) || events.contains(.timedOut) { drained = [] }
             }
             await drain(running: running, wake: wake)
         }
@@ -147,20 +173,20 @@ public struct Worker: Service {
     }
 
     /// Receives NOTIFY: new jobs in our queues and cancel requests. Reconnects on failure.
-    private func listen(wake: WakeSignal, running: RunningJobs) async {
-        let queues = Set(configuration.queues)
+    private func listen(wake: [WakeSignal], running: RunningJobs) async {
+        let queues = Set(configuration.queueNames)
         while !Task.isCancelled {
             do {
                 try await store.client.withConnection { connection in
                     try await connection.listen(on: JobStore.notificationChannel) { notifications in
                         listening.fire()
                         // Notifications sent while we were not listening are lost: look once.
-                        wake.fire(.jobsAvailable)
+                        for signal in wake { signal.fire(.jobsAvailable) }
                         for try await notification in notifications {
                             let payload = notification.payload
                             if payload.hasPrefix("available:") {
                                 if queues.contains(String(payload.dropFirst("available:".count))) {
-                                    wake.fire(.jobsAvailable)
+                                    for signal in wake { signal.fire(.jobsAvailable) }
                                 }
                             } else if payload.hasPrefix("cancel:"), let id = Int64(payload.dropFirst("cancel:".count)) {
                                 if running.stop(id: id, reason: .cancelRequested) {

@@ -4,10 +4,8 @@ import NightshiftCore
 
 /// How a worker claims and runs jobs. Defaults suit a small production deployment.
 public struct WorkerConfiguration: Sendable {
-    /// Queues to claim from.
-    public var queues: [String] = [NewJob.defaultQueue]
-    /// Jobs run at once.
-    public var concurrency: Int = 10
+    /// Queues to claim from, each with how many of its jobs run at once.
+    public var queues: [WorkerQueue] = [WorkerQueue(NewJob.defaultQueue)]
     /// Most jobs taken by one claim query.
     public var claimBatchSize: Int = 50
     /// How often an idle worker looks for work without a notification.
@@ -29,13 +27,19 @@ public struct WorkerConfiguration: Sendable {
 
     public init() {}
 
-    /// Checks the values, naming the field (`queues`, `concurrency`, `claimBatchSize`,
-    /// `pollInterval`).
+    public var queueNames: [String] { queues.map(\.name) }
+    /// Jobs this worker may run at once, over all its queues.
+    public var capacity: Int { queues.reduce(0) { $0 + $1.limit } }
+
+    /// Checks the values, naming the field (`queues`, `claimBatchSize`, `pollInterval`).
     public func validate() throws(InvalidInput) {
-        guard !queues.isEmpty, queues.allSatisfy({ !$0.isEmpty }) else {
-            throw InvalidInput(field: "queues", "at least one queue name is needed, e.g. default,backups")
+        guard !queues.isEmpty, queues.allSatisfy({ !$0.name.isEmpty }) else {
+            throw InvalidInput(field: "queues", "at least one queue name is needed, e.g. default=100,backups=2")
         }
-        guard concurrency >= 1 else { throw InvalidInput(field: "concurrency", "concurrency must be at least 1, got \(concurrency)") }
+        if let bad = queues.first(where: { $0.limit < 1 }) {
+            throw InvalidInput(field: "queues", "queue '\(bad.name)' has limit \(bad.limit): it must be at least 1")
+        }
+        guard Set(queueNames).count == queues.count else { throw InvalidInput(field: "queues", "a queue is listed twice") }
         guard claimBatchSize >= 1 else { throw InvalidInput(field: "claimBatchSize", "claim batch size must be at least 1, got \(claimBatchSize)") }
         guard pollInterval > .zero else { throw InvalidInput(field: "pollInterval", "poll interval must be positive") }
     }

@@ -25,36 +25,34 @@ struct BenchRun: Sendable {
             let latency = try await pacedLatency(queue: queue)
             report(String(format: "enqueue→start latency:        p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%d jobs at %d/s)",
                          latency.p50, latency.p95, latency.p99, settings.latencyJobs, settings.latencyRate))
-            // Processing and the raw-SQL limit alternate on equal tables (same rows, vacuumed).
-            var processedRuns: [Double] = []
-            var limitRuns: [Double] = []
+            // Every run of a round drains an equal table (same rows, vacuumed); the runs of a
+            // round go back to back, so their ratios are the least exposed to this machine's
+            // speed changing from minute to minute.
+            var runs: [BenchStep: [Double]] = [:]
+            let steps = BenchStep.allCases.filter { settings.pgbenchClients > 0 || !$0.isSQL }
             for round in 1...settings.rounds {
-                let roundQueue = "\(queue)-r\(round)"
-                try await fill(roundQueue)
-                try await vacuum()
-                let processed = try await drain(queue: roundQueue)
-                processedRuns.append(processed)
-                report(String(format: "processed (%d workers x %d), round %d:  %8.0f jobs/s  (%d no-op jobs)", settings.workers, settings.concurrency, round, processed, settings.jobs))
-                try await cleanUp(queue: roundQueue)
-                if settings.pgbenchClients > 0 {
-                    let limit = try await rawSQLLimit(queue: roundQueue + "-sql")
-                    limitRuns.append(limit)
-                    report(String(format: "raw SQL limit (pgbench, %d clients, claim %d + 1 completion), round %d: %8.0f jobs/s", settings.pgbenchClients, settings.claimBatch, round, limit))
-                    try await cleanUp(queue: roundQueue + "-sql")
+                for step in steps {
+                    let stepQueue = "\(queue)-r\(round)-\(step.rawValue)"
+                    let rate = try await measure(step, queue: stepQueue)
+                    runs[step, default: []].append(rate)
+                    report(String(format: "%@, round %d: %8.0f jobs/s", label(step), round, rate))
+                    try await cleanUp(queue: stepQueue)
                 }
             }
-            let processed = median(processedRuns)
-            report(String(format: "processed, median of %d:      %8.0f jobs/s", processedRuns.count, processed))
-            if !limitRuns.isEmpty {
-                let limit = median(limitRuns)
-                report(String(format: "raw SQL limit, median of %d:  %8.0f jobs/s", limitRuns.count, limit))
-                report(String(format: "processed / raw SQL limit:    %.2f  (medians)", processed / limit))
-                // Each round's pair ran back to back, so its ratio is the least exposed to this
-                // machine's speed changing from minute to minute.
-                let paired = median(zip(processedRuns, limitRuns).map { $0 / $1 })
-                let each = zip(processedRuns, limitRuns).map { String(format: "%.2f", $0 / $1) }.joined(separator: " ")
-                report(String(format: "paired rounds, median ratio: %.2f", paired) + "  (\(each))")
+            for step in steps {
+                report(String(format: "%@, median of %d: %8.0f jobs/s", label(step), settings.rounds, median(runs[step] ?? [])))
             }
+            func paired(_ numerator: BenchStep, _ denominator: BenchStep, _ name: String) {
+                guard let top = runs[numerator], let bottom = runs[denominator], !top.isEmpty, top.count == bottom.count else { return }
+                let ratios = zip(top, bottom).map { $0 / $1 }
+                report(String(format: "%@: %.2f  (paired rounds' median; ", name, median(ratios))
+                       + ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") + ")")
+            }
+            paired(.tuned, .minimalLimit, "tuned / minimal-table limit     ")
+            paired(.defaults, .minimalLimit, "defaults / minimal-table limit  ")
+            paired(.tuned, .jobsLimit, "tuned / jobs-table limit        ")
+            paired(.jobsLimit, .minimalLimit, "jobs-table / minimal-table limit")
+            paired(.globalLimit, .tuned, "global-limit kind / tuned       ")
         } catch {
             try? await cleanUp(queue: queue)
             throw error
@@ -62,8 +60,53 @@ struct BenchRun: Sendable {
         try await cleanUp(queue: queue)
     }
 
-    private func fill(_ queue: String) async throws {
-        let chunk = (0..<5_000).map { _ in NewJob(kind: "noop", queue: queue) }
+    /// What a round measures, each on a fresh, vacuumed queue of `--jobs` no-op jobs.
+    enum BenchStep: String, CaseIterable {
+        /// `--workers` worker processes at `--concurrency` and `--claim-batch`.
+        case tuned
+        /// The same workers as `nightshift worker --queues Q` starts them, every default kept.
+        case defaults
+        /// The tuned workers on `noop-limited`, a kind with a global limit (never reached).
+        case globalLimit = "global"
+        /// pgbench running the worker's claim and completion SQL on the `jobs` table.
+        case jobsLimit = "sql"
+        /// The same script on a table with the same columns and only a primary key and the
+        /// claim index: what a minimal queue table allows here.
+        case minimalLimit = "min"
+        var isSQL: Bool { self == .jobsLimit || self == .minimalLimit }
+    }
+
+    private func label(_ step: BenchStep) -> String {
+        switch step {
+        case .tuned: return "processed, \(settings.workers) workers x \(settings.concurrency), claim \(settings.claimBatch)"
+        case .defaults: return "processed, \(settings.workers) workers at defaults (queue limit \(WorkerQueue.defaultLimit))"
+        case .globalLimit: return "processed, \(LimitedNoopJob.kind) (global limit), \(settings.workers) x \(settings.concurrency)"
+        case .jobsLimit: return "raw SQL limit, jobs table (pgbench, \(settings.pgbenchClients) clients, claim \(settings.claimBatch) + 1 completion)"
+        case .minimalLimit: return "raw SQL limit, minimal table (same script)"
+        }
+    }
+
+    private func measure(_ step: BenchStep, queue: String) async throws -> Double {
+        switch step {
+        case .tuned:
+            return try await drain(queue: queue, kind: NoopJob.kind, workerArguments: tunedArguments)
+        case .defaults:
+            return try await drain(queue: queue, kind: NoopJob.kind, workerArguments: [])
+        case .globalLimit:
+            return try await drain(queue: queue, kind: LimitedNoopJob.kind, workerArguments: tunedArguments)
+        case .jobsLimit:
+            return try await rawSQLLimit(queue: queue, table: "jobs")
+        case .minimalLimit:
+            return try await rawSQLLimit(queue: queue, table: Self.minimalTable)
+        }
+    }
+
+    private var tunedArguments: [String] {
+        ["--concurrency", "\(settings.concurrency)", "--claim-batch", "\(settings.claimBatch)"]
+    }
+
+    private func fill(_ queue: String, kind: String = NoopJob.kind) async throws {
+        let chunk = (0..<5_000).map { _ in NewJob(kind: kind, queue: queue) }
         var done = 0
         while done < settings.jobs {
             let count = min(chunk.count, settings.jobs - done)
@@ -125,8 +168,10 @@ struct BenchRun: Sendable {
 
     /// Starts the workers on a full queue and measures from the first claim to the last
     /// completion, as the database recorded them.
-    private func drain(queue: String) async throws -> Double {
-        try await withWorkers(queue: queue) {
+    private func drain(queue: String, kind: String, workerArguments: [String]) async throws -> Double {
+        try await fill(queue, kind: kind)
+        try await vacuum()
+        try await withWorkers(queue: queue, arguments: workerArguments) {
             try await waitUntil(timeout: .seconds(600)) { try await drained(queue) }
         }
         return try await succeededPerSecond(queue)
@@ -134,18 +179,20 @@ struct BenchRun: Sendable {
 
     /// Jobs succeeded per second from the first claim to the last completion, as the database
     /// recorded them: the same clock for the workers and for pgbench.
-    private func succeededPerSecond(_ queue: String) async throws -> Double {
-        let rows = try await client.query("""
+    private func succeededPerSecond(_ queue: String, table: String = "jobs") async throws -> Double {
+        var binds = PostgresBindings()
+        binds.append(queue)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT count(*)::int, extract(epoch FROM max(finished_at) - min(attempted_at))::float8
-            FROM jobs WHERE queue = \(queue) AND state = 'succeeded'
-            """, logger: logger)
+            FROM \(table) WHERE queue = $1 AND state = 'succeeded'
+            """, binds: binds), logger: logger)
         for try await (jobs, seconds) in rows.decode((Int, Double).self) where seconds > 0 { return Double(jobs) / seconds }
         return 0
     }
 
     private func pacedLatency(queue: String) async throws -> (p50: Double, p95: Double, p99: Double) {
         let latencyQueue = queue + "-lat"
-        let warmUp = try await withWorkers(queue: latencyQueue) {
+        let warmUp = try await withWorkers(queue: latencyQueue, arguments: tunedArguments) {
             // Workers are idle once a first job has gone through.
             let warmUp = try await store.enqueue(NewJob(kind: "noop", queue: latencyQueue))
             try await waitUntil(timeout: .seconds(60)) { try await store.job(warmUp.id)?.state == .succeeded }
@@ -172,11 +219,20 @@ struct BenchRun: Sendable {
     /// pgbench, 4 clients, as prepared statements like the worker's: claim a batch (the
     /// worker's claim for one queue, rows marked running) and mark the batch succeeded, fenced
     /// by attempt, as the worker's completions are. What the database alone can do here.
-    private func rawSQLLimit(queue: String) async throws -> Double {
-        try await fill(queue)
+    private func rawSQLLimit(queue: String, table: String) async throws -> Double {
+        if table == "jobs" {
+            try await fill(queue)
+        } else {
+            for statement in Self.minimalTableSQL.split(separator: ";") {
+                try await client.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+            }
+            try await client.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO \(table) (kind, queue) SELECT 'noop', '\(queue)' FROM generate_series(1, \(settings.jobs))
+                """), logger: logger)
+        }
         try await vacuum()
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-bench-\(queue).sql")
-        try Self.pgbenchScript(claimBatch: settings.claimBatch).write(to: script, atomically: true, encoding: .utf8)
+        try Self.pgbenchScript(claimBatch: settings.claimBatch, table: table).write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
         let transactions = settings.jobs / settings.claimBatch / settings.pgbenchClients
         let process = Process()
@@ -194,30 +250,47 @@ struct BenchRun: Sendable {
             throw CommandFailure("pgbench did not finish within 10 minutes")
         }
         guard process.terminationStatus == 0 else { throw CommandFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
-        return try await succeededPerSecond(queue)
+        let rate = try await succeededPerSecond(queue, table: table)
+        if table != "jobs" { try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE \(table)"), logger: logger) }
+        return rate
     }
 
     /// One pgbench transaction: claim `claimBatch` jobs, then complete them in a second statement.
     /// The worker's own SQL fragments (``JobSQL``), with pgbench's variables for parameters.
-    static func pgbenchScript(claimBatch: Int) -> String {
+    static func pgbenchScript(claimBatch: Int, table: String = "jobs") -> String {
         """
         WITH picked AS (
-            \(JobSQL.nextAvailable(queue: ":queue", limit: String(claimBatch)))
+            \(JobSQL.nextAvailable(queue: ":queue", limit: String(claimBatch), table: table))
         ), claimed AS (
-            \(JobSQL.markRunning(from: "picked", worker: "'pgbench/' || :client_id::text"))
+            \(JobSQL.markRunning(from: "picked", worker: "'pgbench/' || :client_id::text", table: table))
         )
         SELECT coalesce(array_agg(id), '{}') AS ids, coalesce(array_agg(attempt), '{}') AS attempts,
                count(kind) + count(queue) + count(args) + count(max_attempts) AS fields
         FROM claimed
         \\gset
-        \(JobSQL.completeAttempts(ids: ":ids", attempts: ":attempts", returning: false));
+        \(JobSQL.completeAttempts(ids: ":ids", attempts: ":attempts", returning: false, table: table));
 
         """
     }
 
+    static let minimalTable = "nightshift_bench_minimal"
+
+    /// The `jobs` table's columns (so rows are as wide), with only a primary key and the claim
+    /// index: no unique-key, due, heartbeat or finished index, no checks, no defaults to fire.
+    static let minimalTableSQL = """
+        CREATE TABLE IF NOT EXISTS \(minimalTable) (
+            id bigserial PRIMARY KEY, kind text NOT NULL, queue text NOT NULL, args jsonb NOT NULL DEFAULT '{}',
+            state job_state NOT NULL DEFAULT 'available', priority smallint NOT NULL DEFAULT 0, attempt int NOT NULL DEFAULT 0,
+            max_attempts int NOT NULL DEFAULT 20, run_at timestamptz NOT NULL DEFAULT now(), unique_key text,
+            created_at timestamptz NOT NULL DEFAULT now(), attempted_at timestamptz, finished_at timestamptz,
+            heartbeat_at timestamptz, locked_by text, last_error text, errors jsonb NOT NULL DEFAULT '[]', result jsonb,
+            cancel_requested_at timestamptz);
+        CREATE INDEX IF NOT EXISTS \(minimalTable)_claim_idx ON \(minimalTable) (queue, priority, run_at, id) WHERE state = 'available'
+        """
+
     /// Runs `body` while worker processes serve `queue`, and stops them however it ends.
-    private func withWorkers<T: Sendable>(queue: String, _ body: () async throws -> T) async throws -> T {
-        let processes = try startWorkers(queue: queue)
+    private func withWorkers<T: Sendable>(queue: String, arguments: [String], _ body: () async throws -> T) async throws -> T {
+        let processes = try startWorkers(queue: queue, arguments: arguments)
         do {
             let value = try await body()
             await stop(processes)
@@ -228,12 +301,11 @@ struct BenchRun: Sendable {
         }
     }
 
-    private func startWorkers(queue: String) throws -> [Process] {
+    private func startWorkers(queue: String, arguments: [String]) throws -> [Process] {
         try (0..<settings.workers).map { _ in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            process.arguments = ["worker", "--queues", queue, "--concurrency", "\(settings.concurrency)",
-                                 "--claim-batch", "\(settings.claimBatch)", "--no-maintenance"]
+            process.arguments = ["worker", "--queues", queue, "--no-maintenance"] + arguments
             var environment = ProcessInfo.processInfo.environment
             // The URL (and its password) goes by environment, not argv, which `ps` shows.
             environment["DATABASE_URL"] = url.connectionString
@@ -290,6 +362,7 @@ struct BenchRun: Sendable {
     }
 
     private func cleanUp(queue: String) async throws {
+        try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(Self.minimalTable)"), logger: logger)
         try await client.query("DELETE FROM jobs WHERE queue LIKE \(queue + "%")", logger: logger)
     }
 }

@@ -14,7 +14,7 @@ struct BackupsCreateCommand: AsyncParsableCommand {
     func run() async throws {
         let (wait, timeout) = (self.wait, self.timeout.duration)
         let settings = try database.settings()
-        let job = try NewJob(NightlyDumpJob.self, args: .init(type: .manual))
+        let job = try NewJob(NightlyDumpJob.self, args: .init(type: .manual, branch: settings.backOffice.branch.id))
         try await CommandDatabase.with(settings) { client, logger in
             let store = JobStore(client: client, logger: logger)
             let result = try await store.enqueue(job)

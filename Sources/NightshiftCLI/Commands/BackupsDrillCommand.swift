@@ -15,8 +15,9 @@ struct BackupsDrillCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (id, wait, timeout) = (self.id, self.wait, self.timeout.duration)
-        let job = try NewJob(RestoreDrillJob.self, args: .init(backupID: id))
-        try await CommandDatabase.with(try database.settings()) { client, logger in
+        let settings = try database.settings()
+        let job = try NewJob(RestoreDrillJob.self, args: .init(backupID: id, branch: settings.backOffice.branch.id))
+        try await CommandDatabase.with(settings) { client, logger in
             let store = JobStore(client: client, logger: logger)
             let result = try await store.enqueue(job)
             print("restore-drill job \(result.id) enqueued")

@@ -17,11 +17,11 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Comma-separated queues to claim from.")
+    @Option(help: "Queues to claim from, each with how many of its jobs run at once: default=100,backups=2. A queue without =N gets --concurrency.")
     var queues: String = NewJob.defaultQueue
 
-    @Option(help: "Jobs run at once.")
-    var concurrency: Int = 10
+    @Option(help: "Jobs of each queue run at once, for queues listed without =N.")
+    var concurrency: Int = WorkerQueue.defaultLimit
 
     @Option(name: .customLong("claim-batch"), help: "Most jobs one claim query takes.")
     var claimBatch: Int = 50
@@ -60,10 +60,10 @@ struct WorkerCommand: AsyncParsableCommand {
     var separateCompletions = false
 
     /// The flag that sets each field ``WorkerConfiguration/validate()`` can name.
-    static let flags = ["queues": "--queues", "concurrency": "--concurrency", "claimBatchSize": "--claim-batch",
-                        "pollInterval": "--poll-interval"]
+    static let flags = ["queues": "--queues", "claimBatchSize": "--claim-batch", "pollInterval": "--poll-interval"]
 
     func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
         do { try workerConfiguration().validate() } catch {
             throw ValidationError("\(Self.flags[error.field ?? ""] ?? "worker"): \(error.message)")
         }
@@ -72,10 +72,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
-    func workerConfiguration() -> WorkerConfiguration {
+    func workerConfiguration() throws(InvalidInput) -> WorkerConfiguration {
         var configuration = WorkerConfiguration()
-        configuration.queues = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        configuration.concurrency = concurrency
+        configuration.queues = try WorkerQueue.parseList(queues, defaultLimit: concurrency)
         configuration.claimBatchSize = claimBatch
         configuration.pollInterval = pollInterval.duration
         configuration.heartbeatInterval = heartbeatInterval.duration
@@ -97,10 +96,10 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = workerConfiguration()
+        let configuration = try workerConfiguration()
         let plan = ProcessPlan(
             worker: configuration, maintenance: noMaintenance ? nil : maintenance(),
-            maximumConnections: 4 + min(configuration.concurrency, 16))
+            maximumConnections: 4 + min(configuration.capacity, 16))
         try await ProcessAssembly.run(plan, settings: try database.settings())
     }
 }

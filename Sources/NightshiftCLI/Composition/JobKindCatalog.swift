@@ -9,6 +9,7 @@ enum JobKindCatalog {
     static func registry(_ settings: Settings, database: DatabaseURL) throws -> JobRegistry {
         var registry = JobRegistry()
         try registry.register(NoopJob())
+        try registry.register(LimitedNoopJob())
         try registry.register(DemoSleepJob())
         try registry.register(DemoFlakyJob())
         try BackOfficeKinds.register(in: &registry, settings: settings.backOffice, database: database,

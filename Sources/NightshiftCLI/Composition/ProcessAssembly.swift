@@ -36,7 +36,7 @@ enum ProcessAssembly {
         if var worker = plan.worker {
             worker.errorText = { ErrorText.describe($0, url: url) }
             services.append(try Worker(configuration: worker, database: url, registry: registry, store: store, logger: logger))
-            if settings.schedules.metricsPush, worker.queues.contains(NewJob.defaultQueue) {
+            if settings.schedules.metricsPush, worker.queueNames.contains(NewJob.defaultQueue) {
                 // Seed 004's start-up catch-up: the metrics of the last 14 days that are missing.
                 services.append(StartupJobs(jobs: [MetricsCatchUp.job(settings)], store: store, logger: logger))
             }

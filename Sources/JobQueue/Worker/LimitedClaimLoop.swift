@@ -1,0 +1,72 @@
+import Database
+import Logging
+
+/// Claims the kinds that declare a ``KindLimit``, beside the worker's hot claim loop (which
+/// leaves them out): at start, when a notification says jobs are available (at most every
+/// 50 ms), when one of these kinds ends here, and at least every poll interval. It runs its own
+/// jobs' tasks; they count against the same queue slots as the hot loop's.
+struct LimitedClaimLoop: Sendable {
+    let limits: [String: KindLimit]
+    let configuration: WorkerConfiguration
+    let store: JobStore
+    let running: RunningJobs
+    let executor: JobExecutor
+    let logger: Logger
+
+    /// The least time between two looks that notifications ask for.
+    static let minimumSpacing = Duration.milliseconds(50)
+
+    func run(wake: WakeSignal, stopping: StopFlag) async {
+        await withDiscardingTaskGroup { jobs in
+            var due = ContinuousClock.now
+            var last = ContinuousClock.now
+            while !stopping.isSet && !Task.isCancelled {
+                if due <= .now {
+                    let (claimed, next) = await claimEach()
+                    for job in claimed { jobs.addTask { await executor.execute(job) } }
+                    last = .now
+                    due = next
+                }
+                let events = await wake.wait(timeout: max(.zero, due - .now))
+                if events.contains(.limitedSlotFreed) {
+                    due = .now
+                } else if events.contains(.jobsAvailable) {
+                    due = min(due, max(.now, last + Self.minimumSpacing))
+                }
+            }
+        }
+    }
+
+    /// Claims each kind into the room it has here (its per-worker limit, the queues' free
+    /// slots); returns the jobs, already counted as running, and when to look again: at once
+    /// when a kind filled its room, soon after an error or a lock held too long elsewhere, else
+    /// after the poll interval.
+    private func claimEach() async -> ([ClaimedJob], ContinuousClock.Instant) {
+        var claimed: [ClaimedJob] = []
+        var next = ContinuousClock.now.advanced(by: configuration.pollInterval)
+        for (kind, limit) in limits.sorted(by: { $0.key < $1.key }) {
+            let free = running.freeSlots
+            let queues = configuration.queues.compactMap { queue -> WorkerQueue? in
+                guard let slots = free[queue.name], slots > 0 else { return nil }
+                return WorkerQueue(queue.name, limit: slots)
+            }
+            let room = min(limit.perWorker.map { $0 - running.running(kind: kind) } ?? Int.max,
+                           configuration.claimBatchSize, queues.reduce(0) { $0 + $1.limit })
+            guard room > 0 else { continue }
+            do {
+                let result = try await store.claimLimited(kind: kind, limit: limit, queues: queues, limit: room,
+                                                          worker: configuration.workerID)
+                for job in result.jobs { running.insert(job) }
+                claimed += result.jobs
+                if result.jobs.count == room { next = .now }
+                if result.busy { next = min(next, ContinuousClock.now.advanced(by: Self.minimumSpacing)) }
+            } catch {
+                logger.error("claim of a limited kind failed, retrying", metadata: [
+                    "kind": "\(kind)", "error": "\(DatabaseErrorMessage.describe(error))",
+                ])
+                next = min(next, ContinuousClock.now.advanced(by: .seconds(1)))
+            }
+        }
+        return (claimed, next)
+    }
+}
