@@ -11,12 +11,14 @@ extension JobStore {
     /// turns, and counts the kind's running rows in a statement that starts after the lock is
     /// held — under READ COMMITTED it sees every claim committed before. When another worker
     /// holds the lock for longer than ``limitLockTimeout`` this returns nothing (`busy`).
+    ///
+    /// `slots` is asked for the queues' free slots (and the most to claim) only once the lock is
+    /// held, so a worker keeps no slots aside while it waits its turn.
     public func claimLimited(
-        kind: String, limit kindLimit: KindLimit, queues: [WorkerQueue], limit: Int, worker: String
+        kind: String, limit kindLimit: KindLimit, worker: String, slots: @Sendable () -> (queues: [WorkerQueue], limit: Int)
     ) async throws -> (jobs: [ClaimedJob], busy: Bool) {
-        guard limit > 0, !queues.isEmpty else { return ([], false) }
         do {
-            return try await claimLimitedInTransaction(kind: kind, limit: kindLimit, queues: queues, limit: limit, worker: worker)
+            return try await claimLimitedInTransaction(kind: kind, limit: kindLimit, worker: worker, slots: slots)
         } catch is LimitLockBusy {
             return ([], true)
         }
@@ -28,7 +30,7 @@ extension JobStore {
     static let limitLockTimeout = "1000"
 
     private func claimLimitedInTransaction(
-        kind: String, limit kindLimit: KindLimit, queues: [WorkerQueue], limit: Int, worker: String
+        kind: String, limit kindLimit: KindLimit, worker: String, slots: @Sendable () -> (queues: [WorkerQueue], limit: Int)
     ) async throws -> (jobs: [ClaimedJob], busy: Bool) {
         try await Transaction.run(on: client, logger: logger) { connection in
             if kindLimit.global != nil {
@@ -42,6 +44,8 @@ extension JobStore {
                     throw LimitLockBusy()
                 }
             }
+            let (queues, limit) = slots()
+            guard limit > 0, !queues.isEmpty else { return ([], false) }
             var binds = PostgresBindings(capacity: 7)
             binds.append(kind)
             binds.append(kindLimit.partitionBy)

@@ -1,5 +1,6 @@
 import Database
 import Logging
+import Synchronization
 
 /// Claims the kinds that declare a ``KindLimit``, beside the worker's hot claim loop (which
 /// leaves them out): at start, when a notification says jobs are available (at most every
@@ -45,22 +46,23 @@ struct LimitedClaimLoop: Sendable {
         var claimed: [ClaimedJob] = []
         var next = ContinuousClock.now.advanced(by: configuration.pollInterval)
         for (kind, limit) in limits.sorted(by: { $0.key < $1.key }) {
-            let free = running.freeSlots
-            let queues = configuration.queues.compactMap { queue -> WorkerQueue? in
-                guard let slots = free[queue.name], slots > 0 else { return nil }
-                return WorkerQueue(queue.name, limit: slots)
-            }
-            let room = min(limit.perWorker.map { $0 - running.running(kind: kind) } ?? Int.max,
-                           configuration.claimBatchSize, queues.reduce(0) { $0 + $1.limit })
-            guard room > 0 else { continue }
+            let wanted = min(limit.perWorker.map { $0 - running.running(kind: kind) } ?? Int.max, configuration.claimBatchSize)
+            guard wanted > 0 else { continue }
+            let (slots, queues) = (self.running, configuration.queues)
+            // What `slots` reserved once the kind's lock was held, to settle however it ends.
+            let granted = Mutex<[WorkerQueue]>([])
             do {
-                let result = try await store.claimLimited(kind: kind, limit: limit, queues: queues, limit: room,
-                                                          worker: configuration.workerID)
-                for job in result.jobs { running.insert(job) }
+                let result = try await store.claimLimited(kind: kind, limit: limit, worker: configuration.workerID) {
+                    let reserved = slots.reserve(queues.map { WorkerQueue($0.name, limit: wanted) })
+                    granted.withLock { $0 = reserved }
+                    return (reserved, min(wanted, reserved.reduce(0) { $0 + $1.limit }))
+                }
+                running.settle(granted.withLock { $0 }, claimed: result.jobs)
                 claimed += result.jobs
-                if result.jobs.count == room { next = .now }
+                if result.jobs.count == wanted { next = .now }
                 if result.busy { next = min(next, ContinuousClock.now.advanced(by: Self.minimumSpacing)) }
             } catch {
+                running.settle(granted.withLock { $0 }, claimed: [])
                 logger.error("claim of a limited kind failed, retrying", metadata: [
                     "kind": "\(kind)", "error": "\(DatabaseErrorMessage.describe(error))",
                 ])

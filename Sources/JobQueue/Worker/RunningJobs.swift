@@ -38,11 +38,15 @@ final class RunningJobs: Sendable {
         var entries: [Int64: Entry] = [:]
         var perQueue: [String: Int] = [:]
         var perKind: [String: Int] = [:]
-        /// The claim loop wants a wake-up once a queue has this many free slots (none: no one
-        /// waits).
-        var wakeWhenFree: [String: Int] = [:]
+        /// Slots a claim in flight holds until it knows what it got (``reserve(_:)``).
+        var reserved: [String: Int] = [:]
+        /// Claim loops waiting for free slots: each wants a wake-up once some queue has as many
+        /// free as it gave.
+        var waiting: [(signal: WakeSignal, thresholds: [String: Int])] = []
 
-        func free(_ queue: String, limits: [String: Int]) -> Int { (limits[queue] ?? 0) - (perQueue[queue] ?? 0) }
+        func free(_ queue: String, limits: [String: Int]) -> Int {
+            (limits[queue] ?? 0) - (perQueue[queue] ?? 0) - (reserved[queue] ?? 0)
+        }
     }
 
     private let state = Mutex(State())
@@ -50,21 +54,59 @@ final class RunningJobs: Sendable {
     let limits: [String: Int]
     /// Kinds whose end the limited claim loop wants to hear of (``WakeSignal/Events/limitedSlotFreed``).
     private let limitedKinds: Set<String>
-    private let wake: WakeSignal
+    /// Every claim loop's signal: told when the last running job ends (shutdown waits for it).
+    private let wakes: [WakeSignal]
     private let limitedWake: WakeSignal?
 
-    init(queues: [WorkerQueue], limitedKinds: Set<String> = [], wake: WakeSignal, limitedWake: WakeSignal? = nil) {
+    init(queues: [WorkerQueue], limitedKinds: Set<String> = [], wakes: [WakeSignal], limitedWake: WakeSignal? = nil) {
         self.limits = Dictionary(uniqueKeysWithValues: queues.map { ($0.name, $0.limit) })
         self.limitedKinds = limitedKinds
-        self.wake = wake
+        self.wakes = wakes
         self.limitedWake = limitedWake
     }
 
     var count: Int { state.withLock { $0.entries.count } }
 
-    /// Free slots of each queue, in one look.
+    /// Free slots of each queue (neither running nor reserved), in one look.
     var freeSlots: [String: Int] {
         state.withLock { state in limits.reduce(into: [:]) { $0[$1.key] = state.free($1.key, limits: limits) } }
+    }
+
+    /// Reserves up to each queue's `limit` of its free slots for a claim about to be made, so
+    /// claims made at once never take more than the queue's limit between them. Returns what
+    /// was granted (queues with none left out); ``settle(_:claimed:)`` afterwards.
+    func reserve(_ wanted: [WorkerQueue]) -> [WorkerQueue] {
+        state.withLock { state in
+            wanted.compactMap { queue in
+                let granted = min(queue.limit, state.free(queue.name, limits: limits))
+                guard granted > 0 else { return nil }
+                state.reserved[queue.name, default: 0] += granted
+                return WorkerQueue(queue.name, limit: granted)
+            }
+        }
+    }
+
+    /// Ends a reservation: the claimed jobs now run here, the rest of the slots are free again
+    /// (and a claim loop waiting for them is woken).
+    func settle(_ granted: [WorkerQueue], claimed: [ClaimedJob]) {
+        let woken = state.withLock { state -> [WakeSignal] in
+            for queue in granted { state.reserved[queue.name, default: 0] -= queue.limit }
+            for job in claimed {
+                state.entries[job.id] = Entry(attempt: job.attempt, queue: job.queue, kind: job.kind)
+                state.perQueue[job.queue, default: 0] += 1
+                state.perKind[job.kind, default: 0] += 1
+            }
+            guard claimed.count < granted.reduce(0, { $0 + $1.limit }), !state.waiting.isEmpty else { return [] }
+            let free = limits.keys.reduce(into: [String: Int]()) { $0[$1] = state.free($1, limits: limits) }
+            var woken: [WakeSignal] = []
+            state.waiting.removeAll { waiter in
+                guard waiter.thresholds.contains(where: { (free[$0.key] ?? 0) >= $0.value }) else { return false }
+                woken.append(waiter.signal)
+                return true
+            }
+            return woken
+        }
+        for signal in woken { signal.fire(.slotFreed) }
     }
 
     /// How many of `kind` run here now.
@@ -74,20 +116,13 @@ final class RunningJobs: Sendable {
         state.withLock { $0.entries.map { AttemptRef(id: $0.key, attempt: $0.value.attempt) } }
     }
 
-    func insert(_ job: ClaimedJob) {
-        state.withLock { state in
-            state.entries[job.id] = Entry(attempt: job.attempt, queue: job.queue, kind: job.kind)
-            state.perQueue[job.queue, default: 0] += 1
-            state.perKind[job.kind, default: 0] += 1
-        }
-    }
-
-    /// Asks for `WakeSignal.slotFreed` once some queue has as many free slots as `thresholds`
-    /// gives it; false if one already has.
-    func wakeWhenFree(_ thresholds: [String: Int]) -> Bool {
+    /// Asks for `WakeSignal.slotFreed` on `signal` once some queue has as many free slots as
+    /// `thresholds` gives it; false if one already has.
+    func wakeWhenFree(_ thresholds: [String: Int], signal: WakeSignal) -> Bool {
         state.withLock { state in
             if thresholds.contains(where: { state.free($0.key, limits: limits) >= $0.value }) { return false }
-            state.wakeWhenFree = thresholds
+            state.waiting.removeAll { $0.signal === signal }
+            state.waiting.append((signal, thresholds))
             return true
         }
     }
@@ -118,20 +153,26 @@ final class RunningJobs: Sendable {
     /// Removes the attempt and returns why it was stopped, if it was.
     @discardableResult
     func remove(_ ref: AttemptRef) -> StopReason? {
-        let (reason, events, limited) = state.withLock { state -> (StopReason?, WakeSignal.Events, Bool) in
+        let (reason, woken, limited) = state.withLock { state -> (StopReason?, [WakeSignal], Bool) in
             guard let entry = state.entries[ref.id], entry.attempt == ref.attempt else { return (nil, [], false) }
             state.entries[ref.id] = nil
             state.perQueue[entry.queue, default: 1] -= 1
             state.perKind[entry.kind, default: 1] -= 1
-            var events: WakeSignal.Events = []
-            if let threshold = state.wakeWhenFree[entry.queue], state.free(entry.queue, limits: limits) >= threshold {
-                state.wakeWhenFree = [:]
-                events.insert(.slotFreed)
+            var woken: [WakeSignal] = []
+            if state.entries.isEmpty {
+                state.waiting = []
+                woken = wakes
+            } else if !state.waiting.isEmpty {
+                let free = state.free(entry.queue, limits: limits)
+                state.waiting.removeAll { waiter in
+                    guard let threshold = waiter.thresholds[entry.queue], free >= threshold else { return false }
+                    woken.append(waiter.signal)
+                    return true
+                }
             }
-            if state.entries.isEmpty { events.insert(.slotFreed) }
-            return (entry.stopReason, events, limitedKinds.contains(entry.kind))
+            return (entry.stopReason, woken, limitedKinds.contains(entry.kind))
         }
-        if !events.isEmpty { wake.fire(events) }
+        for signal in woken { signal.fire(.slotFreed) }
         if limited { limitedWake?.fire(.limitedSlotFreed) }
         return reason
     }

@@ -8,6 +8,10 @@ public struct WorkerConfiguration: Sendable {
     public var queues: [WorkerQueue] = [WorkerQueue(NewJob.defaultQueue)]
     /// Most jobs taken by one claim query.
     public var claimBatchSize: Int = 50
+    /// Claims in flight at once, each on its own connection: a second claim runs while the
+    /// first waits for its commit, which is what a backlog of quick jobs is bound by. The
+    /// second joins only while the first's claims come back full.
+    public var claimers: Int = 2
     /// How often an idle worker looks for work without a notification.
     public var pollInterval: Duration = .seconds(1)
     /// How often running jobs' `heartbeat_at` is refreshed.
@@ -40,6 +44,8 @@ public struct WorkerConfiguration: Sendable {
             throw InvalidInput(field: "queues", "queue '\(bad.name)' has limit \(bad.limit): it must be at least 1")
         }
         guard Set(queueNames).count == queues.count else { throw InvalidInput(field: "queues", "a queue is listed twice") }
+        guard (1...16).contains(claimers) else { throw InvalidInput(field: "claimers", "claimers must be 1…16, got \(claimers)") }
+        guard (1...16).contains(claimers) else { throw InvalidInput(field: "claimers", "claimers must be 1…16, got \(claimers)") }
         guard claimBatchSize >= 1 else { throw InvalidInput(field: "claimBatchSize", "claim batch size must be at least 1, got \(claimBatchSize)") }
         guard pollInterval > .zero else { throw InvalidInput(field: "pollInterval", "poll interval must be positive") }
     }

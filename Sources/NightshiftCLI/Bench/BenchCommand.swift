@@ -28,6 +28,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Worker processes.") var workers: Int = 2
     @Option(help: "Concurrency of each worker.") var concurrency: Int = 200
     @Option(name: .customLong("claim-batch"), help: "Most jobs per claim query.") var claimBatch: Int = 50
+    @Option(help: "Claims in flight at once in each worker (its --claimers).") var claimers: Int = 2
     @Option(name: .customLong("latency-jobs"), help: "Jobs in the paced latency run.") var latencyJobs: Int = 2_000
     @Option(name: .customLong("latency-rate"), help: "Jobs per second in the paced latency run.") var latencyRate: Int = 200
     @Option(name: .customLong("pgbench-clients"), help: "pgbench clients for the raw-SQL limit (0 skips it).") var pgbenchClients: Int = 4

@@ -78,7 +78,7 @@ struct BenchRun: Sendable {
 
     private func label(_ step: BenchStep) -> String {
         switch step {
-        case .tuned: return "processed, \(settings.workers) workers x \(settings.concurrency), claim \(settings.claimBatch)"
+        case .tuned: return "processed, \(settings.workers) workers x \(settings.concurrency), claim \(settings.claimBatch), \(settings.claimers) claimers"
         case .defaults: return "processed, \(settings.workers) workers at defaults (queue limit \(WorkerQueue.defaultLimit))"
         case .globalLimit: return "processed, \(LimitedNoopJob.kind) (global limit), \(settings.workers) x \(settings.concurrency)"
         case .jobsLimit: return "raw SQL limit, jobs table (pgbench, \(settings.pgbenchClients) clients, claim \(settings.claimBatch) + 1 completion)"
@@ -102,7 +102,7 @@ struct BenchRun: Sendable {
     }
 
     private var tunedArguments: [String] {
-        ["--concurrency", "\(settings.concurrency)", "--claim-batch", "\(settings.claimBatch)"]
+        ["--concurrency", "\(settings.concurrency)", "--claim-batch", "\(settings.claimBatch)", "--claimers", "\(settings.claimers)"]
     }
 
     private func fill(_ queue: String, kind: String = NoopJob.kind) async throws {

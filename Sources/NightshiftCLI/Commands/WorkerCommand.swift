@@ -26,6 +26,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("claim-batch"), help: "Most jobs one claim query takes.")
     var claimBatch: Int = 50
 
+    @Option(help: "Claims in flight at once, each on its own connection; the second only while there is a backlog.")
+    var claimers: Int = 2
+
     @Option(name: .customLong("poll-interval"), help: "How often an idle worker looks without a notification.")
     var pollInterval: DurationArgument = .init(.seconds(1))
 
@@ -60,7 +63,8 @@ struct WorkerCommand: AsyncParsableCommand {
     var separateCompletions = false
 
     /// The flag that sets each field ``WorkerConfiguration/validate()`` can name.
-    static let flags = ["queues": "--queues", "claimBatchSize": "--claim-batch", "pollInterval": "--poll-interval"]
+    static let flags = ["queues": "--queues", "claimBatchSize": "--claim-batch", "claimers": "--claimers",
+                        "pollInterval": "--poll-interval"]
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
@@ -76,6 +80,7 @@ struct WorkerCommand: AsyncParsableCommand {
         var configuration = WorkerConfiguration()
         configuration.queues = try WorkerQueue.parseList(queues, defaultLimit: concurrency)
         configuration.claimBatchSize = claimBatch
+        configuration.claimers = claimers
         configuration.pollInterval = pollInterval.duration
         configuration.heartbeatInterval = heartbeatInterval.duration
         configuration.defaultJobTimeout = jobTimeout.duration
