@@ -10,6 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 //   Cron             cron expressions, calendar dates and months in a zone — pure
 //   Database         URLs, the client factory, libpq sessions and COPY, transactions, migrator
 //   ObjectStorage    S3-compatible client (SigV4, multipart) and a local-folder store
+//   Age              the age v1 file format (X25519 recipients), streaming, on swift-crypto
 //   JobQueue         jobs, kinds, the store's queries, the worker, maintenance, job events
 //   Scheduler        schedules, slots, the scheduler service
 //   BackOffice       the business's jobs (month backup and close, dumps, drills, metrics, prune)
@@ -81,6 +82,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Age",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "JobQueue",
             dependencies: [
                 "NightshiftCore", "Database",
@@ -104,7 +110,7 @@ let package = Package(
         .target(
             name: "BackOffice",
             dependencies: [
-                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "ObjectStorage",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "ObjectStorage", "Age",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -183,6 +189,12 @@ let package = Package(
         .testTarget(
             name: "ObjectStorageTests",
             dependencies: ["ObjectStorage", "NightshiftCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AgeTests",
+            dependencies: ["Age", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

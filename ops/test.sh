@@ -13,6 +13,12 @@ cleanup() { s3_local_stop; pg_local_stop; rm -rf "$TEST_ROOT"; }
 trap cleanup EXIT
 
 pg_local_build_deps
+# The standard `age` tool, to check that our encrypted backups interoperate both ways.
+if ! command -v age >/dev/null 2>&1 || ! command -v age-keygen >/dev/null 2>&1; then
+    echo "age not found: installing it from Debian's packages" >&2
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq age >&2
+fi
 # Independent peers the tests check against: PyJWT (tokens from another JWT library) and
 # prometheus_client (the reference parser of /metrics).
 python3 -c "import jwt, prometheus_client" 2>/dev/null || python3 -m pip install --quiet PyJWT prometheus-client
