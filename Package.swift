@@ -146,7 +146,7 @@ let package = Package(
         .target(
             name: "NightshiftCLI",
             dependencies: [
-                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice", "ObjectStorage", "Monitoring", "API",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice", "ObjectStorage", "Monitoring", "API", "Age",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

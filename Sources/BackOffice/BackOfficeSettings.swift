@@ -15,6 +15,9 @@ public struct BackOfficeSettings: Sendable {
     public var timeZone: TimeZone
     public var branch: BranchSettings
     public var dumps = DumpSettings()
+    /// `BACKUP_AGE_RECIPIENTS` and `BACKUP_AGE_IDENTITY_FILE`: month backups and dumps are
+    /// encrypted (age) when recipients are set.
+    public var encryption = BackupEncryption.off
 
     public static let defaultTimeZone = TimeZone(identifier: "America/Sao_Paulo")!
 

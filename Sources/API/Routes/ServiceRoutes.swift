@@ -49,7 +49,8 @@ struct ServiceRoutes {
     }
 
     private func verifier() -> BackupVerifier {
-        BackupVerifier(client: dependencies.store.client, baseDirectory: dependencies.backOffice.backupDirectory, logger: dependencies.logger)
+        BackupVerifier(client: dependencies.store.client, baseDirectory: dependencies.backOffice.backupDirectory,
+                       encryption: dependencies.backOffice.encryption, logger: dependencies.logger)
     }
 
     func createBackup(_ month: StudioMonth, force: Bool, wait: Duration) async throws -> Response {

@@ -17,10 +17,10 @@ public struct BackupHistory: Sendable {
     /// Opens the row of an attempt (status `running`). One row per job attempt: an attempt
     /// started twice (it never is) keeps its first row.
     func start(type: BackupRecord.Kind, branch: String, objectKey: String?, localPath: String,
-               jobID: Int64?, attempt: Int?) async throws -> Int64 {
+               jobID: Int64?, attempt: Int?, encryption: String? = nil) async throws -> Int64 {
         let rows = try await client.query("""
-            INSERT INTO backup_history (type, branch, object_key, local_path, job_id, attempt)
-            VALUES (\(type.rawValue), \(branch), \(objectKey), \(localPath), \(jobID), \(attempt))
+            INSERT INTO backup_history (type, branch, object_key, local_path, job_id, attempt, encryption)
+            VALUES (\(type.rawValue), \(branch), \(objectKey), \(localPath), \(jobID), \(attempt), \(encryption))
             ON CONFLICT (job_id, attempt) DO UPDATE SET started_at = backup_history.started_at
             RETURNING id
             """, logger: logger)
@@ -59,9 +59,10 @@ public struct BackupHistory: Sendable {
             """)
     }
 
-    func recordVerification(_ id: Int64, passed: Bool, details: String) async throws {
+    /// `verdict`: `true`, `false`, or `unverified` (an encrypted dump drilled without its identity).
+    func recordVerification(_ id: Int64, verdict: String, details: String) async throws {
         try await client.query("""
-            UPDATE backup_history SET verification_status = \(passed ? "true" : "false"), verified_at = now(),
+            UPDATE backup_history SET verification_status = \(verdict), verified_at = now(),
                                       verification_details = \(details)::jsonb
             WHERE id = \(id)
             """, logger: logger)
@@ -98,7 +99,7 @@ public struct BackupHistory: Sendable {
     static let columns = """
         id, type, branch, started_at, finished_at, status, size_bytes, sha256, object_key, local_path,
         verification_status, verified_at, verification_details::text, coalesce(table_counts, '{}')::text, retention_until,
-        error, job_id, attempt
+        error, job_id, attempt, encryption
         """
 
     private func records(_ query: PostgresQuery) async throws -> [BackupRecord] {
@@ -115,7 +116,8 @@ public struct BackupHistory: Sendable {
                 verifiedAt: try cells[11].decode(Date?.self), verificationDetails: try cells[12].decode(String?.self),
                 tableCounts: (try? JSONDecoder().decode([String: Int64].self, from: Data(counts.utf8))) ?? [:],
                 retentionUntil: try cells[14].decode(Date.self), error: try cells[15].decode(String?.self),
-                jobID: try cells[16].decode(Int64?.self), attempt: try cells[17].decode(Int?.self)))
+                jobID: try cells[16].decode(Int64?.self), attempt: try cells[17].decode(Int?.self),
+                encryption: try cells[18].decode(String?.self)))
         }
         return result
     }

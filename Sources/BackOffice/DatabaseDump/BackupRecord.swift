@@ -15,7 +15,8 @@ public struct BackupRecord: Sendable, Codable, Equatable {
     public var sha256: String?
     public var objectKey: String?
     public var localPath: String?
-    /// `true` / `false` after a drill (seed 003's values), nil before.
+    /// `true` / `false` after a drill (seed 003's values), `unverified` when an encrypted dump
+    /// was drilled without its identity; nil before.
     public var verificationStatus: String?
     public var verifiedAt: Date?
     /// What the last drill found: `{"restored_into": …, "differences": [{table, dumped, restored}]}`.
@@ -26,4 +27,6 @@ public struct BackupRecord: Sendable, Codable, Equatable {
     public var error: String?
     public var jobID: Int64?
     public var attempt: Int?
+    /// `age` for an encrypted dump; nil for a plain one.
+    public var encryption: String? = nil
 }

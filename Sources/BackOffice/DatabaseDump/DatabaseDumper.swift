@@ -1,3 +1,4 @@
+import Age
 import Database
 import Foundation
 import NightshiftCore
@@ -59,28 +60,37 @@ public struct DatabaseDumper: Sendable {
         if let attempt { try await cleanUpInterrupted(attempt) }
         let pgDump = try PostgresTool.locate("pg_dump", in: settings.dumps.postgresBinDirectory)
         let pgRestore = try PostgresTool.locate("pg_restore", in: settings.dumps.postgresBinDirectory)
-        let name = DumpName(branch: settings.branch.id, at: instant, in: settings.branch.timeZone)
+        let encryption = settings.encryption
+        let name = DumpName(branch: settings.branch.id, at: instant, in: settings.branch.timeZone, encrypted: encryption.isOn)
         let folder = settings.dumpDirectory
         let final = name.localFile(in: folder)
         let temporary = folder.appendingPathComponent(".\(name.fileName).tmp-\(attempt.map { "job\($0.jobID)-a\($0.number)" } ?? "pid\(getpid())")")
         try makeFolder(folder)
         let id = try await history?.start(type: type, branch: name.branch, objectKey: store.map { _ in name.objectKey },
-                                          localPath: final.path, jobID: attempt?.jobID, attempt: attempt?.number)
+                                          localPath: final.path, jobID: attempt?.jobID, attempt: attempt?.number,
+                                          encryption: encryption.isOn ? BackupEncryption.format : nil)
         var uploaded = false
         var phases = PhaseClock()
         do {
-            let counts = try await pgDumpInOneSnapshot(pgDump, to: temporary,
-                                                       applicationName: attempt?.applicationName ?? "nightshift-dump \(type.rawValue)")
-            phases.lap("dump")
-            // pg_dump has synced the file; one read, from the page cache, for its hash.
-            let (size, sha256) = try FileDigest.sha256(of: temporary)
-            phases.lap("hash")
-            let listing = try await pgRestore.run(["--list", temporary.path], database: database, applicationName: "nightshift-dump check")
-            guard listing.status == 0 else {
-                throw DumpError.toolFailed(name: "pg_restore --list", status: listing.status, message: listing.errors)
+            let applicationName = attempt?.applicationName ?? "nightshift-dump \(type.rawValue)"
+            let counts: [String: Int64], size: Int64, sha256: String
+            if encryption.isOn {
+                (counts, size, sha256) = try await encryptedDump(pgDump, pgRestore, to: final, temporary: temporary,
+                                                                 recipients: encryption.recipients, applicationName: applicationName)
+                phases.lap("dump+encrypt+check")
+            } else {
+                counts = try await pgDumpInOneSnapshot(pgDump, output: .file(temporary), applicationName: applicationName)
+                phases.lap("dump")
+                // pg_dump has synced the file; one read, from the page cache, for its hash.
+                (size, sha256) = try FileDigest.sha256(of: temporary)
+                phases.lap("hash")
+                let listing = try await pgRestore.run(["--list", temporary.path], database: database, applicationName: "nightshift-dump check")
+                guard listing.status == 0 else {
+                    throw DumpError.toolFailed(name: "pg_restore --list", status: listing.status, message: listing.errors)
+                }
+                try moveIntoPlace(temporary, final)
+                phases.lap("check")
             }
-            try moveIntoPlace(temporary, final)
-            phases.lap("check")
             if let store {
                 uploaded = true
                 let stored = try await store.put(name.objectKey, file: final, contentType: "application/octet-stream", sha256: sha256)
@@ -99,7 +109,8 @@ public struct DatabaseDumper: Sendable {
             return BackupRecord(id: 0, type: type, branch: name.branch, startedAt: instant, finishedAt: Date(), status: .completed,
                                 sizeBytes: size, sha256: sha256, objectKey: store.map { _ in name.objectKey }, localPath: final.path,
                                 verificationStatus: nil, verifiedAt: nil, verificationDetails: nil, tableCounts: counts,
-                                retentionUntil: instant.addingTimeInterval(30 * 86_400), error: nil, jobID: nil, attempt: nil)
+                                retentionUntil: instant.addingTimeInterval(30 * 86_400), error: nil, jobID: nil, attempt: nil,
+                                encryption: encryption.isOn ? BackupEncryption.format : nil)
         } catch {
             unlink(temporary.path)
             if uploaded, let store {
@@ -114,20 +125,78 @@ public struct DatabaseDumper: Sendable {
         }
     }
 
+    /// An encrypted dump: pg_dump writes to a pipe; each block is encrypted into the dump's
+    /// file as it arrives and, until it has read the archive's table of contents, also fed to
+    /// `pg_restore --list`, so the dump is checked while its plaintext never touches the disk.
+    /// Returns the counts, and the size and SHA-256 of the encrypted file, which is in place.
+    private func encryptedDump(_ pgDump: PostgresTool, _ pgRestore: PostgresTool, to final: URL, temporary: URL,
+                               recipients: [AgeRecipient], applicationName: String) async throws -> ([String: Int64], Int64, String) {
+        let file = try AtomicFile(destination: final, encryptingTo: recipients, temporaryName: temporary.lastPathComponent)
+        do {
+            let dumpOutput = Pipe(), listingInput = Pipe()
+            let feed = EarlyExitFeed(listingInput)
+            let magic = MagicCheck()
+            async let listing = pgRestore.run(["--list"], database: database, applicationName: "nightshift-dump check", inputPipe: listingInput)
+            async let pumped: Void = PipePump.drain(dumpOutput) { block in
+                magic.feed(block)
+                feed.write(block)
+                try file.write(block)
+            }
+            let counts: [String: Int64]
+            do {
+                counts = try await pgDumpInOneSnapshot(pgDump, output: .pipe(dumpOutput), applicationName: applicationName)
+                try await pumped
+            } catch {
+                feed.close()
+                _ = try? await pumped
+                _ = try? await listing
+                throw error
+            }
+            feed.close()
+            let checked = try await listing
+            guard magic.isArchive else { throw DumpError.toolFailed(name: "pg_dump", status: 0, message: "its output is not a custom-format archive") }
+            guard checked.status == 0 else {
+                throw DumpError.toolFailed(name: "pg_restore --list", status: checked.status, message: checked.errors)
+            }
+            let sha256 = try file.commit()
+            return (counts, Int64(file.size), sha256)
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
+    enum DumpOutput {
+        case file(URL)
+        case pipe(Pipe)
+    }
+
     /// Opens a REPEATABLE READ transaction, exports its snapshot, runs pg_dump on that snapshot
     /// while counting every table's rows in it, and closes the transaction when pg_dump ends.
     /// The counts are therefore exactly the rows in the dump.
-    private func pgDumpInOneSnapshot(_ pgDump: PostgresTool, to file: URL, applicationName: String) async throws -> [String: Int64] {
+    private func pgDumpInOneSnapshot(_ pgDump: PostgresTool, output: DumpOutput, applicationName: String) async throws -> [String: Int64] {
         let session = LibPQSession(url: database, applicationName: applicationName + " (snapshot)")
         defer { session.close() }
         let snapshot = try await session.run { connection in
             try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             return try connection.execute("SELECT pg_export_snapshot()").string(0, 0)
         }
-        async let dumped = pgDump.run(["--format=custom", "--snapshot=\(snapshot)", "--file=\(file.path)"],
-                                      database: database, applicationName: applicationName)
-        let counts = try await session.run { connection in try TableCounts.count(on: connection) }
-        let output = try await dumped
+        let dumped: Task<PostgresTool.Output, any Error>
+        switch output {
+        case .file(let file):
+            dumped = Task { try await pgDump.run(["--format=custom", "--snapshot=\(snapshot)", "--file=\(file.path)"],
+                                                 database: database, applicationName: applicationName) }
+        case .pipe(let pipe):
+            dumped = Task { try await pgDump.run(["--format=custom", "--snapshot=\(snapshot)"],
+                                                 database: database, applicationName: applicationName, outputPipe: pipe) }
+        }
+        let counts: [String: Int64]
+        do { counts = try await session.run { connection in try TableCounts.count(on: connection) } } catch {
+            dumped.cancel()
+            _ = try? await dumped.value
+            throw error
+        }
+        let output = try await withTaskCancellationHandler { try await dumped.value } onCancel: { dumped.cancel() }
         _ = try? await session.run { connection in _ = try connection.execute("COMMIT") }
         guard output.status == 0 else { throw DumpError.toolFailed(name: "pg_dump", status: output.status, message: output.errors) }
         return counts
@@ -192,4 +261,13 @@ public struct DatabaseDumper: Sendable {
         let folder = open(final.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folder >= 0 { fsync(folder); close(folder) }
     }
+}
+
+/// Whether a stream starts as a custom-format archive does (`PGDMP`).
+final class MagicCheck: @unchecked Sendable {
+    private var head: [UInt8] = []
+    func feed(_ block: UnsafeRawBufferPointer) {
+        if head.count < 5 { head += block.prefix(5 - head.count) }
+    }
+    var isArchive: Bool { head == Array("PGDMP".utf8) }
 }

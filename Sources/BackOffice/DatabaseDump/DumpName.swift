@@ -1,12 +1,15 @@
 import Foundation
 
 /// Where one dump lives: `{branch}_{YYYYMMDD_HHMMSS}.dump` (the branch's local time, as seed
-/// 004 names them), in `{BACKUP_DIR}/dumps/` and at `{branch}/backups/` in the store.
+/// 004 names them; `.dump.age` when encrypted), in `{BACKUP_DIR}/dumps/` and at `{branch}/backups/` in the store.
 public struct DumpName: Sendable, Equatable {
     public let branch: String
     public let stamp: String
+    /// An encrypted dump: `….dump.age`.
+    public var encrypted = false
 
-    public init(branch: String, at instant: Date, in zone: TimeZone) {
+    public init(branch: String, at instant: Date, in zone: TimeZone, encrypted: Bool = false) {
+        self.encrypted = encrypted
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
@@ -14,7 +17,7 @@ public struct DumpName: Sendable, Equatable {
         stamp = String(format: "%04d%02d%02d_%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 
-    public var fileName: String { "\(branch)_\(stamp).dump" }
+    public var fileName: String { "\(branch)_\(stamp).dump" + (encrypted ? BackupEncryption.suffix : "") }
     public var objectKey: String { Self.prefix(branch) + fileName }
     public func localFile(in folder: URL) -> URL { folder.appendingPathComponent(fileName) }
 

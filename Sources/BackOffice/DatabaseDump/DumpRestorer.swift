@@ -27,10 +27,25 @@ public struct DumpRestorer: Sendable {
         public func discard() { if downloaded { unlink(file.path) } }
     }
 
-    /// The dump of `record`, verified. Throws ``DumpError/checksumMismatch(path:expected:actual:)``
-    /// for a file that is not the one recorded (flipped bytes, truncation), and
-    /// ``DumpError/notFound(_:)`` when neither the file nor the object is there.
-    public func fetch(_ record: BackupRecord) async throws -> Fetched {
+    /// The dump of `record`, verified, and decrypted (into a temporary file) when it is
+    /// encrypted and `decrypt` is set. Throws ``DumpError/checksumMismatch(path:expected:actual:)``
+    /// for a file that is not the one recorded (flipped bytes, truncation),
+    /// ``DumpError/notFound(_:)`` when neither the file nor the object is there, and
+    /// ``BackupEncryptionError`` when it is encrypted and cannot be opened here.
+    public func fetch(_ record: BackupRecord, decrypt: Bool = true) async throws -> Fetched {
+        let stored = try await fetchStored(record)
+        guard record.encryption != nil, decrypt else { return stored }
+        guard settings.encryption.canDecrypt else {
+            stored.discard()
+            throw BackupEncryptionError.noIdentity(file: record.localPath ?? record.objectKey ?? "backup \(record.id)")
+        }
+        let plain = settings.dumpDirectory.appendingPathComponent(".restore-\(record.id)-\(getpid())-plain.dump")
+        defer { stored.discard() }
+        try EncryptedFile.decrypt(stored.file, to: plain, identities: settings.encryption.identities)
+        return Fetched(file: plain, downloaded: true)
+    }
+
+    private func fetchStored(_ record: BackupRecord) async throws -> Fetched {
         guard record.status == .completed || record.status == .expired, let expected = record.sha256 else {
             throw DumpError.notFound("backup \(record.id) is \(record.status.rawValue): only a completed dump can be restored")
         }

@@ -40,8 +40,10 @@ struct PostgresTool: Sendable {
     }
 
     /// Runs the tool to the end. `stdout` nil captures it (for `pg_restore --list`); a file
-    /// receives it instead.
-    func run(_ arguments: [String], database: DatabaseURL, applicationName: String, stdout: URL? = nil) async throws -> Output {
+    /// receives it instead; `outputPipe` streams it to the caller (an encrypted dump), and
+    /// `inputPipe` is its stdin (pg_restore reading a decrypted stream).
+    func run(_ arguments: [String], database: DatabaseURL, applicationName: String, stdout: URL? = nil,
+             outputPipe: Pipe? = nil, inputPipe: Pipe? = nil) async throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -58,14 +60,17 @@ struct PostgresTool: Sendable {
             if stdout == nil { unlink(outputFile.path) }
         }
         process.standardError = try FileHandle(forWritingTo: errorsFile)
-        process.standardOutput = try FileHandle(forWritingTo: outputFile)
-        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try outputPipe ?? FileHandle(forWritingTo: outputFile)
+        process.standardInput = inputPipe ?? FileHandle.nullDevice
         let exited = ReadySignal()
         process.terminationHandler = { _ in exited.fire() }
         do { try process.run() } catch {
             throw DumpError.toolFailed(name: name, status: -1, message: "cannot start \(executable.path): \(error.localizedDescription)")
         }
         let pid = process.processIdentifier
+        // The child holds its own ends now; the parent's copies would keep the pipes open.
+        try? outputPipe?.fileHandleForWriting.close()
+        try? inputPipe?.fileHandleForReading.close()
         await withTaskCancellationHandler {
             await exited.wait()
         } onCancel: {
@@ -74,7 +79,7 @@ struct PostgresTool: Sendable {
         }
         try Task.checkCancellation()
         let errors = Self.tail(errorsFile, limit: 8 * 1024)
-        let text = stdout == nil ? ((try? String(contentsOf: outputFile, encoding: .utf8)) ?? "") : ""
+        let text = stdout == nil && outputPipe == nil ? ((try? String(contentsOf: outputFile, encoding: .utf8)) ?? "") : ""
         return Output(status: process.terminationStatus, errors: database.redacting(errors), text: text)
     }
 

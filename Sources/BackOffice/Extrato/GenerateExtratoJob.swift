@@ -45,7 +45,7 @@ public struct GenerateExtratoJob: JobKind {
         let started = ContinuousClock.now
         do {
             if settings.requireBackup {
-                _ = try await BackupVerifier(client: context.client, baseDirectory: settings.backupDirectory, logger: context.logger)
+                _ = try await BackupVerifier(client: context.client, baseDirectory: settings.backupDirectory, encryption: settings.encryption, logger: context.logger)
                     .verifiedManifest(month)
             }
             let outcome = try await context.completeInTransaction { connection in

@@ -1,3 +1,4 @@
+import Age
 import Crypto
 import Foundation
 #if canImport(Glibc)
@@ -6,7 +7,9 @@ import Glibc
 
 /// A file written under a temporary name in its final folder, fsynced, then renamed into
 /// place, so a reader never sees it half-written and a crash leaves only a `.tmp-` file.
-/// Owner-only permissions. Counts bytes and hashes them as they are written.
+/// Owner-only permissions. Counts bytes and hashes them as they are written. With
+/// recipients, what is written is encrypted on the way (age), and the count and hash are of
+/// the encrypted bytes: what is stored.
 ///
 /// Not thread-safe: one writer at a time (the COPY thread, then the caller after it ends).
 final class AtomicFile: @unchecked Sendable {
@@ -15,9 +18,12 @@ final class AtomicFile: @unchecked Sendable {
     private var descriptor: Int32
     private var buffer: [UInt8] = []
     private var hasher = SHA256()
+    private var encryptor: AgeEncryptor?
+    private var sealed: [UInt8] = []
     private(set) var size = 0
 
-    init(destination: URL) throws {
+    init(destination: URL, encryptingTo recipients: [AgeRecipient] = [], temporaryName: String? = nil) throws {
+        if !recipients.isEmpty { encryptor = try AgeEncryptor(recipients: recipients) }
         self.destination = destination
         let folder = destination.deletingLastPathComponent()
         do {
@@ -26,7 +32,7 @@ final class AtomicFile: @unchecked Sendable {
         } catch {
             throw BackupError.io("cannot create folder \(folder.path): \(Self.reason(error)); check that BACKUP_DIR is writable")
         }
-        temporary = folder.appendingPathComponent(".\(destination.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        temporary = folder.appendingPathComponent(temporaryName ?? ".\(destination.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw BackupError.io("cannot create \(temporary.path): \(String(cString: strerror(errno))); check that BACKUP_DIR is writable")
@@ -51,7 +57,19 @@ final class AtomicFile: @unchecked Sendable {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { raw in
+        if encryptor != nil {
+            sealed.removeAll(keepingCapacity: true)
+            try encryptor!.update(buffer, into: &sealed)
+            try store(sealed)
+        } else {
+            try store(buffer)
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func store(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
@@ -65,14 +83,19 @@ final class AtomicFile: @unchecked Sendable {
                 offset += written
             }
         }
-        hasher.update(data: buffer)
-        size += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        hasher.update(data: bytes)
+        size += bytes.count
     }
 
     /// Flushes, fsyncs, renames into place and fsyncs the folder. Returns the SHA-256 (hex).
     func commit() throws -> String {
         try flush()
+        if encryptor != nil {
+            sealed.removeAll(keepingCapacity: true)
+            try encryptor!.finish(into: &sealed)
+            encryptor = nil
+            try store(sealed)
+        }
         guard fsync(descriptor) == 0 else {
             throw BackupError.io("cannot sync \(destination.path): \(String(cString: strerror(errno)))")
         }

@@ -11,9 +11,14 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var columns: [String]
     public var createdAt: Date
     public var jobID: Int64?
+    /// `age` when the file is encrypted (then `sha256` and `size_bytes` are of the encrypted
+    /// file, as stored); nil for a plain CSV.
+    public var encryption: String?
+    /// The public keys it was encrypted to (`age1…`).
+    public var recipients: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case month, file, sha256, records, columns
+        case month, file, sha256, records, columns, encryption, recipients
         case sizeBytes = "size_bytes", totalRecords = "total_records", createdAt = "created_at", jobID = "job_id"
     }
 
@@ -31,18 +36,35 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     }()
 }
 
-/// Where a month's backup lives: `{BACKUP_DIR}/YYYY_MM/backup_YYYY_MM.csv` and its manifest.
+/// Where a month's backup lives: `{BACKUP_DIR}/YYYY_MM/backup_YYYY_MM.csv` (`.csv.age` when
+/// encrypted) and its manifest.
 public struct BackupLocation: Sendable {
     public let baseDirectory: URL
     public let month: StudioMonth
+    public let encrypted: Bool
 
-    public init(baseDirectory: URL, month: StudioMonth) {
+    public init(baseDirectory: URL, month: StudioMonth, encrypted: Bool = false) {
         self.baseDirectory = baseDirectory
         self.month = month
+        self.encrypted = encrypted
+    }
+
+    /// The month's backup as it is on disk: encrypted when its manifest says so (or, with no
+    /// manifest, when only the `.age` file is there).
+    public static func found(baseDirectory: URL, month: StudioMonth) -> BackupLocation {
+        let plain = BackupLocation(baseDirectory: baseDirectory, month: month)
+        if let data = try? Data(contentsOf: plain.manifest), let manifest = try? BackupManifest.decoder.decode(BackupManifest.self, from: data) {
+            return BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: manifest.encryption != nil)
+        }
+        let sealed = BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: true)
+        let exists = { (url: URL) in FileManager.default.fileExists(atPath: url.path) }
+        return !exists(plain.csv) && exists(sealed.csv) ? sealed : plain
     }
 
     public var directory: URL { baseDirectory.appendingPathComponent(month.folderName, isDirectory: true) }
-    public var fileName: String { "backup_\(month.folderName).csv" }
+    /// `backup_YYYY_MM.csv`, or `backup_YYYY_MM.csv.age` when encrypted.
+    public var fileName: String { "backup_\(month.folderName).csv" + (encrypted ? BackupEncryption.suffix : "") }
+    /// The backup's data file (the CSV, or its encrypted form).
     public var csv: URL { directory.appendingPathComponent(fileName) }
     public var manifest: URL { directory.appendingPathComponent("backup_\(month.folderName).manifest.json") }
 }

@@ -39,15 +39,19 @@ public struct BackupMonthJob: JobKind {
 
     public func run(_ args: Args, context: JobContext) async throws {
         let month = try StudioMonth(year: args.year, month: args.month)
-        let writer = MonthBackupWriter(database: database, baseDirectory: settings.backupDirectory, logger: context.logger)
+        let writer = MonthBackupWriter(database: database, baseDirectory: settings.backupDirectory, encryption: settings.encryption,
+                                       logger: context.logger)
+        let manifest: BackupManifest
         switch try await writer.create(month, force: args.force ?? false, jobID: context.job.id) {
-        case .created(let manifest):
-            context.logger.info("backup created", metadata: ["month": "\(month)", "records": "\(manifest.totalRecords)"])
-        case .alreadyExists:
+        case .created(let made):
+            manifest = made
+            context.logger.info("backup created", metadata: ["month": "\(month)", "records": "\(made.totalRecords)", "encrypted": "\(made.encryption != nil)"])
+        case .alreadyExists(let existing):
+            manifest = existing
             context.logger.info("backup already exists and verifies; not rewritten", metadata: ["month": "\(month)"])
         }
         if let offsite {
-            let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month)
+            let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month, encrypted: manifest.encryption != nil)
             try await OffsiteCopy(store: offsite, branch: settings.branch.id).upload(location)
         }
     }

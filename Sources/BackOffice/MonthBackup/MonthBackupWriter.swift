@@ -3,6 +3,9 @@ import Database
 import JobQueue
 import Logging
 import PostgresNIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes a month's backup CSV from one consistent snapshot, streaming rows to disk through
 /// `COPY … TO STDOUT` (libpq).
@@ -16,19 +19,23 @@ public struct MonthBackupWriter: Sendable {
     public let database: DatabaseURL
     public let baseDirectory: URL
     public let logger: Logger
+    /// With recipients, the CSV is encrypted as it is written (`backup_YYYY_MM.csv.age`).
+    public let encryption: BackupEncryption
 
-    public init(database: DatabaseURL, baseDirectory: URL, logger: Logger) {
+    public init(database: DatabaseURL, baseDirectory: URL, encryption: BackupEncryption = .off, logger: Logger) {
         self.database = database
         self.baseDirectory = baseDirectory
+        self.encryption = encryption
         self.logger = logger
     }
 
     public func create(_ month: StudioMonth, force: Bool = false, jobID: Int64? = nil) async throws -> Outcome {
-        let location = BackupLocation(baseDirectory: baseDirectory, month: month)
-        if !force, let manifest = try? await BackupVerifier(client: nil, baseDirectory: baseDirectory, logger: logger).verifiedManifest(month) {
+        let location = BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: encryption.isOn)
+        let verifier = BackupVerifier(client: nil, baseDirectory: baseDirectory, encryption: encryption, logger: logger)
+        if !force, let manifest = try? await verifier.verifiedManifest(month) {
             return .alreadyExists(manifest)
         }
-        let csv = try AtomicFile(destination: location.csv)
+        let csv = try AtomicFile(destination: location.csv, encryptingTo: encryption.recipients)
         do {
             try csv.write(BackupCSV.byteOrderMark)
             try csv.write(BackupCSV.headerLine)
@@ -47,7 +54,9 @@ public struct MonthBackupWriter: Sendable {
             let sha256 = try csv.commit()
             let manifest = BackupManifest(
                 month: month.label, file: location.fileName, sha256: sha256, sizeBytes: csv.size, records: counts,
-                totalRecords: counts.values.reduce(0, +), columns: BackupCSV.columns, createdAt: Date(), jobID: jobID)
+                totalRecords: counts.values.reduce(0, +), columns: BackupCSV.columns, createdAt: Date(), jobID: jobID,
+                encryption: encryption.isOn ? BackupEncryption.format : nil,
+                recipients: encryption.isOn ? encryption.recipients.map(\.description) : nil)
             let manifestFile = try AtomicFile(destination: location.manifest)
             do {
                 try manifestFile.write(Array(try BackupManifest.encoder.encode(manifest)))
@@ -56,6 +65,9 @@ public struct MonthBackupWriter: Sendable {
                 manifestFile.discard()
                 throw error
             }
+            // The manifest now names the new file: the other form (a plain CSV from before
+            // encryption was turned on, or the reverse) is no longer the backup.
+            unlink(BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: !location.encrypted).csv.path)
             logger.info("backup written", metadata: ["file": "\(location.csv.path)", "records": "\(manifest.totalRecords)", "bytes": "\(manifest.sizeBytes)"])
             return .created(manifest)
         } catch {

@@ -29,6 +29,9 @@ public struct RestoreDrill: Sendable {
         }
         public var backupID: Int64
         public var passed: Bool
+        /// What `backup_history.verification_status` records: `true`, `false`, or `unverified`
+        /// (an encrypted dump, drilled where there is no identity to open it).
+        public var verdict: String = "false"
         public var restoredInto: String
         public var tables: Int
         public var differences: [Difference]
@@ -50,8 +53,17 @@ public struct RestoreDrill: Sendable {
         var report = Report(backupID: record.id, passed: false, restoredInto: target.description, tables: record.tableCounts.count,
                             differences: [], reason: nil)
         do {
-            let fetched = try await restorer.fetch(record)
+            let canOpen = restorer.settings.encryption.canDecrypt
+            let fetched = try await restorer.fetch(record, decrypt: canOpen)
             defer { fetched.discard() }
+            if record.encryption != nil && !canOpen {
+                // The checksum matched in fetch; the header is all that can be read without the key.
+                let recipients = try EncryptedFile.checkHeader(fetched.file)
+                report.verdict = "unverified"
+                report.reason = "encrypted (age, \(recipients) recipient(s)): checksum and age header checked; contents NOT restored, "
+                    + "as BACKUP_AGE_IDENTITY_FILE is not set where the drill ran"
+                return try await finish(report, record)
+            }
             if standing == nil { try await createScratch(target.database) }
             do {
                 try await restorer.restore(fetched.file, into: target, clean: standing != nil)
@@ -66,10 +78,18 @@ public struct RestoreDrill: Sendable {
             if standing == nil { await dropScratch(target.database) }
         } catch let error as DumpError {
             report.reason = "\(error)"
+        } catch let error as BackupEncryptionError {
+            report.reason = "\(error)"
         }
+        report.verdict = report.passed ? "true" : "false"
+        return try await finish(report, record)
+    }
+
+    private func finish(_ report: Report, _ record: BackupRecord) async throws -> Report {
         let details = String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self)
-        try await history.recordVerification(record.id, passed: report.passed, details: details)
-        logger.log(level: report.passed ? .info : .error, "restore drill \(report.passed ? "passed" : "FAILED")", metadata: [
+        try await history.recordVerification(record.id, verdict: report.verdict, details: details)
+        let level: Logger.Level = report.passed ? .info : report.verdict == "unverified" ? .warning : .error
+        logger.log(level: level, "restore drill \(report.passed ? "passed" : report.verdict == "unverified" ? "could not open the dump (no identity)" : "FAILED")", metadata: [
             "backup_id": "\(record.id)", "tables": "\(report.tables)", "reason": "\(report.reason ?? "-")",
         ])
         return report

@@ -7,8 +7,12 @@ struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Monthly CSV backups of pagamentos, sessoes, comissoes and gastos.",
-        discussion: "Files: {BACKUP_DIR}/YYYY_MM/backup_YYYY_MM.csv with a manifest beside it (BACKUP_DIR default: backups).",
-        subcommands: [BackupCreateCommand.self, BackupVerifyCommand.self, BackupInfoCommand.self]
+        discussion: """
+            Files: {BACKUP_DIR}/YYYY_MM/backup_YYYY_MM.csv with a manifest beside it (BACKUP_DIR default: backups). \
+            With BACKUP_AGE_RECIPIENTS set, backups and dumps are encrypted (age): backup_YYYY_MM.csv.age.
+            """,
+        subcommands: [BackupCreateCommand.self, BackupVerifyCommand.self, BackupInfoCommand.self,
+                      BackupDecryptCommand.self, BackupKeygenCommand.self]
     )
 }
 
@@ -29,11 +33,12 @@ struct BackupCreateCommand: AsyncParsableCommand {
             print(MonthBackupWriter.query(target).sql.replacingOccurrences(of: "\n", with: " "))
             return
         }
-        let (force, url, folder) = (self.force, try settings.requireDatabase(), settings.backOffice.backupDirectory)
+        let (force, url, folder, encryption) = (self.force, try settings.requireDatabase(), settings.backOffice.backupDirectory, settings.backOffice.encryption)
         try await CommandDatabase.with(settings) { client, logger in
-            switch try await MonthBackupWriter(database: url, baseDirectory: folder, logger: logger).create(target, force: force) {
+            switch try await MonthBackupWriter(database: url, baseDirectory: folder, encryption: encryption, logger: logger).create(target, force: force) {
             case .created(let manifest):
-                print("backup for \(target.slashed) written: \(BackupLocation(baseDirectory: folder, month: target).csv.path), \(manifest.totalRecords) records, \(manifest.sizeBytes) bytes")
+                let file = BackupLocation(baseDirectory: folder, month: target, encrypted: manifest.encryption != nil).csv.path
+                print("backup for \(target.slashed) written: \(file), \(manifest.totalRecords) records, \(manifest.sizeBytes) bytes\(manifest.encryption.map { ", encrypted (\($0)) to \(manifest.recipients?.count ?? 0) recipient(s)" } ?? "")")
             case .alreadyExists(let manifest):
                 print("backup for \(target.slashed) already exists (\(manifest.totalRecords) records): use --force to rewrite it")
             }
@@ -58,9 +63,12 @@ struct BackupVerifyCommand: AsyncParsableCommand {
             let offsite = StoreCatalog.stores(frozen, logger: logger).offsite.map {
                 OffsiteCopy(store: $0, branch: frozen.backOffice.branch.id)
             }
-            let report = try await BackupVerifier(client: client, baseDirectory: folder, offsite: offsite, logger: logger).verify(target)
+            let report = try await BackupVerifier(client: client, baseDirectory: folder, offsite: offsite, encryption: frozen.backOffice.encryption,
+                                                  logger: logger).verify(target)
             if report.ok {
-                print("backup for \(target.slashed) is valid: \(report.file), \(report.records.values.reduce(0, +)) records\(offsite.map { _ in ", off-site copy matches" } ?? "")")
+                let what = report.contentsVerified ? "\(report.records.values.reduce(0, +)) records" : "contents NOT verified"
+                print("backup for \(target.slashed) is valid: \(report.file), \(what)\(offsite.map { _ in ", off-site copy matches" } ?? "")")
+                for note in report.notes { print("  note: \(note)") }
             } else {
                 throw CommandFailure("backup for \(target.slashed) is NOT valid: \((report.problems + report.offsiteProblems).joined(separator: "; "))")
             }
@@ -78,7 +86,8 @@ struct BackupInfoCommand: AsyncParsableCommand {
         var settings = try Launch.settings()
         directory.apply(to: &settings)
         let target = month.resolved(settings.backOffice)
-        let report = try await BackupVerifier(client: nil, baseDirectory: settings.backOffice.backupDirectory, logger: Log.make("nightshift")).verify(target)
+        let report = try await BackupVerifier(client: nil, baseDirectory: settings.backOffice.backupDirectory, encryption: settings.backOffice.encryption,
+                                          logger: Log.make("nightshift")).verify(target)
         struct Info: Encodable { var file: String; var sizeBytes: Int; var recordCount: Int; var records: [String: Int]; var valid: Bool; var problems: [String] }
         let info = Info(file: report.file, sizeBytes: report.sizeBytes, recordCount: report.records.values.reduce(0, +),
                         records: report.records, valid: report.ok, problems: report.problems)

@@ -32,7 +32,7 @@ struct ExtratoGenerateCommand: AsyncParsableCommand {
         let (force, backOffice) = (self.force, settings.backOffice)
         try await CommandDatabase.with(settings) { client, logger in
             if backOffice.requireBackup {
-                _ = try await BackupVerifier(client: client, baseDirectory: backOffice.backupDirectory, logger: logger).verifiedManifest(target)
+                _ = try await BackupVerifier(client: client, baseDirectory: backOffice.backupDirectory, encryption: backOffice.encryption, logger: logger).verifiedManifest(target)
             }
             let generator = ExtratoGenerator(logger: logger)
             let outcome = try await Transaction.run(on: client, logger: logger) { connection in

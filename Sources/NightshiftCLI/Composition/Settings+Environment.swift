@@ -57,6 +57,13 @@ extension Settings {
         backOffice.dumps.cloudRetentionDays = try env.integer("BACKUP_CLOUD_RETENTION_DAYS", default: 90, in: 1...36500)
         backOffice.dumps.minimumKept = try env.integer("BACKUP_MIN_KEEP", default: 3, in: 1...1000)
         backOffice.dumps.postgresBinDirectory = env.text("PG_BIN_DIR")
+        do {
+            backOffice.encryption = try BackupEncryption.parse(recipients: env.text("BACKUP_AGE_RECIPIENTS"),
+                                                               identityFile: env.text("BACKUP_AGE_IDENTITY_FILE"))
+        } catch {
+            guard case .invalid(let setting, _) = error else { throw ConfigurationError("\(error)", setting: nil) }
+            throw ConfigurationError("\(error)", setting: setting)
+        }
         storage = StorageSettings(
             s3: try Self.s3(env),
             directory: env.text("BACKUP_STORE_DIR").map { URL(fileURLWithPath: $0) }
