@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "NightshiftCLITests",
             dependencies: ["NightshiftCLI", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -13,6 +13,12 @@ cleanup() { s3_local_stop; pg_local_stop; rm -rf "$TEST_ROOT"; }
 trap cleanup EXIT
 
 pg_local_build_deps
+# Headless Chromium loads the dashboard in its test.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "chromium not found: installing it from Debian's packages" >&2
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >&2
+fi
 # The standard `age` tool, to check that our encrypted backups interoperate both ways.
 if ! command -v age >/dev/null 2>&1 || ! command -v age-keygen >/dev/null 2>&1; then
     echo "age not found: installing it from Debian's packages" >&2
@@ -22,6 +28,10 @@ fi
 # Independent peers the tests check against: PyJWT (tokens from another JWT library) and
 # prometheus_client (the reference parser of /metrics).
 python3 -c "import jwt, prometheus_client" 2>/dev/null || python3 -m pip install --quiet PyJWT prometheus-client
+# pip's user installs land here when it is not run as root.
+export PATH="$HOME/.local/bin:$PATH"
+# check-jsonschema validates docker-compose.yml against the compose specification.
+command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install --quiet check-jsonschema
 echo "== building (debug, with tests)"
 swift build --build-tests
 

@@ -35,6 +35,7 @@ public struct APIServer {
         JobRoutes(dependencies: dependencies).register(routes)
         ReadRoutes(dependencies: dependencies).register(routes)
         ServiceRoutes(dependencies: dependencies).register(routes)
+        DashboardRoutes(dependencies: dependencies, authority: authority).register(router)
         known.set(routes.all)
         self.router = router
         self.routes = routes.all

@@ -34,6 +34,10 @@ public enum NightshiftMain {
             Nightshift.exit(withError: error)
         } catch let error as CommandFailure {
             fail(error.description)
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // `--help`, `help CMD` and `--version` arrive as a command whose run() throws the
+            // parser's own request: ArgumentParser prints it (help text on stdout, exit 0).
+            Nightshift.exit(withError: error)
         } catch {
             // Typed errors carry their remedy; driver errors lose their secrets here.
             fail(ErrorText.describe(error, url: try? Launch.settings().database))

@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO
@@ -39,6 +40,15 @@ import TestSupport
             let bad = try ChildProcess(["worker", "--queues", queues])
             #expect(try await bad.waitForExit() != 0)
             #expect(bad.log.contains(message), "\(queues): \(bad.log)")
+        }
+    }
+
+    @Test func helpAndVersionPrintAndExitZero() async throws {
+        for (arguments, expected) in [(["--help"], "SUBCOMMANDS:"), (["worker", "--help"], "--queues"), (["help", "backup"], "keygen"),
+                                      (["backup", "decrypt", "--help"], "--identity-file"), (["--version"], "schema version \(SchemaVersion.required)")] {
+            let run = try ChildProcess(arguments)
+            #expect(try await run.waitForExit() == 0, "\(arguments): \(run.log)")
+            #expect(run.log.contains(expected) && !run.log.contains("Error:"), "\(arguments): \(run.log)")
         }
     }
 

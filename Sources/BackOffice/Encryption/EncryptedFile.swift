@@ -7,6 +7,27 @@ import Glibc
 /// Whole-file operations on age files: decrypt one to a new file, or check what can be
 /// checked of one without its identity.
 public enum EncryptedFile {
+    /// Encrypts `input` into `output` to `recipients`, as a backup is written (temporary name,
+    /// fsync, rename; 1 MiB at a time). Returns the stored size and its SHA-256.
+    @discardableResult
+    public static func encrypt(_ input: URL, to output: URL, recipients: [AgeRecipient], durable: Bool = true) throws -> (size: Int, sha256: String) {
+        guard let handle = FileHandle(forReadingAtPath: input.path) else {
+            throw BackupError.io("cannot read \(input.path)")
+        }
+        defer { try? handle.close() }
+        let file = try AtomicFile(destination: output, encryptingTo: recipients, durable: durable)
+        do {
+            while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
+                try block.withUnsafeBytes { try file.write($0) }
+            }
+            let sha256 = try file.commit()
+            return (file.size, sha256)
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
     /// Decrypts `input` into `output` (owner-only, written under a temporary name and renamed
     /// into place), 1 MiB at a time. On any failure nothing is left at `output`: no partial
     /// plaintext. Returns the plaintext's size.

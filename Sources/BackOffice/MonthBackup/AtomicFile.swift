@@ -19,10 +19,15 @@ final class AtomicFile: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var hasher = SHA256()
     private var encryptor: AgeEncryptor?
-    private var sealed: [UInt8] = []
+    /// With encryption, writing and hashing run here, beside the encrypting caller.
+    private var storeThread: StoreThread?
     private(set) var size = 0
 
-    init(destination: URL, encryptingTo recipients: [AgeRecipient] = [], temporaryName: String? = nil) throws {
+    /// False skips the fsyncs (benchmarks only: a backup is always synced).
+    private let durable: Bool
+
+    init(destination: URL, encryptingTo recipients: [AgeRecipient] = [], temporaryName: String? = nil, durable: Bool = true) throws {
+        self.durable = durable
         if !recipients.isEmpty { encryptor = try AgeEncryptor(recipients: recipients) }
         self.destination = destination
         let folder = destination.deletingLastPathComponent()
@@ -38,6 +43,7 @@ final class AtomicFile: @unchecked Sendable {
             throw BackupError.io("cannot create \(temporary.path): \(String(cString: strerror(errno))); check that BACKUP_DIR is writable")
         }
         buffer.reserveCapacity(1 << 20)
+        if encryptor != nil { storeThread = StoreThread { [unowned self] bytes in try self.store(bytes) } }
     }
 
     func write(_ bytes: [UInt8]) throws {
@@ -57,10 +63,11 @@ final class AtomicFile: @unchecked Sendable {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        if encryptor != nil {
-            sealed.removeAll(keepingCapacity: true)
+        if encryptor != nil, let storeThread {
+            var sealed: [UInt8] = []
+            sealed.reserveCapacity(buffer.count + buffer.count / 4096 + 4096)
             try encryptor!.update(buffer, into: &sealed)
-            try store(sealed)
+            try storeThread.submit(sealed)
         } else {
             try store(buffer)
         }
@@ -90,13 +97,15 @@ final class AtomicFile: @unchecked Sendable {
     /// Flushes, fsyncs, renames into place and fsyncs the folder. Returns the SHA-256 (hex).
     func commit() throws -> String {
         try flush()
-        if encryptor != nil {
-            sealed.removeAll(keepingCapacity: true)
+        if encryptor != nil, let storeThread {
+            var sealed: [UInt8] = []
             try encryptor!.finish(into: &sealed)
             encryptor = nil
-            try store(sealed)
+            try storeThread.submit(sealed)
+            self.storeThread = nil
+            try storeThread.finish()
         }
-        guard fsync(descriptor) == 0 else {
+        guard !durable || fsync(descriptor) == 0 else {
             throw BackupError.io("cannot sync \(destination.path): \(String(cString: strerror(errno)))")
         }
         close(descriptor)
@@ -105,12 +114,16 @@ final class AtomicFile: @unchecked Sendable {
             throw BackupError.io("cannot move the backup into place at \(destination.path): \(String(cString: strerror(errno)))")
         }
         let folder = open(destination.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folder >= 0 { fsync(folder); close(folder) }
+        if folder >= 0 { if durable { fsync(folder) }; close(folder) }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// Removes the temporary file after a failure.
     func discard() {
+        if let storeThread {
+            self.storeThread = nil
+            try? storeThread.finish()
+        }
         if descriptor >= 0 { close(descriptor); descriptor = -1 }
         unlink(temporary.path)
     }
@@ -121,5 +134,64 @@ final class AtomicFile: @unchecked Sendable {
 
     static func reason(_ error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+    }
+}
+
+/// A thread that runs `body` on each submitted buffer in order, at most a few behind the
+/// caller (who waits when it is further ahead). The first error stops it and is thrown to
+/// the caller by the next ``submit(_:)`` or by ``finish()``.
+private final class StoreThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [[UInt8]] = []
+    private var closed = false
+    private var running = true
+    private var failure: (any Error)?
+
+    init(_ body: @escaping @Sendable ([UInt8]) throws -> Void) {
+        let thread = Thread { [self] in
+            while let next = take() {
+                do { try body(next) } catch {
+                    condition.lock()
+                    failure = error
+                    queue.removeAll()
+                    condition.unlock()
+                }
+            }
+        }
+        thread.name = "nightshift-backup-writer"
+        thread.start()
+    }
+
+    private func take() -> [UInt8]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !closed && failure == nil { condition.wait() }
+        if failure != nil || queue.isEmpty {
+            running = false
+            condition.broadcast()
+            return nil
+        }
+        condition.broadcast()
+        return queue.removeFirst()
+    }
+
+    func submit(_ bytes: [UInt8]) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= 3 && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        queue.append(bytes)
+        condition.broadcast()
+    }
+
+    /// Waits until everything submitted is written (or the first failure), and the thread ends.
+    func finish() throws {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running { condition.wait() }
+        let failure = self.failure
+        condition.unlock()
+        if let failure { throw failure }
     }
 }

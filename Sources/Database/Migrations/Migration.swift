@@ -43,21 +43,4 @@ public struct Migration: Sendable, Equatable {
         }
         return migrations
     }
-
-    /// Where to look for `Migrations/` when no folder is given: beside the working directory, in
-    /// an installed share folder, or up the tree from the executable (a build folder in the repo).
-    public static func defaultDirectory(executable: String) -> URL? {
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Migrations")]
-        var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        candidates.append(folder.appendingPathComponent("../share/nightshift/Migrations").standardized)
-        for _ in 0..<5 {
-            candidates.append(folder.appendingPathComponent("Migrations"))
-            folder = folder.deletingLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: "/usr/share/nightshift/Migrations"))
-        return candidates.first { url in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
-    }
 }

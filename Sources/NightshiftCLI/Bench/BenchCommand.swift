@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
             machine's raw-SQL limit. Build with -c release for numbers worth recording. \
             `nightshift bench upload FILE KEY` times an upload to the bucket instead; `nightshift bench enqueue` times library enqueues alone.
             """,
-        subcommands: [BenchUploadCommand.self, BenchEnqueueCommand.self]
+        subcommands: [BenchUploadCommand.self, BenchEnqueueCommand.self, BenchEncryptCommand.self]
     )
 
     @OptionGroup var database: DatabaseOptions

@@ -19,7 +19,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Folder of NNNN_name.sql files; default: $NIGHTSHIFT_MIGRATIONS_DIR, ./Migrations, or the installed copy.")
+    @Option(help: "Folder of NNNN_name.sql files; default: $NIGHTSHIFT_MIGRATIONS_DIR, else the migrations built into this binary.")
     var migrationsDir: String?
 
     @Flag(name: .customLong("backup-first"),
@@ -28,15 +28,15 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try database.settings()
-        guard let directory = migrationsDir.map({ URL(fileURLWithPath: $0) }) ?? settings.migrationsDirectory
-            ?? Migration.defaultDirectory(executable: CommandLine.arguments[0]) else {
-            throw CommandFailure("no Migrations folder found: pass --migrations-dir PATH or set NIGHTSHIFT_MIGRATIONS_DIR")
-        }
         let migrations: [Migration]
-        do {
-            migrations = try Migration.load(from: directory)
-        } catch let error as ConfigurationError where error.setting == "NIGHTSHIFT_MIGRATIONS_DIR" {
-            throw CommandFailure("\(error): pass --migrations-dir PATH or set NIGHTSHIFT_MIGRATIONS_DIR")
+        if let directory = migrationsDir.map({ URL(fileURLWithPath: $0) }) ?? settings.migrationsDirectory {
+            do {
+                migrations = try Migration.load(from: directory)
+            } catch let error as ConfigurationError where error.setting == "NIGHTSHIFT_MIGRATIONS_DIR" {
+                throw CommandFailure("\(error): pass --migrations-dir PATH or set NIGHTSHIFT_MIGRATIONS_DIR")
+            }
+        } else {
+            migrations = EmbeddedMigrations.all
         }
         let backupFirst = self.backupFirst
         try await CommandDatabase.with(settings, requireSchema: false) { client, logger in

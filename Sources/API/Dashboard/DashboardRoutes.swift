@@ -1,0 +1,226 @@
+import BackOffice
+import Foundation
+import Hummingbird
+import JobQueue
+import PostgresNIO
+
+/// The operator's pages, served by `nightshift serve` at `/`, behind the API's tokens: a
+/// sign-in form keeps the token in an HttpOnly, SameSite=Strict cookie; forms that change
+/// something carry a CSRF token; viewers see no buttons, and a post without the role or the
+/// CSRF token is a 403.
+struct DashboardRoutes {
+    let dependencies: APIDependencies
+    let authority: TokenAuthority
+
+    var zone: TimeZone { dependencies.backOffice.timeZone }
+
+    func register(_ router: Router<APIContext>) {
+        router.get("/") { request, _ in try await page(request) { session in try await home(session) } }
+        router.get("/sign-in") { _, _ in HTML.response(signInPage(error: nil)) }
+        router.post("/sign-in") { request, _ in
+            let fields = HTML.form(try await Self.body(request))
+            let token = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            do {
+                _ = try await authority.verify(token)
+            } catch {
+                return HTML.response(signInPage(error: "Token recusado: \(error)"), status: .unauthorized)
+            }
+            return HTML.redirect("/", extra: [.setCookie: DashboardSession.setCookie(token, request: request)])
+        }
+        router.post("/sign-out") { request, _ in
+            guard let session = await DashboardSession.of(request, authority: authority),
+                  session.accepts(HTML.form(try await Self.body(request))) else { return forbidden("formulário inválido") }
+            return HTML.redirect("/sign-in", extra: [.setCookie: DashboardSession.clearCookie])
+        }
+        router.get("/ui/jobs") { request, _ in
+            try await page(request) { session in try await jobs(session, state: request.uri.queryParameters.get("state")) }
+        }
+        router.get("/ui/jobs/:id") { request, context in
+            try await page(request) { session in try await job(session, id: try context.parameters.require("id", as: Int64.self)) }
+        }
+        router.post("/ui/jobs/:id/retry") { request, context in
+            try await action(request) { _ in
+                let id = try context.parameters.require("id", as: Int64.self)
+                _ = try await dependencies.store.retry(id)
+                return "/ui/jobs/\(id)"
+            }
+        }
+        router.post("/ui/jobs/:id/cancel") { request, context in
+            try await action(request) { _ in
+                let id = try context.parameters.require("id", as: Int64.self)
+                _ = try await dependencies.store.cancel(id)
+                return "/ui/jobs/\(id)"
+            }
+        }
+        router.get("/ui/queues") { request, _ in try await page(request) { session in try await queues(session) } }
+        router.get("/ui/backups") { request, _ in try await page(request) { session in try await backups(session) } }
+        router.get("/ui/extratos") { request, _ in try await page(request) { session in try await extratos(session) } }
+    }
+
+    // MARK: - Plumbing
+
+    static func body(_ request: Request) async throws -> String {
+        String(buffer: try await request.body.collect(upTo: 16 * 1024))
+    }
+
+    private func page(_ request: Request, _ render: (DashboardSession) async throws -> (String, String)) async throws -> Response {
+        guard let session = await DashboardSession.of(request, authority: authority) else { return HTML.redirect("/sign-in") }
+        let (title, body) = try await render(session)
+        return HTML.response(HTML.page(title, session: session, body: body))
+    }
+
+    /// A form post that changes something: operator role and the CSRF token, or 403.
+    private func action(_ request: Request, _ perform: (DashboardSession) async throws -> String) async throws -> Response {
+        guard let session = await DashboardSession.of(request, authority: authority) else { return forbidden("entre primeiro") }
+        guard session.identity.role >= .operator else { return forbidden("precisa do papel operator; o seu é \(session.identity.role.rawValue)") }
+        guard session.accepts(HTML.form(try await Self.body(request))) else { return forbidden("formulário inválido ou de outra página (CSRF)") }
+        return HTML.redirect(try await perform(session))
+    }
+
+    private func forbidden(_ why: String) -> Response {
+        HTML.response(HTML.page("Proibido", session: nil, body: "<p class=\"error\">\(HTML.escape(why))</p><p><a href=\"/\">Voltar</a></p>"),
+                      status: .forbidden)
+    }
+
+    private func signInPage(error: String?) -> String {
+        HTML.page("Entrar", session: nil, body: """
+            \(error.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
+            <form method="post" action="/sign-in">
+            <label>Token de acesso (<code>nightshift token create</code>)<br>
+            <textarea name="token" rows="4" cols="60" required autocomplete="off"></textarea></label><br>
+            <button type="submit">Entrar</button></form>
+            """)
+    }
+
+    private func button(_ session: DashboardSession, _ action: String, _ label: String) -> String {
+        guard session.identity.role >= .operator else { return "" }
+        return "<form method=\"post\" action=\"\(action)\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(session.csrf)\"><button>\(label)</button></form>"
+    }
+
+    // MARK: - Pages
+
+    private func home(_ session: DashboardSession) async throws -> (String, String) {
+        let lines = try await SafetyNet.lines(client: dependencies.store.client, settings: dependencies.backOffice, logger: dependencies.logger)
+        let label: [SafetyNet.Status: String] = [.green: "ok", .amber: "atenção", .red: "agir"]
+        let items = lines.map { line in
+            """
+            <li class="\(line.status.rawValue)" data-status="\(line.status.rawValue)"><span class="status">\(label[line.status]!)</span> \
+            <strong>\(HTML.escape(line.name))</strong>: \(HTML.escape(line.detail))\
+            \(line.lastSuccess.map { " — último sucesso \(HTML.time($0, in: zone))" } ?? "")\
+            \(line.todo.map { "<span class=\"todo\">\(HTML.escape($0))</span>" } ?? "")</li>
+            """
+        }.joined(separator: "\n")
+        let worst = lines.contains { $0.status == .red } ? "Algo precisa de você." : lines.contains { $0.status == .amber } ? "Nada urgente; veja os itens em amarelo." : "Tudo em dia."
+        return ("Rede de segurança", "<p><strong>\(worst)</strong> Horários em \(HTML.escape(zone.identifier)).</p><ul class=\"net\">\(items)</ul>")
+    }
+
+    private func jobs(_ session: DashboardSession, state: String?) async throws -> (String, String) {
+        let states = state.flatMap(JobState.init(rawValue:)).map { [$0] } ?? []
+        let list = try await dependencies.store.jobs(JobFilter(states: states, limit: 100))
+        let options = ([""] + JobState.allCases.map(\.rawValue)).map {
+            "<option value=\"\($0)\"\($0 == (state ?? "") ? " selected" : "")>\($0.isEmpty ? "todos" : $0)</option>"
+        }.joined()
+        let rows = list.map { job in
+            "<tr><td><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a></td><td>\(HTML.escape(job.kind))</td><td>\(HTML.escape(job.queue))</td>"
+                + "<td data-state=\"\(job.state.rawValue)\">\(job.state.rawValue)</td><td>\(job.attempt)/\(job.maxAttempts)</td>"
+                + "<td>\(HTML.time(job.createdAt, in: zone))</td><td>\(HTML.escape(String((job.lastError ?? "").prefix(80))))</td></tr>"
+        }.joined(separator: "\n")
+        return ("Jobs", """
+            <form method="get" action="/ui/jobs"><label>Estado <select name="state">\(options)</select></label> <button>Filtrar</button></form>
+            <table><tr><th>id</th><th>tipo</th><th>fila</th><th>estado</th><th>tentativa</th><th>criado</th><th>último erro</th></tr>\(rows)</table>
+            """)
+    }
+
+    private func job(_ session: DashboardSession, id: Int64) async throws -> (String, String) {
+        guard let job = try await dependencies.store.job(id) else { return ("Job \(id)", "<p>Não encontrado.</p>") }
+        var actions = ""
+        if [.discarded, .cancelled].contains(job.state) { actions += button(session, "/ui/jobs/\(id)/retry", "Tentar de novo") }
+        if ![.succeeded, .discarded, .cancelled].contains(job.state) { actions += button(session, "/ui/jobs/\(id)/cancel", "Cancelar") }
+        let errors = job.errors.map { error in
+            "<li>tentativa \(error.attempt) em \(HTML.escape(error.at)) (\(HTML.escape(error.worker ?? "-"))): <pre>\(HTML.escape(error.error))</pre></li>"
+        }.joined()
+        return ("Job \(id): \(job.kind)", """
+            <p>Estado: <strong id="state">\(job.state.rawValue)</strong>, tentativa \(job.attempt) de \(job.maxAttempts), fila \(HTML.escape(job.queue)).
+            Criado \(HTML.time(job.createdAt, in: zone)); terminado \(HTML.time(job.finishedAt, in: zone)).</p>
+            <p>\(actions)</p>
+            <h2>Argumentos</h2><pre>\(HTML.escape(job.args))</pre>
+            \(job.uniqueKey.map { "<p>Chave única: <code>\(HTML.escape($0))</code></p>" } ?? "")
+            <h2>Erros</h2>\(errors.isEmpty ? "<p>Nenhum.</p>" : "<ol>\(errors)</ol>")
+            """)
+    }
+
+    private func queues(_ session: DashboardSession) async throws -> (String, String) {
+        let stats = try await dependencies.store.queueStats()
+        let states = JobState.allCases.map(\.rawValue)
+        let rows = stats.map { queue in
+            "<tr><td>\(HTML.escape(queue.queue))</td>" + states.map { "<td>\(queue.counts[$0] ?? 0)</td>" }.joined()
+                + "<td>\(queue.oldestAvailableAgeSeconds.map { String(format: "%.1f s", $0) } ?? "—")</td></tr>"
+        }.joined()
+        let client = dependencies.store.client, logger = dependencies.logger
+        var hours: [SVGChart.Bar] = []
+        for try await (hour, succeeded, failed, cancelled) in try await client.query("""
+            SELECT to_char(h AT TIME ZONE \(zone.identifier), 'HH24"h"'),
+                   count(j.id) FILTER (WHERE j.state = 'succeeded')::float8,
+                   count(j.id) FILTER (WHERE j.state = 'discarded')::float8,
+                   count(j.id) FILTER (WHERE j.state = 'cancelled')::float8
+            FROM generate_series(date_trunc('hour', now()) - interval '23 hours', date_trunc('hour', now()), interval '1 hour') AS h
+            LEFT JOIN jobs j ON j.finished_at >= h AND j.finished_at < h + interval '1 hour'
+            GROUP BY h ORDER BY h
+            """, logger: logger).decode((String, Double, Double, Double).self) {
+            hours.append(.init(label: hour, segments: [(succeeded, "#2e7d32"), (failed, "#c62828"), (cancelled, "#9e9e9e")]))
+        }
+        var durations = ""
+        for try await (kind, runs, p50, p95) in try await client.query("""
+            SELECT kind, count(*)::int,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - attempted_at))::float8,
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - attempted_at))::float8
+            FROM jobs WHERE state = 'succeeded' AND finished_at > now() - interval '7 days' GROUP BY kind ORDER BY kind
+            """, logger: logger).decode((String, Int, Double, Double).self) {
+            durations += "<tr><td>\(HTML.escape(kind))</td><td>\(runs)</td><td>\(String(format: "%.3f", p50))</td><td>\(String(format: "%.3f", p95))</td></tr>"
+        }
+        return ("Filas", """
+            <table><tr><th>fila</th>\(states.map { "<th>\($0)</th>" }.joined())<th>mais antigo disponível</th></tr>\(rows)</table>
+            <h2>Jobs por hora (24 h): sucesso, descartados, cancelados</h2>
+            \(SVGChart.bars(hours, title: "Jobs terminados por hora", unit: "jobs"))
+            <h2>Duração por tipo (7 dias, segundos)</h2>
+            <table><tr><th>tipo</th><th>execuções</th><th>p50</th><th>p95</th></tr>\(durations)</table>
+            """)
+    }
+
+    private func backups(_ session: DashboardSession) async throws -> (String, String) {
+        let history = BackupHistory(client: dependencies.store.client, logger: dependencies.logger)
+        let records = try await history.list(limit: 200)
+        let recent = records.filter { $0.status == .completed || $0.status == .expired }
+            .filter { $0.startedAt > Date().addingTimeInterval(-30 * 86_400) }.reversed()
+        var charts = ""
+        for branch in Set(recent.map(\.branch)).sorted() {
+            let mine = recent.filter { $0.branch == branch }
+            let label = { (record: BackupRecord) in HTML.time(record.startedAt, in: zone).prefix(5).description }
+            charts += SVGChart.bars(mine.map { .init(label: label($0), segments: [(Double($0.sizeBytes ?? 0) / 1_048_576, "#1565c0")]) },
+                                    title: "Tamanho dos dumps de \(branch) (30 dias)", unit: "MB")
+            charts += SVGChart.bars(mine.map { record in
+                .init(label: label(record), segments: [((record.finishedAt ?? record.startedAt).timeIntervalSince(record.startedAt), "#6a1b9a")])
+            }, title: "Duração dos dumps de \(branch) (30 dias)", unit: "s")
+        }
+        let rows = records.prefix(50).map { record in
+            let verdict = record.verificationStatus.map { $0 == "true" ? "passou" : $0 == "unverified" ? "não verificado" : "FALHOU" } ?? "—"
+            return "<tr><td>\(record.id)</td><td>\(HTML.escape(record.branch))</td><td>\(record.type.rawValue)</td><td>\(record.status.rawValue)</td>"
+                + "<td>\(HTML.time(record.startedAt, in: zone))</td><td>\(record.sizeBytes.map { String(format: "%.1f MB", Double($0) / 1_048_576) } ?? "—")</td>"
+                + "<td>\(verdict)</td><td>\(record.encryption ?? "—")</td><td>\(HTML.escape(String((record.error ?? "").prefix(80))))</td></tr>"
+        }.joined()
+        return ("Backups", """
+            \(charts)
+            <table><tr><th>id</th><th>filial</th><th>tipo</th><th>estado</th><th>início</th><th>tamanho</th><th>teste</th><th>cripto</th><th>erro</th></tr>\(rows)</table>
+            """)
+    }
+
+    private func extratos(_ session: DashboardSession) async throws -> (String, String) {
+        let all = try await ExtratoStore(client: dependencies.store.client, logger: dependencies.logger).all()
+        let rows = all.map { extrato in
+            "<tr><td>\(HTML.escape(extrato.month))</td><td>\(HTML.escape(extrato.totalReceita))</td><td>\(HTML.escape(extrato.totalComissoes))</td>"
+                + "<td>\(HTML.escape(extrato.totalGastos))</td><td>\(HTML.escape(extrato.saldo))</td>"
+                + "<td>\(extrato.contagens.sorted { $0.key < $1.key }.map { "\(HTML.escape($0.key)): \($0.value)" }.joined(separator: ", "))</td></tr>"
+        }.joined()
+        return ("Extratos", "<table><tr><th>mês</th><th>receita</th><th>comissões</th><th>gastos</th><th>saldo</th><th>registros</th></tr>\(rows)</table>")
+    }
+}

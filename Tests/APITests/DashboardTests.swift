@@ -1,0 +1,121 @@
+import AsyncHTTPClient
+import Foundation
+import JobQueue
+import NIOCore
+import NIOHTTP1
+import Testing
+import TestSupport
+
+/// The dashboard in a real browser (headless Chromium, Debian's package) against a running
+/// server with seeded data, and its guards checked over plain HTTP.
+@Suite(.serialized) struct DashboardTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: chromium != nil, "chromium (Debian), installed by ops/test.sh"))
+    func aBrowserSignsInReadsTheSafetyNetAndRetriesADiscardedJob() async throws {
+        try await APIHarness.with { api in
+            let queue = TestDatabase.uniqueQueue("dash")
+            let discarded = try await JobFactory.insert(api.client, queue: queue, state: .discarded)
+            let token = try await api.token(.operator, subject: "Conceição")
+            let shots = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-dashboard-screenshots")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", Self.repository.appendingPathComponent("ops/browser-check.py").path,
+                                 "http://127.0.0.1:\(api.port)", token, "\(discarded)", shots.path]
+            let output = Pipe(), errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(said)")
+            let page = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self)) \(said)")
+
+            #expect(page["unsigned_path"] as? String == "/sign-in" && page["sign_in_form"] as? Int == 1, "no page answers without a token")
+            #expect(page["home_path"] as? String == "/" && page["home_title"] as? String == "Rede de segurança")
+            let lines = try #require(page["home_lines"] as? [[String]])
+            #expect(lines.count == 7, "\(lines)")
+            #expect(lines.allSatisfy { ["green", "amber", "red"].contains($0[0]) })
+            #expect(lines.contains { $0[1].hasPrefix("Backup do mês") } && lines.contains { $0[1] == "Teste de restauração" })
+            let home = page["home_text"] as? String ?? ""
+            #expect(home.contains("Conceição") && home.contains("America/Sao_Paulo"), "accents and the zone render: \(home)")
+            #expect(page["cookie_visible_to_script"] as? String == "", "the session cookie is HttpOnly")
+            #expect(page["job_state_before"] as? String == "discarded" && page["retry_buttons"] as? Int == 1)
+            #expect(page["job_state_after"] as? String == "available", "\(page["job_text"] ?? "")")
+            #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "available")
+            #expect((page["queues_svg"] as? Int ?? 0) >= 1 && (page["queues_text"] as? String ?? "").contains(queue))
+            #expect(page["backups_title"] as? String == "Backups" && page["extratos_title"] as? String == "Extratos")
+            for shot in ["01-sign-in.png", "02-home.png", "03-job-discarded.png", "04-job-retried.png", "05-backups.png"] {
+                let size = (try? FileManager.default.attributesOfItem(atPath: shots.appendingPathComponent(shot).path)[.size] as? Int) ?? 0
+                #expect(size > 1_000, "screenshot \(shot)")
+            }
+        }
+    }
+
+    /// Over plain HTTP: the cookie's flags, a viewer sees no buttons, a forged post is a 403.
+    @Test func theGuardsHoldWithoutABrowser() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        do {
+            try await guards(http)
+            try await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    func guards(_ http: HTTPClient) async throws {
+        try await APIHarness.with { api in
+            func send(_ method: HTTPMethod, _ path: String, cookie: String? = nil, form: String? = nil) async throws -> (Int, HTTPHeaders, String) {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
+                request.method = method
+                if let cookie { request.headers.add(name: "cookie", value: "nightshift_session=\(cookie)") }
+                if let form {
+                    request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+                    request.body = .bytes(ByteBuffer(string: form))
+                }
+                let response = try await http.execute(request, timeout: .seconds(30))
+                return (Int(response.status.code), response.headers, String(buffer: try await response.body.collect(upTo: 1 << 20)))
+            }
+            func csrf(in html: String) throws -> String {
+                try #require(html.range(of: #"name="csrf" value="[0-9a-f]{64}""#, options: .regularExpression).map {
+                    String(html[$0].dropFirst(#"name="csrf" value=""#.count).dropLast())
+                })
+            }
+            let queue = TestDatabase.uniqueQueue("dash")
+            let discarded = try await JobFactory.insert(api.client, queue: queue, state: .discarded)
+            let unsigned = try await send(.GET, "/ui/jobs/\(discarded)")
+            #expect(unsigned.0 == 303 && unsigned.1["location"].first == "/sign-in")
+
+            let viewer = try await api.token(.viewer, subject: "viewer")
+            let signIn = try await send(.POST, "/sign-in", form: "token=\(viewer.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            #expect(signIn.0 == 303 && signIn.1["location"].first == "/")
+            let setCookie = try #require(signIn.1["set-cookie"].first)
+            #expect(setCookie.hasPrefix("nightshift_session=\(viewer);") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+            #expect(!setCookie.contains("Secure"), "plain HTTP here; behind TLS it is Secure")
+            let bad = try await send(.POST, "/sign-in", form: "token=forged")
+            #expect(bad.0 == 401 && bad.1["set-cookie"].isEmpty && bad.2.contains("Token recusado"))
+
+            let (status, _, html) = try await send(.GET, "/ui/jobs/\(discarded)", cookie: viewer)
+            #expect(status == 200 && html.contains("discarded") && !html.contains("/retry"), "a viewer sees no buttons")
+            let viewerCSRF = try csrf(in: html)
+            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: viewer, form: "csrf=\(viewerCSRF)").0 == 403, "a viewer may not retry")
+
+            let operatorToken = try await api.token(.operator, subject: "op")
+            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "").0 == 403, "no CSRF token")
+            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "csrf=\(viewerCSRF)").0 == 403,
+                    "another session's CSRF token")
+            #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "discarded")
+            let mine = try csrf(in: try await send(.GET, "/ui/jobs/\(discarded)", cookie: operatorToken).2)
+            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "csrf=\(mine)").0 == 303)
+            #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "available")
+            // No page answers with data for a token it cannot verify.
+            for path in ["/", "/ui/jobs", "/ui/queues", "/ui/backups", "/ui/extratos"] {
+                let answer = try await send(.GET, path, cookie: "forged")
+                #expect(answer.0 == 303 && !answer.2.contains(queue), "\(path)")
+            }
+        }
+    }
+}
