@@ -120,6 +120,29 @@ import TestSupport
         }
     }
 
+    /// Found by ops/chaos.sh: two dumps of a branch in the same second shared a name, and the
+    /// second overwrote the first's file and object. Now they run one after the other (the
+    /// branch's lock) and the second takes the next free second.
+    @Test func dumpsOfABranchInTheSameSecondNeverShareANameFileOrObject() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let store = fixture.localStore()
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                let instant = Date()
+                async let first = dumper.dump(type: .manual, attempt: nil, at: instant)
+                async let second = dumper.dump(type: .manual, attempt: nil, at: instant)
+                let third = try await dumper.dump(type: .manual, attempt: nil, at: instant)
+                let rows = try await [first, second, third]
+                #expect(Set(rows.map(\.objectKey)).count == 3 && Set(rows.map(\.localPath)).count == 3, "\(rows.map(\.objectKey))")
+                for row in rows {
+                    #expect(try FileDigest.sha256(of: URL(fileURLWithPath: row.localPath!)).sha256 == row.sha256)
+                    #expect(try await store.head(row.objectKey!)?.sha256 == row.sha256)
+                }
+            }
+        }
+    }
+
     @Test func aMissingOrFailingPgDumpIsAClearErrorAndLeavesNothing() async throws {
         try await DumpFixture.with { fixture in
             try await TestDatabase.withClient { client in

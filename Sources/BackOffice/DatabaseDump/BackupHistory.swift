@@ -77,6 +77,16 @@ public struct BackupHistory: Sendable {
 
     // MARK: - Reading
 
+    /// Whether a running, completed or expired dump already has this object key or file.
+    func holdsName(objectKey: String, localPath: String) async throws -> Bool {
+        let rows = try await client.query("""
+            SELECT EXISTS (SELECT 1 FROM backup_history
+                           WHERE (object_key = \(objectKey) OR local_path = \(localPath)) AND status IN ('running', 'completed', 'expired'))
+            """, logger: logger)
+        for try await taken in rows.decode(Bool.self) { return taken }
+        return false
+    }
+
     public func record(_ id: Int64) async throws -> BackupRecord? {
         try await records("SELECT \(unescaped: Self.columns) FROM backup_history WHERE id = \(id)").first
     }

@@ -56,12 +56,33 @@ public struct DatabaseDumper: Sendable {
         var applicationName: String { "nightshift-dump job \(jobID) attempt \(number)" }
     }
 
+    /// One dump of the branch at a time, whoever asks: the kind's global limit keeps a second
+    /// job of the branch from being claimed, and this lock (a session advisory lock on the
+    /// queue's database, held for the whole dump, released by the server if the worker dies)
+    /// covers what the limit cannot see — a `migrate --backup-first`, or a job enqueued with
+    /// another `branch` argument — so two dumps never share a name, a file or an object.
     public func dump(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date = Date()) async throws -> BackupRecord {
+        guard let history else { return try await dumpAlone(type: type, attempt: attempt, at: instant) }
+        let key = "nightshift-dump:\(settings.branch.id)"
+        return try await history.client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
+            do {
+                let record = try await dumpAlone(type: type, attempt: attempt, at: max(instant, Date()))
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+                return record
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private func dumpAlone(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date) async throws -> BackupRecord {
         if let attempt { try await cleanUpInterrupted(attempt) }
         let pgDump = try PostgresTool.locate("pg_dump", in: settings.dumps.postgresBinDirectory)
         let pgRestore = try PostgresTool.locate("pg_restore", in: settings.dumps.postgresBinDirectory)
         let encryption = settings.encryption
-        let name = DumpName(branch: settings.branch.id, at: instant, in: settings.branch.timeZone, encrypted: encryption.isOn)
+        let name = try await freeName(at: instant, encrypted: encryption.isOn)
         let folder = settings.dumpDirectory
         let final = name.localFile(in: folder)
         let temporary = folder.appendingPathComponent(".\(name.fileName).tmp-\(attempt.map { "job\($0.jobID)-a\($0.number)" } ?? "pid\(getpid())")")
@@ -200,6 +221,24 @@ public struct DatabaseDumper: Sendable {
         _ = try? await session.run { connection in _ = try connection.execute("COMMIT") }
         guard output.status == 0 else { throw DumpError.toolFailed(name: "pg_dump", status: output.status, message: output.errors) }
         return counts
+    }
+
+    /// The dump's name, by the second (seed 004's layout). Two dumps of a branch in one second
+    /// (a manual one right after another) would share it, and the second would overwrite the
+    /// first's file and object: the name moves on a second until no file and no live history
+    /// row holds it. Dumps of a branch run one at a time (the branch's lock), so the check
+    /// does not race with another dump of the same branch (see ``dump(type:attempt:at:)``).
+    private func freeName(at instant: Date, encrypted: Bool) async throws -> DumpName {
+        var moment = instant
+        for _ in 0..<120 {
+            let name = DumpName(branch: settings.branch.id, at: moment, in: settings.branch.timeZone, encrypted: encrypted)
+            let file = name.localFile(in: settings.dumpDirectory).path
+            var taken = FileManager.default.fileExists(atPath: file)
+            if !taken, let history { taken = try await history.holdsName(objectKey: name.objectKey, localPath: file) }
+            if !taken { return name }
+            moment = moment.addingTimeInterval(1)
+        }
+        throw DumpError.file("no free dump name within two minutes of \(instant): remove stale rows or files in \(settings.dumpDirectory.path)")
     }
 
     /// A retry: an earlier attempt's pg_dump may still be running (a child outlives a
