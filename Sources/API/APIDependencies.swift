@@ -1,5 +1,6 @@
 import BackOffice
 import JobQueue
+import ObjectStorage
 import Logging
 import Monitoring
 import Scheduler
@@ -14,16 +15,20 @@ public struct APIDependencies: Sendable {
     /// The schedules' unique-key namespace, so the service endpoints use the scheduler's keys.
     public var keyNamespace: String?
     public var metrics: MetricsRegistry?
+    /// Where dumps and metrics go (the bucket, or the local folder standing for it): the
+    /// dashboard's Branches page reads it.
+    public var objectStore: (any ObjectStore)?
     public var logger: Logger
 
     public init(store: JobStore, registry: JobRegistry, schedules: [Schedule], backOffice: BackOfficeSettings,
-                keyNamespace: String?, metrics: MetricsRegistry?, logger: Logger) {
+                keyNamespace: String?, metrics: MetricsRegistry?, objectStore: (any ObjectStore)? = nil, logger: Logger) {
         self.store = store
         self.registry = registry
         self.schedules = schedules
         self.backOffice = backOffice
         self.keyNamespace = keyNamespace
         self.metrics = metrics
+        self.objectStore = objectStore
         self.logger = logger
     }
 

@@ -52,7 +52,8 @@ struct APIHarness: Sendable {
             tune(&settings)
             let dependencies = APIDependencies(store: store, registry: registry, schedules: BackOfficeSchedules.make(office),
                                                backOffice: office, keyNamespace: "api-\(UUID().uuidString.prefix(6))",
-                                               metrics: metrics, logger: TestDatabase.logger)
+                                               metrics: metrics, objectStore: LocalDirectoryStore(root: backups.appendingPathComponent("store")),
+                                               logger: TestDatabase.logger)
             let bound = AsyncStream.makeStream(of: Int.self)
             let server = APIServer(settings: settings, authority: authority, dependencies: dependencies)
             let application = server.application { port in bound.continuation.yield(port) }

@@ -43,6 +43,30 @@ import TestSupport
         }
     }
 
+    /// A fuzz pass over `enqueue`'s flags: every bad value is refused with an error naming the
+    /// flag, the process exits normally (no signal), and nothing is written.
+    @Test func enqueueFlagsFuzzedAreRefusedByNameAndWriteNothing() async throws {
+        try await TestDatabase.withClient { client in
+            let queue = TestDatabase.uniqueQueue("clifuzz")
+            let bad: [([String], String)] = [
+                (["--priority", "high"], "--priority"), (["--priority", "99999999999999999999"], "--priority"),
+                (["--priority", "-32769"], "priority"), (["--max-attempts", "0"], "max-attempts"), (["--max-attempts", "x"], "--max-attempts"),
+                (["--run-at", "yesterday"], "--run-at"), (["--run-at", "2026-13-40T99:00:00Z"], "--run-at"), (["--in", "10 parsecs"], "--in"),
+                (["--in", "-5m"], "--in"), (["--args", "{"], "--args"), (["--args", "\u{0}"], "--args"), (["--args", "[]"], "--args"),
+                (["--args", String(repeating: "[", count: 5_000)], "--args"), (["--queue", ""], "queue"),
+                (["--queue", String(repeating: "q", count: 200)], "queue"),
+                (["--no-such-flag"], "no-such-flag"), (["--run-at", "2026-01-01T00:00:00Z", "--in", "5m"], "--in"),
+            ]
+            for (flags, named) in bad {
+                let run = try ChildProcess(["enqueue", "noop", "--queue", queue] + flags)
+                let status = try await run.waitForExit()
+                #expect(status != 0 && run.process.terminationReason == .exit, "\(flags.map { $0.prefix(40) }): \(status)")
+                #expect(run.log.lowercased().contains(named.lowercased()), "\(flags.map { $0.prefix(40) }) should name \(named): \(run.log.prefix(300))")
+            }
+            #expect(try await client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue)", as: Int.self) == 0)
+        }
+    }
+
     @Test func helpAndVersionPrintAndExitZero() async throws {
         for (arguments, expected) in [(["--help"], "SUBCOMMANDS:"), (["worker", "--help"], "--queues"), (["help", "backup"], "keygen"),
                                       (["backup", "decrypt", "--help"], "--identity-file"), (["--version"], "schema version \(SchemaVersion.required)")] {

@@ -55,6 +55,12 @@ struct DashboardRoutes {
         router.get("/ui/queues") { request, _ in try await page(request) { session in try await queues(session) } }
         router.get("/ui/backups") { request, _ in try await page(request) { session in try await backups(session) } }
         router.get("/ui/extratos") { request, _ in try await page(request) { session in try await extratos(session) } }
+        router.get("/ui/branches") { request, _ in
+            try await page(request) { _ in
+                guard let store = dependencies.objectStore else { return ("Filiais", "<p>Sem bucket configurado (BACKUP_S3_*).</p>") }
+                return ("Filiais", try await BranchesPage(store: store, zone: zone).render())
+            }
+        }
     }
 
     // MARK: - Plumbing
@@ -174,7 +180,8 @@ struct DashboardRoutes {
             SELECT kind, count(*)::int,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - attempted_at))::float8,
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - attempted_at))::float8
-            FROM jobs WHERE state = 'succeeded' AND finished_at > now() - interval '7 days' GROUP BY kind ORDER BY kind
+            FROM jobs WHERE state = 'succeeded' AND finished_at > now() - interval '7 days' AND attempted_at IS NOT NULL
+            GROUP BY kind ORDER BY kind
             """, logger: logger).decode((String, Int, Double, Double).self) {
             durations += "<tr><td>\(HTML.escape(kind))</td><td>\(runs)</td><td>\(String(format: "%.3f", p50))</td><td>\(String(format: "%.3f", p95))</td></tr>"
         }

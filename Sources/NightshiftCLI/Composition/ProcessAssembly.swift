@@ -65,7 +65,8 @@ enum ProcessAssembly {
         if plan.api {
             let authority = try await TokenAuthority(secret: settings.jwtSecret, previousSecret: settings.jwtPreviousSecret)
             let dependencies = APIDependencies(store: store, registry: registry, schedules: schedules, backOffice: settings.backOffice,
-                                               keyNamespace: settings.scheduler.keyNamespace, metrics: metrics, logger: logger)
+                                               keyNamespace: settings.scheduler.keyNamespace, metrics: metrics,
+                                               objectStore: StoreCatalog.stores(settings, logger: logger).store, logger: logger)
             ungated.append(APIServer(settings: settings.api, authority: authority, dependencies: dependencies)
                 .application(onRunning: onAPIRunning))
         } else if let port = settings.metricsPort, let metrics {

@@ -66,10 +66,24 @@ extension S3Store {
         return ObjectInfo(key: key, size: size, lastModified: modified, sha256: response.headers.first(name: "x-amz-meta-sha256"))
     }
 
+    /// 10,000 pages of up to 1,000 keys: far beyond a branch's backups.
+    static let maximumListPages = 10_000
+
     public func list(prefix: String) async throws -> [ObjectInfo] {
         var objects: [ObjectInfo] = []
         var token: String?
+        var seen: Set<String> = []
         repeat {
+            // A server that hands back a token it gave before, or pages without end, would
+            // keep this loop going forever.
+            if let token, !seen.insert(token).inserted {
+                throw ObjectStorageError.unexpected(operation: "LIST \(prefix)", status: 200, code: "BadXML",
+                                                    message: "the listing repeated a continuation token")
+            }
+            if seen.count > Self.maximumListPages {
+                throw ObjectStorageError.unexpected(operation: "LIST \(prefix)", status: 200, code: "BadXML",
+                                                    message: "the listing went on past \(Self.maximumListPages) pages")
+            }
             var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix),
                                                           ("max-keys", String(configuration.listPageSize))]
             if let token { query.append(("continuation-token", token)) }

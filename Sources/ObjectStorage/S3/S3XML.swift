@@ -139,7 +139,9 @@ enum S3XML {
         let parser = XMLParser(data: Data(body.readableBytesView))
         parser.shouldResolveExternalEntities = false
         parser.delegate = collector
-        guard parser.parse() else { return [] }
+        // A body cut off mid-document can parse "successfully" on Linux (libxml2 stops at the
+        // end of the data): every element opened must have been closed, or it is not a listing.
+        guard parser.parse(), collector.isComplete else { return [] }
         return collector.elements
     }
 
@@ -147,6 +149,7 @@ enum S3XML {
         var elements: [Element] = []
         private var path: [String] = []
         private var open: [Int] = []
+        var isComplete: Bool { !elements.isEmpty && path.isEmpty }
 
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                     attributes: [String: String] = [:]) {
