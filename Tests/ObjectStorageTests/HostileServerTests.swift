@@ -65,6 +65,7 @@ server.serve_forever()
                                             credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "not-a-real-secret-0123"))
         configuration.maxAttempts = 2
         configuration.requestTimeout = .seconds(10)
+        configuration.maxListPages = 50
         return try await body(S3Store(configuration: configuration, logger: TestDatabase.logger))
     }
 

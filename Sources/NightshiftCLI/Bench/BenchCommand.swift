@@ -33,6 +33,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("latency-rate"), help: "Jobs per second in the paced latency run.") var latencyRate: Int = 200
     @Option(name: .customLong("pgbench-clients"), help: "pgbench clients for the raw-SQL limit (0 skips it).") var pgbenchClients: Int = 4
     @Option(help: "Processing and raw-SQL runs, alternated; the median of each, and of each pair's ratio, is reported.") var rounds: Int = 5
+    @Option(help: "Finished jobs written into the table before anything runs (a history; the bench's workers do not prune).") var history: Int = 0
+    @Option(help: "Jobs scheduled a month ahead, written into the table before anything runs.") var scheduled: Int = 0
 
     func validate() throws {
         for (name, value) in [("--jobs", jobs), ("--batch-size", batchSize), ("--workers", workers),

@@ -17,6 +17,7 @@ struct BenchRun: Sendable {
         report("nightshift bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(try await serverVersion()), queue \(queue)")
         defer { report("(bench jobs are deleted at the end)") }
         do {
+            if settings.history > 0 || settings.scheduled > 0 { try await writeHistory(queue: queue) }
             let single = try await enqueueSingly(queue: queue)
             report(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
             let batch = try await enqueueInBatches(queue: queue)
@@ -116,6 +117,38 @@ struct BenchRun: Sendable {
     }
 
     /// One line of results, written at once (print buffers when the output is a file).
+    /// `--history` finished no-op jobs (finished a day ago, as a table with pruning off keeps
+    /// them) and `--scheduled` jobs a month ahead, in queues of their own, a million rows per
+    /// statement; then VACUUM ANALYZE, as autovacuum would have.
+    private func writeHistory(queue: String) async throws {
+        let started = ContinuousClock.now
+        var left = settings.history
+        while left > 0 {
+            let rows = min(left, 1_000_000)
+            try await client.query("""
+                INSERT INTO jobs (kind, queue, state, attempt, run_at, created_at, attempted_at, finished_at)
+                SELECT 'noop', \(queue + "-history"), 'succeeded', 1, now() - interval '1 day', now() - interval '1 day',
+                       now() - interval '1 day', now() - interval '1 day' + (n % 1000) * interval '1 ms'
+                FROM generate_series(1, \(rows)) AS n
+                """, logger: logger)
+            left -= rows
+        }
+        if settings.scheduled > 0 {
+            try await client.query("""
+                INSERT INTO jobs (kind, queue, state, run_at)
+                SELECT 'noop', \(queue + "-scheduled"), 'scheduled', now() + interval '30 days' + n * interval '1 s'
+                FROM generate_series(1, \(settings.scheduled)) AS n
+                """, logger: logger)
+        }
+        try await vacuum()
+        let size = try await client.query("SELECT pg_size_pretty(pg_total_relation_size('jobs')), pg_size_pretty(pg_indexes_size('jobs'))",
+                                          logger: logger).decode((String, String).self)
+        for try await (total, indexes) in size {
+            report(String(format: "history: %d finished + %d scheduled rows written in %.0f s; jobs is %@ (indexes %@)",
+                          settings.history, settings.scheduled, (ContinuousClock.now - started).timeInterval, total, indexes))
+        }
+    }
+
     private func report(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

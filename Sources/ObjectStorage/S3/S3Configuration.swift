@@ -15,6 +15,9 @@ public struct S3Configuration: Sendable {
     public var partsInFlight: Int = 4
     /// Objects per page when listing (S3's maximum is 1,000).
     public var listPageSize: Int = 1_000
+    /// Pages one listing may take before it is an error (a server that never ends its listing):
+    /// 10,000 pages of 1,000 keys are far beyond a branch's backups.
+    public var maxListPages: Int = 10_000
     /// Retries of 5xx, 429, timeouts and dropped connections.
     public var retry = RetryPolicy(base: .milliseconds(200), cap: .seconds(5), jitter: 0.2)
     public var maxAttempts = 6

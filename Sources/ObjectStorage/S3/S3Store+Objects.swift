@@ -66,9 +66,6 @@ extension S3Store {
         return ObjectInfo(key: key, size: size, lastModified: modified, sha256: response.headers.first(name: "x-amz-meta-sha256"))
     }
 
-    /// 10,000 pages of up to 1,000 keys: far beyond a branch's backups.
-    static let maximumListPages = 10_000
-
     public func list(prefix: String) async throws -> [ObjectInfo] {
         var objects: [ObjectInfo] = []
         var token: String?
@@ -80,9 +77,9 @@ extension S3Store {
                 throw ObjectStorageError.unexpected(operation: "LIST \(prefix)", status: 200, code: "BadXML",
                                                     message: "the listing repeated a continuation token")
             }
-            if seen.count > Self.maximumListPages {
+            if seen.count >= configuration.maxListPages {
                 throw ObjectStorageError.unexpected(operation: "LIST \(prefix)", status: 200, code: "BadXML",
-                                                    message: "the listing went on past \(Self.maximumListPages) pages")
+                                                    message: "the listing went on past \(configuration.maxListPages) pages")
             }
             var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix),
                                                           ("max-keys", String(configuration.listPageSize))]
