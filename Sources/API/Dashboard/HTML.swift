@@ -2,25 +2,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NightshiftCore
 
 /// Server-rendered pages: escaping, the layout every page shares, and the headers that keep a
 /// page in its own origin (no script runs, nothing loads from elsewhere, no framing).
 enum HTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     static let headers: HTTPFields = [
         .contentType: "text/html; charset=utf-8",

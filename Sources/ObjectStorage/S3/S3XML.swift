@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import NightshiftCore
 import NIOCore
 
 /// The few S3 XML documents this client reads, parsed into flat values. Unknown elements are
@@ -109,20 +110,7 @@ enum S3XML {
     }
 
     /// XML-escaped text, for request bodies.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     static func timestamp(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
