@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/pg-local.sh
+source ops/bench-database.sh
 SIZE_MB="${1:-1024}"
 ROUNDS="${ROUNDS:-3}"
 DIR="$(mktemp -d /tmp/nightshift-bench-age.XXXXXX)"; chmod 755 "$DIR"
@@ -45,12 +46,7 @@ rm -f "$DIR/plain.bin"
 echo "== nightly-dump, encryption off against on"
 pg_local_start "$DIR/pg" on
 export BACKUP_DIR="$DIR/backups" BRANCH_ID=bench ENABLE_METRICS_PUSH_JOB=false LOG_LEVEL=warning
-PSQL=(psql -qAt -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift)
-"$NS" migrate >/dev/null
-"$NS" demo seed --months 2 --rows-per-month 400000 >/dev/null
-"${PSQL[@]}" -c "CREATE TABLE padding AS SELECT n, (SELECT decode(string_agg(md5(random()::text || n || g), ''), 'hex') FROM generate_series(1, 65536) g) AS bytes FROM generate_series(1, $SIZE_MB) n"
-"${PSQL[@]}" -c "VACUUM ANALYZE" -c "CHECKPOINT"
-echo "database: $("${PSQL[@]}" -c "SELECT pg_size_pretty(pg_database_size('nightshift'))") (PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version'), fsync on)"
+bench_dump_database "$NS" "$SIZE_MB"
 dump_with() { # $1: "" or recipients; prints seconds and bytes of the dump just made
     BACKUP_AGE_RECIPIENTS="$1" "$NS" worker --no-maintenance & WORKER=$!
     "$NS" backups create --wait >/dev/null

@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/pg-local.sh
 source ops/s3-local.sh
+source ops/bench-database.sh
 SIZE_MB="${1:-1024}"
 DIR="$(mktemp -d /tmp/nightshift-bench-dump.XXXXXX)"; chmod 755 "$DIR"
 WORKER=""
@@ -25,13 +26,7 @@ unset BACKUP_S3_ENDPOINT BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY BACKUP_S3_REG
 with_bucket() { BACKUP_S3_ENDPOINT="$S3_ENDPOINT" BACKUP_S3_ACCESS_KEY="$S3_KEY" BACKUP_S3_SECRET_KEY="$S3_SECRET" \
     BACKUP_S3_REGION="$S3_REGION" BACKUP_S3_BUCKET=nightshift-bench "$@"; }
 export BACKUP_DIR="$DIR/backups" BRANCH_ID=bench ENABLE_METRICS_PUSH_JOB=false LOG_LEVEL=warning
-PSQL=(psql -qAt -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift)
-"$NS" migrate >/dev/null
-"$NS" demo seed --months 2 --rows-per-month 400000 >/dev/null
-# Rows of 1 MiB of pseudo-random bytes: pg_dump cannot compress them, so the dump is ~SIZE_MB.
-"${PSQL[@]}" -c "CREATE TABLE padding AS SELECT n, (SELECT decode(string_agg(md5(random()::text || n || g), ''), 'hex') FROM generate_series(1, 65536) g) AS bytes FROM generate_series(1, $SIZE_MB) n"
-"${PSQL[@]}" -c "VACUUM ANALYZE" -c "CHECKPOINT"
-echo "database: $("${PSQL[@]}" -c "SELECT pg_size_pretty(pg_database_size('nightshift'))") ($(nproc) cores, PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version'), fsync on)"
+bench_dump_database "$NS" "$SIZE_MB"
 
 seconds() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
 now() { python3 -c 'import time; print(time.time())'; }
