@@ -171,9 +171,10 @@ export CHAOS_ROOT="$ROOT" PG_BIN="$PG_LOCAL_BIN"
 python3 - <<'PY'
 import boto3, hashlib, json, os, subprocess, sys, tempfile
 def sql(query):
-    out = subprocess.run(["psql", "-qAtX", "-F", "\t", "-h", "127.0.0.1", "-p", os.environ["PGPORT"], "-U", "postgres", "-d", "nightshift", "-c", query],
-                         check=True, capture_output=True, text=True).stdout
-    return [line.split("\t") for line in out.splitlines() if line]
+    # Unit and record separators, not tabs and newlines: libpq's errors hold both.
+    out = subprocess.run(["psql", "-qAtX", "-F", "\x1f", "-R", "\x1e", "-h", "127.0.0.1", "-p", os.environ["PGPORT"], "-U", "postgres",
+                          "-d", "nightshift", "-c", query], check=True, capture_output=True, text=True).stdout
+    return [record.split("\x1f") for record in out.rstrip("\n").split("\x1e") if record]
 violations = []
 def violate(text):
     violations.append(text); print("VIOLATION:", text)
@@ -224,8 +225,10 @@ for key, count in sql("SELECT unique_key, count(*) FROM jobs WHERE unique_key IS
     violate(f"unique key {key} held by {count} jobs")
 for schedule, slot, count in sql("SELECT schedule, slot, count(*) FROM scheduler_slots GROUP BY 1, 2 HAVING count(*) > 1"):
     violate(f"slot {schedule} {slot} enqueued {count} times")
+for backup_id, details in sql("SELECT id, coalesce(verification_details->>'reason', '-') FROM backup_history WHERE status = 'completed' AND verification_status = 'false'"):
+    violate(f"backup {backup_id}: a drill marked it bad ({' '.join(details.split())[:160]})")
 for kind, count, error in sql("SELECT kind, count(*), left(coalesce(last_error, '-'), 160) FROM jobs WHERE state = 'discarded' GROUP BY 1, 3 ORDER BY 2 DESC LIMIT 8"):
-    print(f"discarded: {count} x {kind}: {error}")
+    print(f"discarded: {count} x {kind}: {' '.join(error.split())}")
 jobs = sql("SELECT count(*), count(*) FILTER (WHERE state = 'succeeded'), count(*) FILTER (WHERE state = 'discarded') FROM jobs")[0]
 with open(os.path.join(os.environ["CHAOS_ROOT"], "result"), "w") as out:
     out.write(f"{jobs[0]} {jobs[1]} {jobs[2]} {len(violations)}\n")

@@ -120,6 +120,29 @@ import TestSupport
         }
     }
 
+    /// Found by ops/chaos.sh: a PostgreSQL restart during a drill's pg_restore failed the drill
+    /// and marked a good dump bad. A server that cannot be reached says nothing about the dump:
+    /// the attempt fails as retryable and no verdict is recorded.
+    @Test func aDrillThatCannotReachTheServerRecordsNoVerdictAndIsRetried() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                _ = try await runJob(NightlyDumpJob.self, .init(), registry: try fixture.registry(store: fixture.localStore()), client: client)
+                let row = try #require(try await fixture.history(client).latestCompleted(branch: fixture.branch))
+                var unreachable = fixture
+                var target = fixture.database
+                target.port = 1
+                unreachable.settings.dumps.restoreDatabase = target
+                let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id),
+                                             registry: try unreachable.registry(store: fixture.localStore()), client: client, maxAttempts: 1)
+                let error = drill.lastError ?? ""
+                #expect(error.contains("pg_restore failed") && error.contains("refused"), "\(error)")
+                #expect(!error.contains("restore drill of backup"), "not discarded as a failed drill: \(error)")
+                let record = try #require(try await fixture.history(client).record(row.id))
+                #expect(record.verificationStatus == nil, "no verdict on a dump that was never restored")
+            }
+        }
+    }
+
     /// Found by ops/chaos.sh: two dumps of a branch in the same second shared a name, and the
     /// second overwrote the first's file and object. Now they run one after the other (the
     /// branch's lock) and the second takes the next free second.

@@ -25,6 +25,21 @@ public enum DumpError: NightshiftError, Equatable {
         }
     }
 
+    /// The tool failed because it lost the server or could not reach it (a restart, a failover,
+    /// a connection limit), not because of the dump: the same work done later can succeed.
+    public var lostTheServer: Bool {
+        guard case let .toolFailed(_, _, message) = self else { return false }
+        return Self.serverGoneMessages.contains { message.contains($0) }
+    }
+
+    /// What libpq and the server say when a connection is refused or cut.
+    static let serverGoneMessages = [
+        "server closed the connection unexpectedly", "terminating connection due to administrator command",
+        "could not connect to server", "Connection refused", "the database system is shutting down",
+        "the database system is starting up", "the database system is in recovery mode", "no connection to the server",
+        "too many clients already", "could not receive data from server", "SSL SYSCALL error",
+    ]
+
     public var category: ErrorCategory {
         switch self {
         case .toolMissing: return .misconfigured(setting: "PG_BIN_DIR")

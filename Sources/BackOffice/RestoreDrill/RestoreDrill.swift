@@ -77,6 +77,9 @@ public struct RestoreDrill: Sendable {
             }
             if standing == nil { await dropScratch(target.database) }
         } catch let error as DumpError {
+            // A restart of the server during the restore says nothing about the dump: no verdict
+            // is recorded, and the job retries.
+            if error.lostTheServer { throw error }
             report.reason = "\(error)"
         } catch let error as BackupEncryptionError {
             report.reason = "\(error)"
@@ -112,11 +115,23 @@ public struct RestoreDrill: Sendable {
         try await history.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: logger)
     }
 
+    /// Drops the scratch database, trying for up to a minute while the server is away (a drill
+    /// cut short by a restart would otherwise leave its copy behind).
     private func dropScratch(_ name: String) async {
-        do {
-            try await history.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
-        } catch {
-            logger.error("could not drop the drill's scratch database; drop it by hand", metadata: ["database": "\(name)", "error": "\(error)"])
+        let deadline = ContinuousClock.now + .seconds(60)
+        var pause = Duration.milliseconds(250)
+        while true {
+            do {
+                try await history.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+                return
+            } catch {
+                guard ContinuousClock.now + pause < deadline else {
+                    logger.error("could not drop the drill's scratch database; drop it by hand", metadata: ["database": "\(name)", "error": "\(error)"])
+                    return
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+            }
         }
     }
 }
