@@ -6,7 +6,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 // Modules, lowest first; each depends only on those above it (see README, "Layout"):
-//   NightshiftCore   typed errors and remedies, durations, process identity — no I/O
+//   NightshiftCore   typed errors and remedies, durations, process identity, progress — no I/O
 //   Cron             cron expressions, calendar dates and months in a zone — pure
 //   Database         URLs, the client factory, libpq sessions and COPY, transactions, migrator
 //   ObjectStorage    S3-compatible client (SigV4, multipart) and a local-folder store

@@ -208,8 +208,9 @@ for backup_id, key, sha in dumps:
     if hashlib.sha256(body).hexdigest() != sha: violate(f"backup {backup_id}: {key} is not the recorded SHA-256")
     with tempfile.NamedTemporaryFile(suffix=".dump") as f:
         f.write(body); f.flush()
-        if subprocess.run([os.path.join(os.environ["PG_BIN"], "pg_restore"), "--list", f.name], capture_output=True).returncode != 0:
-            violate(f"backup {backup_id}: pg_restore --list cannot read {key}")
+        # Every byte, not just the table of contents (--list would pass a dump cut short).
+        if subprocess.run([os.path.join(os.environ["PG_BIN"], "pg_restore"), "--file=/dev/null", f.name], capture_output=True).returncode != 0:
+            violate(f"backup {backup_id}: pg_restore cannot read all of {key}")
 uploads = s3.list_multipart_uploads(Bucket="chaos").get("Uploads", [])
 if uploads: violate(f"{len(uploads)} multipart upload(s) left open")
 for folder, _, files in os.walk(os.path.join(os.environ["CHAOS_ROOT"], "backups")):
@@ -235,6 +236,12 @@ with open(os.path.join(os.environ["CHAOS_ROOT"], "result"), "w") as out:
 sys.exit(1 if violations else 0)
 PY
 status=$?
+if [ "$status" -ne 0 ]; then
+    # The processes' logs outlive the run, for the post-mortem; the dump lines go to the output.
+    KEPT="/tmp/nightshift-chaos-logs-$(date -u +%Y%m%dT%H%M%S)"; mkdir -p "$KEPT"; cp "$ROOT"/*.log "$KEPT"/ 2>/dev/null
+    log "logs kept in $KEPT; the dump and drill lines of the workers:"
+    grep -h '"backup_id"\|dump' "$ROOT/worker.log" 2>/dev/null | cut -c1-300 | tail -25
+fi
 read -r total succeeded discarded violations < "$ROOT/result" 2>/dev/null || { total=?; succeeded=?; discarded=?; violations=?; }
 faults=$((FAULTS_KILL + FAULTS_PG + FAULTS_S3 + FAULTS_DISK + FAULTS_TERM))
 [ "$MOUNTED" -eq 1 ] || log "disk-full fault skipped: mounting a size-limited tmpfs needs root"

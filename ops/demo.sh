@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# The two-minute tour: builds Nightshift, starts a private PostgreSQL under .nightshift-demo/,
-# migrates, enqueues demo jobs, runs a worker until they finish and shows the history.
-#   bash ops/demo.sh
+# The two-minute tour: builds Nightshift, starts a private PostgreSQL under .nightshift-demo/
+# (and a local S3-compatible server when moto can be had), migrates, enqueues demo jobs, seeds a
+# studio, runs every schedule's slot now, lets a worker drain them, shows the history, then
+# serves the dashboard and prints its URL and a token to sign in with.
+#   bash ops/demo.sh             # stops after the tour (or when you press Enter, on a terminal)
+#   DEMO_SERVE=0 bash ops/demo.sh  # no dashboard at the end
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/pg-local.sh
+source ops/s3-local.sh
 
 DEMO_DIR="$PWD/.nightshift-demo"
 rm -rf "$DEMO_DIR"; mkdir -p "$DEMO_DIR"; chmod 755 "$DEMO_DIR"
-WORKER_PID=""
+WORKER_PID=""; SERVE_PID=""
 cleanup() {
-    [ -n "$WORKER_PID" ] && kill -TERM "$WORKER_PID" 2>/dev/null && wait "$WORKER_PID" 2>/dev/null || true
+    for pid in $WORKER_PID $SERVE_PID; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+    s3_local_stop
     pg_local_stop
+}
+drain() { # waits until no job is left to run
+    for _ in $(seq 1 600); do
+        left="$(psql -At -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift \
+            -c "SELECT count(*) FROM jobs WHERE state NOT IN ('succeeded', 'discarded', 'cancelled')")"
+        [ "$left" = "0" ] && return 0
+        sleep 0.1
+    done
+    echo "jobs still left after 60 s" >&2
 }
 trap cleanup EXIT
 
@@ -50,13 +64,7 @@ YEAR="${LAST_MONTH%-*}"; MONTH="$((10#${LAST_MONTH#*-}))"
 echo "== nightshift worker (until every demo job is finished)"
 LOG_LEVEL=warning "$NS" worker --retry-base 200ms --concurrency 4 &
 WORKER_PID=$!
-for _ in $(seq 1 300); do
-    left="$(psql -At -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift \
-        -c "SELECT count(*) FROM jobs WHERE state NOT IN ('succeeded', 'discarded', 'cancelled')")"
-    [ "$left" = "0" ] && break
-    sleep 0.1
-done
-kill -TERM "$WORKER_PID"; wait "$WORKER_PID" || true; WORKER_PID=""
+drain
 
 echo; echo "== nightshift jobs list"
 "$NS" jobs list
@@ -75,3 +83,43 @@ echo; echo "== nightshift schedules list"
 "$NS" schedules list
 echo; echo "== history with plain SQL (ops/queries/failures.sql)"
 psql -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -d nightshift -f ops/queries/failures.sql
+
+echo; echo "== the database backups: a bucket when a local S3-compatible server can be had"
+if s3_local_start "$DEMO_DIR/s3" >/dev/null 2>&1 && python3 -c "
+import boto3, os
+boto3.client('s3', endpoint_url=os.environ['BACKUP_S3_ENDPOINT'], region_name=os.environ['BACKUP_S3_REGION'],
+             aws_access_key_id=os.environ['BACKUP_S3_ACCESS_KEY'], aws_secret_access_key=os.environ['BACKUP_S3_SECRET_KEY']).create_bucket(
+    Bucket='demo', CreateBucketConfiguration={'LocationConstraint': os.environ['BACKUP_S3_REGION']})" >/dev/null 2>&1; then
+    export BACKUP_S3_BUCKET=demo
+    echo "   moto's S3 server at $BACKUP_S3_ENDPOINT, bucket demo (signatures checked)"
+else
+    unset BACKUP_S3_ENDPOINT BACKUP_S3_ACCESS_KEY BACKUP_S3_SECRET_KEY
+    echo "   no S3-compatible server here (pip install 'moto[server]' for one): dumps and metrics go to the local-directory store"
+fi
+# The worker restarts with the store's settings; the scheduler's slots are run now, by hand.
+kill -TERM "$WORKER_PID"; wait "$WORKER_PID" || true
+LOG_LEVEL=warning "$NS" worker --retry-base 200ms &
+WORKER_PID=$!
+echo "== nightshift schedules run (each schedule's latest slot, now)"
+for schedule in nightly-dump push-metrics restore-drill prune-cloud; do "$NS" schedules run "$schedule"; done
+drain   # the drill retries until the dump it restores has finished
+echo; echo "== nightshift backups list"
+"$NS" backups list
+echo; echo "== nightshift queue stats"
+"$NS" queue stats
+
+[ "${DEMO_SERVE:-1}" = "1" ] || exit 0
+echo; echo "== the dashboard: nightshift serve"
+export JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+PORT="$(pg_local_free_port)"
+LOG_LEVEL=warning "$NS" serve --port "$PORT" &
+SERVE_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+TOKEN="$("$NS" token create --subject demo-operator --role operator --days 1)"
+echo "   open http://127.0.0.1:$PORT/ and sign in with this token (operator, valid for a day):"
+echo "   $TOKEN"
+if [ -t 0 ]; then
+    read -r -p "   press Enter to stop the demo " _
+else
+    echo "   (not a terminal: stopping now; run it in one to keep the dashboard up)"
+fi

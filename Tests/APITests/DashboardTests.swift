@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NightshiftCore
 import BackOffice
 import JobQueue
 import ObjectStorage
@@ -99,6 +100,13 @@ import TestSupport
             let mine = try csrf(in: try await send(.GET, "/ui/jobs/\(discarded)", cookie: operatorToken).2)
             #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "csrf=\(mine)").0 == 303)
             #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "available")
+            // A running job's progress, on its page.
+            let running = try await JobFactory.insert(api.client, queue: queue, state: .running, attempt: 1, lockedBy: "w/1")
+            #expect(try await JobStore(client: api.client, logger: TestDatabase.logger)
+                .recordProgress(AttemptRef(id: running, attempt: 1), WorkProgress(done: 1_500, total: 6_000, unit: .records, step: "2025-01")))
+            let progressPage = try await send(.GET, "/ui/jobs/\(running)", cookie: viewer).2
+            #expect(progressPage.contains(#"<progress value="1500" max="6000"></progress>"#) && progressPage.contains("1,500 de 6,000 registros (25 %)")
+                    && progressPage.contains("tentativa 1, 2025-01"), "\(progressPage)")
             // No page answers with data for a token it cannot verify.
             for path in ["/", "/ui/jobs", "/ui/queues", "/ui/backups", "/ui/extratos"] {
                 let answer = try await send(.GET, path, cookie: "forged")

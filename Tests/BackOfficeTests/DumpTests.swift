@@ -1,4 +1,4 @@
-import BackOffice
+@testable import BackOffice
 import Database
 import Foundation
 import JobQueue
@@ -37,6 +37,8 @@ import TestSupport
                 #expect(file.path.hasPrefix(fixture.settings.dumpDirectory.path) && file.lastPathComponent.hasPrefix(fixture.branch + "_"))
                 #expect(try FileDigest.sha256(of: file) == (row.sizeBytes!, row.sha256!))
                 #expect(fixture.dumpFiles() == [file.lastPathComponent], "no temporary file left")
+                let progress = try #require(job.progress?.progress, "the dump reported its progress")
+                #expect(progress.unit == .bytes && progress.done == row.sizeBytes!, "\(progress)")
                 // The copy in the folder that stands for the bucket, under the seed's key.
                 let key = try #require(row.objectKey)
                 #expect(key == "\(fixture.branch)/backups/\(file.lastPathComponent)")
@@ -162,6 +164,39 @@ import TestSupport
                     #expect(try FileDigest.sha256(of: URL(fileURLWithPath: row.localPath!)).sha256 == row.sha256)
                     #expect(try await store.head(row.objectKey!)?.sha256 == row.sha256)
                 }
+            }
+        }
+    }
+
+    /// Found by ops/chaos.sh: a failed attempt's name went back into use, and the next attempt of
+    /// its job, cleaning up after it, removed the newer dump that now had that name (a completed
+    /// row with no file and no object). A name any row has had is never given out again, and a
+    /// row closed by a later attempt cannot be marked completed by the attempt that lost it.
+    @Test func aFailedDumpsNameIsNotReusedAndAClosedRowCannotBeCompleted() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let store = fixture.localStore()
+                let history = fixture.history(client)
+                var unreachable = fixture.database
+                unreachable.port = 1
+                let instant = Date()
+                let failing = DatabaseDumper(settings: fixture.settings, database: unreachable, store: store, history: history, logger: TestDatabase.logger)
+                await #expect(throws: (any Error).self) { try await failing.dump(type: .manual, attempt: nil, at: instant) }
+                let failed = try #require(try await history.list(branch: fixture.branch).first)
+                #expect(failed.status == .failed)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store, history: history, logger: TestDatabase.logger)
+                let good = try await dumper.dump(type: .manual, attempt: nil, at: instant)
+                #expect(good.objectKey != failed.objectKey && good.localPath != failed.localPath, "\(good.objectKey ?? "-") vs \(failed.objectKey ?? "-")")
+
+                // Attempt 1 of job 9_000_001 loses its worker; attempt 2 closes its row.
+                let lost = try await history.start(type: .manual, branch: fixture.branch, objectKey: "\(fixture.branch)/backups/lost.dump",
+                                                   localPath: "/nonexistent/lost.dump", jobID: 9_000_001, attempt: 1)
+                _ = try await dumper.dump(type: .manual, attempt: .init(jobID: 9_000_001, number: 2), at: instant)
+                #expect(try await history.record(lost)?.status == .failed)
+                #expect(try await !history.complete(lost, sizeBytes: 1, sha256: "00", tableCounts: [:]), "the lost attempt is fenced")
+                #expect(try await history.record(lost)?.status == .failed)
+                #expect(try FileDigest.sha256(of: URL(fileURLWithPath: good.localPath!)).sha256 == good.sha256, "the good dump is untouched")
+                #expect(try await store.head(good.objectKey!)?.sha256 == good.sha256)
             }
         }
     }

@@ -1,6 +1,7 @@
 import BackOffice
 import Database
 import Foundation
+import NightshiftCore
 import JobQueue
 import PostgresNIO
 import Testing
@@ -194,7 +195,10 @@ import TestSupport
             let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue), registry: registry)
             try await eventually(timeout: .seconds(30), "month closed") { try await store.job(extratoJob.id)?.state == .succeeded }
             try await harness.stop()
-            #expect(try await store.job(backupJob.id)?.state == .succeeded)
+            let backup = try #require(try await store.job(backupJob.id))
+            #expect(backup.state == .succeeded)
+            // Its progress, written before it finished: every record of the month, of the count.
+            #expect(backup.progress?.progress == WorkProgress(done: 80, total: 80, unit: .records, step: fixture.month.label))
             #expect(try await fixture.liveCount(client) == 0)
             #expect(try await extrato(fixture.month, client)?[4] == "80")
             // The backup still verifies after the close (the month is gone from the tables).

@@ -2,6 +2,7 @@ import BackOffice
 import Foundation
 import Hummingbird
 import JobQueue
+import NightshiftCore
 import PostgresNIO
 
 /// The operator's pages, served by `nightshift serve` at `/`, behind the API's tokens: a
@@ -148,11 +149,26 @@ struct DashboardRoutes {
         return ("Job \(id): \(job.kind)", """
             <p>Estado: <strong id="state">\(job.state.rawValue)</strong>, tentativa \(job.attempt) de \(job.maxAttempts), fila \(HTML.escape(job.queue)).
             Criado \(HTML.time(job.createdAt, in: zone)); terminado \(HTML.time(job.finishedAt, in: zone)).</p>
+            \(job.progress.map { progress($0, running: job.state == .running && $0.attempt == job.attempt) } ?? "")
             <p>\(actions)</p>
             <h2>Argumentos</h2><pre>\(HTML.escape(job.args))</pre>
             \(job.uniqueKey.map { "<p>Chave única: <code>\(HTML.escape($0))</code></p>" } ?? "")
             <h2>Erros</h2>\(errors.isEmpty ? "<p>Nenhum.</p>" : "<ol>\(errors)</ol>")
             """)
+    }
+
+    /// The job's last progress report: a bar when the total is known, the figures, the step.
+    private func progress(_ reported: JobProgress, running: Bool) -> String {
+        let work = reported.progress
+        let unit = work.unit == .bytes ? "" : " registros"
+        func amount(_ value: Int64) -> String { work.unit == .bytes ? WorkProgress.amount(value, .bytes) : WorkProgress.grouped(value) }
+        var figures = amount(work.done)
+        if let total = work.total { figures += " de \(work.estimated == true ? "~" : "")\(amount(total))" }
+        figures += unit
+        if let fraction = work.fraction { figures += String(format: " (%.0f %%)", fraction * 100) }
+        let bar = work.total.map { "<progress value=\"\(work.done)\" max=\"\($0)\"></progress> " } ?? ""
+        return "<p id=\"progress\">\(running ? "Progresso" : "Último progresso") (tentativa \(reported.attempt)\(work.step.map { ", \(HTML.escape($0))" } ?? "")): "
+            + bar + HTML.escape(figures) + ", às \(HTML.time(reported.at, in: zone))</p>"
     }
 
     private func queues(_ session: DashboardSession) async throws -> (String, String) {

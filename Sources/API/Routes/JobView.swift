@@ -22,6 +22,18 @@ struct JobView: Encodable, Sendable {
     var errors: [JobRecord.AttemptError]
     var result: JSONValue?
     var cancelRequestedAt: Date?
+    var progress: Progress?
+
+    /// What the job last said of how far it has got, from which attempt, and when.
+    struct Progress: Encodable, Sendable {
+        var done: Int64
+        var total: Int64?
+        var unit: String
+        var step: String?
+        var estimated: Bool?
+        var attempt: Int
+        var at: Date
+    }
 
     init(_ job: JobRecord) {
         id = job.id
@@ -42,6 +54,10 @@ struct JobView: Encodable, Sendable {
         errors = job.errors
         result = job.result.flatMap(Self.json)
         cancelRequestedAt = job.cancelRequestedAt
+        progress = job.progress.map { reported in
+            Progress(done: reported.progress.done, total: reported.progress.total, unit: reported.progress.unit.rawValue,
+                     step: reported.progress.step, estimated: reported.progress.estimated, attempt: reported.attempt, at: reported.at)
+        }
     }
 
     static func json(_ text: String) -> JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }

@@ -28,18 +28,25 @@ public struct BackupHistory: Sendable {
         throw DumpError.file("backup_history returned no id")
     }
 
-    func complete(_ id: Int64, sizeBytes: Int64, sha256: String, tableCounts: [String: Int64]) async throws {
+    /// Marks a running row completed. False when it is no longer running: a later attempt of
+    /// its job closed it (this attempt had lost its worker's lease and went on regardless) and
+    /// has removed, or will remove, what it made.
+    func complete(_ id: Int64, sizeBytes: Int64, sha256: String, tableCounts: [String: Int64]) async throws -> Bool {
         let counts = String(decoding: try JSONEncoder.sorted.encode(tableCounts), as: UTF8.self)
-        try await client.query("""
+        let rows = try await client.query("""
             UPDATE backup_history SET status = 'completed', finished_at = now(), size_bytes = \(sizeBytes),
                                       sha256 = \(sha256), table_counts = \(counts)::jsonb, error = NULL
-            WHERE id = \(id)
+            WHERE id = \(id) AND status = 'running'
+            RETURNING id
             """, logger: logger)
+        for try await _ in rows.decode(Int64.self) { return true }
+        return false
     }
 
+    /// Marks a running row failed; a completed one stays completed.
     func fail(_ id: Int64, error: String) async throws {
         try await client.query("""
-            UPDATE backup_history SET status = 'failed', finished_at = now(), error = \(error) WHERE id = \(id)
+            UPDATE backup_history SET status = 'failed', finished_at = now(), error = \(error) WHERE id = \(id) AND status = 'running'
             """, logger: logger)
     }
 
@@ -77,11 +84,13 @@ public struct BackupHistory: Sendable {
 
     // MARK: - Reading
 
-    /// Whether a running, completed or expired dump already has this object key or file.
+    /// Whether any dump, whatever its status, has had this object key or file. A failed one
+    /// counts too: a later attempt of its job cleans up under its name (``closeUnfinished``), and
+    /// an attempt that lost its worker's lease may go on as a zombie and clean up under it too;
+    /// neither must ever find a newer dump there.
     func holdsName(objectKey: String, localPath: String) async throws -> Bool {
         let rows = try await client.query("""
-            SELECT EXISTS (SELECT 1 FROM backup_history
-                           WHERE (object_key = \(objectKey) OR local_path = \(localPath)) AND status IN ('running', 'completed', 'expired'))
+            SELECT EXISTS (SELECT 1 FROM backup_history WHERE object_key = \(objectKey) OR local_path = \(localPath))
             """, logger: logger)
         for try await taken in rows.decode(Bool.self) { return taken }
         return false

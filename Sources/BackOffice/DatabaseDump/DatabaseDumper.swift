@@ -61,13 +61,16 @@ public struct DatabaseDumper: Sendable {
     /// queue's database, held for the whole dump, released by the server if the worker dies)
     /// covers what the limit cannot see — a `migrate --backup-first`, or a job enqueued with
     /// another `branch` argument — so two dumps never share a name, a file or an object.
-    public func dump(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date = Date()) async throws -> BackupRecord {
-        guard let history else { return try await dumpAlone(type: type, attempt: attempt, at: instant) }
+    /// `progress` hears the dump's bytes written so far, once a second, against the branch's
+    /// previous dump size (an estimate).
+    public func dump(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date = Date(),
+                     progress: any WorkProgressReporting = NoProgress()) async throws -> BackupRecord {
+        guard let history else { return try await dumpAlone(type: type, attempt: attempt, at: instant, progress: progress) }
         let key = "nightshift-dump:\(settings.branch.id)"
         return try await history.client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
             do {
-                let record = try await dumpAlone(type: type, attempt: attempt, at: max(instant, Date()))
+                let record = try await dumpAlone(type: type, attempt: attempt, at: max(instant, Date()), progress: progress)
                 _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
                 return record
             } catch {
@@ -77,7 +80,7 @@ public struct DatabaseDumper: Sendable {
         }
     }
 
-    private func dumpAlone(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date) async throws -> BackupRecord {
+    private func dumpAlone(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date, progress: any WorkProgressReporting) async throws -> BackupRecord {
         if let attempt { try await cleanUpInterrupted(attempt) }
         let pgDump = try PostgresTool.locate("pg_dump", in: settings.dumps.postgresBinDirectory)
         let pgRestore = try PostgresTool.locate("pg_restore", in: settings.dumps.postgresBinDirectory)
@@ -87,6 +90,7 @@ public struct DatabaseDumper: Sendable {
         let final = name.localFile(in: folder)
         let temporary = folder.appendingPathComponent(".\(name.fileName).tmp-\(attempt.map { "job\($0.jobID)-a\($0.number)" } ?? "pid\(getpid())")")
         try makeFolder(folder)
+        let previousSize = (try? await history?.latestCompleted(branch: name.branch))?.flatMap(\.sizeBytes)
         let id = try await history?.start(type: type, branch: name.branch, objectKey: store.map { _ in name.objectKey },
                                           localPath: final.path, jobID: attempt?.jobID, attempt: attempt?.number,
                                           encryption: encryption.isOn ? BackupEncryption.format : nil)
@@ -95,6 +99,8 @@ public struct DatabaseDumper: Sendable {
         do {
             let applicationName = attempt?.applicationName ?? "nightshift-dump \(type.rawValue)"
             let counts: [String: Int64], size: Int64, sha256: String
+            let watcher = FileGrowthWatcher.start(temporary, expected: previousSize, step: "pg_dump", progress: progress)
+            defer { watcher.cancel() }
             if encryption.isOn {
                 (counts, size, sha256) = try await encryptedDump(pgDump, pgRestore, to: final, temporary: temporary,
                                                                  recipients: encryption.recipients, applicationName: applicationName)
@@ -112,7 +118,9 @@ public struct DatabaseDumper: Sendable {
                 try moveIntoPlace(temporary, final)
                 phases.lap("check")
             }
+            watcher.cancel()
             if let store {
+                progress.report(WorkProgress(done: size, total: size, unit: .bytes, step: "upload"))
                 uploaded = true
                 let stored = try await store.put(name.objectKey, file: final, contentType: "application/octet-stream", sha256: sha256)
                 guard let head = try await store.head(name.objectKey), head.sha256 == stored.sha256, head.size == size else {
@@ -120,14 +128,17 @@ public struct DatabaseDumper: Sendable {
                 }
                 phases.lap("upload")
             }
-            if let id { try await history?.complete(id, sizeBytes: size, sha256: sha256, tableCounts: counts) }
+            if let id, let history, try await !history.complete(id, sizeBytes: size, sha256: sha256, tableCounts: counts) {
+                throw DumpError.file("backup \(id) was closed by a later attempt of its job while this one ran (its worker had lost the job): this dump is removed")
+            }
+            // Recorded: from here on nothing undoes the dump.
             logger.info("dump completed", metadata: [
                 "file": "\(final.path)", "bytes": "\(size)", "tables": "\(counts.count)", "object": "\(store.map { _ in name.objectKey } ?? "-")",
                 "seconds": "\(phases.summary)",
             ])
             removeExpiredLocalDumps(keeping: final)
-            if let id, let record = try await history?.record(id) { return record }
-            return BackupRecord(id: 0, type: type, branch: name.branch, startedAt: instant, finishedAt: Date(), status: .completed,
+            if let id, let record = try? await history?.record(id) { return record }
+            return BackupRecord(id: id ?? 0, type: type, branch: name.branch, startedAt: instant, finishedAt: Date(), status: .completed,
                                 sizeBytes: size, sha256: sha256, objectKey: store.map { _ in name.objectKey }, localPath: final.path,
                                 verificationStatus: nil, verifiedAt: nil, verificationDetails: nil, tableCounts: counts,
                                 retentionUntil: instant.addingTimeInterval(30 * 86_400), error: nil, jobID: nil, attempt: nil,

@@ -1,7 +1,9 @@
 import Database
 import Foundation
 import Logging
+import NightshiftCore
 import ObjectStorage
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,11 +74,17 @@ public struct DumpRestorer: Sendable {
 
     /// `pg_restore` of `file` into `target`. `clean` drops the target's objects first (a
     /// database that already holds this schema); without it the target should be empty.
-    public func restore(_ file: URL, into target: DatabaseURL, clean: Bool) async throws {
+    /// `progress` hears how much of the file pg_restore has read, once a second.
+    public func restore(_ file: URL, into target: DatabaseURL, clean: Bool, progress: any WorkProgressReporting = NoProgress()) async throws {
         let pgRestore = try PostgresTool.locate("pg_restore", in: settings.dumps.postgresBinDirectory)
         var arguments = ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname=\(target.database)"]
         if clean { arguments += ["--clean", "--if-exists"] }
-        let output = try await pgRestore.run(arguments + [file.path], database: target, applicationName: "nightshift-restore")
+        let watcher = Mutex<Task<Void, Never>?>(nil)
+        defer { watcher.withLock { $0?.cancel() } }
+        let output = try await pgRestore.run(arguments + [file.path], database: target, applicationName: "nightshift-restore") { pid in
+            let task = FileReadWatcher.start(pid, reading: file, step: "pg_restore", progress: progress)
+            watcher.withLock { $0 = task }
+        }
         guard output.status == 0 else { throw DumpError.toolFailed(name: "pg_restore", status: output.status, message: output.errors) }
     }
 }

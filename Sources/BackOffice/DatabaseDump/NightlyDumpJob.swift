@@ -53,6 +53,6 @@ public struct NightlyDumpJob: JobKind {
         let dumper = DatabaseDumper(settings: settings, database: settings.dumps.database ?? database, store: store,
                                     history: BackupHistory(client: context.client, logger: context.logger), logger: context.logger)
         _ = try await dumper.dump(type: args.type.flatMap(BackupRecord.Kind.init(rawValue:)) ?? .daily,
-                                  attempt: .init(jobID: context.job.id, number: context.job.attempt))
+                                  attempt: .init(jobID: context.job.id, number: context.job.attempt), progress: context.progress)
     }
 }

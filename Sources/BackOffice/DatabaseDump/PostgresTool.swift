@@ -41,9 +41,10 @@ struct PostgresTool: Sendable {
 
     /// Runs the tool to the end. `stdout` nil captures it (for `pg_restore --list`); a file
     /// receives it instead; `outputPipe` streams it to the caller (an encrypted dump), and
-    /// `inputPipe` is its stdin (pg_restore reading a decrypted stream).
+    /// `inputPipe` is its stdin (pg_restore reading a decrypted stream). `started` hears the
+    /// child's pid once it runs (to watch its progress).
     func run(_ arguments: [String], database: DatabaseURL, applicationName: String, stdout: URL? = nil,
-             outputPipe: Pipe? = nil, inputPipe: Pipe? = nil) async throws -> Output {
+             outputPipe: Pipe? = nil, inputPipe: Pipe? = nil, started: (@Sendable (pid_t) -> Void)? = nil) async throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -68,6 +69,7 @@ struct PostgresTool: Sendable {
             throw DumpError.toolFailed(name: name, status: -1, message: "cannot start \(executable.path): \(error.localizedDescription)")
         }
         let pid = process.processIdentifier
+        started?(pid)
         // The child holds its own ends now; the parent's copies would keep the pipes open.
         try? outputPipe?.fileHandleForWriting.close()
         try? inputPipe?.fileHandleForReading.close()

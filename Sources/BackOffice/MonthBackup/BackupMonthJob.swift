@@ -42,7 +42,7 @@ public struct BackupMonthJob: JobKind {
         let writer = MonthBackupWriter(database: database, baseDirectory: settings.backupDirectory, encryption: settings.encryption,
                                        logger: context.logger)
         let manifest: BackupManifest
-        switch try await writer.create(month, force: args.force ?? false, jobID: context.job.id) {
+        switch try await writer.create(month, force: args.force ?? false, jobID: context.job.id, progress: context.progress) {
         case .created(let made):
             manifest = made
             context.logger.info("backup created", metadata: ["month": "\(month)", "records": "\(made.totalRecords)", "encrypted": "\(made.encryption != nil)"])

@@ -7,9 +7,10 @@ import Foundation
 struct CopyExporter: Sendable {
     let url: DatabaseURL
 
-    /// Runs `snapshotQueries` (each result's rows come back tab-joined, in order), then the COPY,
-    /// calling `row` with each CSV row's bytes (ending in LF) — all in one snapshot.
-    func export(snapshotQueries: [String], copy select: String,
+    /// Runs `snapshotQueries` (each result's rows come back tab-joined, in order, and are also
+    /// handed to `answered` before the COPY starts), then the COPY, calling `row` with each CSV
+    /// row's bytes (ending in LF) — all in one snapshot.
+    func export(snapshotQueries: [String], copy select: String, answered: @escaping @Sendable ([[String]]) -> Void = { _ in },
                 row: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void) async throws -> [[String]] {
         let session = LibPQSession(url: url, applicationName: "nightshift-backup")
         defer { session.close() }
@@ -23,6 +24,7 @@ struct CopyExporter: Sendable {
                         (0..<result.columnCount).map { result.string(index, $0) }.joined(separator: "\t")
                     })
                 }
+                answered(results)
                 try connection.copyOut("COPY (\(select)) TO STDOUT WITH (FORMAT csv)", row: row)
                 try connection.execute("COMMIT")
                 return results

@@ -1,6 +1,7 @@
 import Foundation
 import Database
 import JobQueue
+import NightshiftCore
 import Logging
 import PostgresNIO
 #if canImport(Glibc)
@@ -29,7 +30,10 @@ public struct MonthBackupWriter: Sendable {
         self.logger = logger
     }
 
-    public func create(_ month: StudioMonth, force: Bool = false, jobID: Int64? = nil) async throws -> Outcome {
+    /// Writes the month's backup; `progress` hears the records written, of the month's count,
+    /// every 10,000 records.
+    public func create(_ month: StudioMonth, force: Bool = false, jobID: Int64? = nil,
+                       progress: any WorkProgressReporting = NoProgress()) async throws -> Outcome {
         let location = BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: encryption.isOn)
         let verifier = BackupVerifier(client: nil, baseDirectory: baseDirectory, encryption: encryption, logger: logger)
         if !force, let manifest = try? await verifier.verifiedManifest(month) {
@@ -39,18 +43,17 @@ public struct MonthBackupWriter: Sendable {
         do {
             try csv.write(BackupCSV.byteOrderMark)
             try csv.write(BackupCSV.headerLine)
-            var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0]
             // Counts and rows come from one snapshot; each COPY row ends in LF, written as CRLF.
+            let tally = RowTally(progress, step: month.label)
             let snapshot = try await CopyExporter(url: database).export(
-                snapshotQueries: [Self.countSQL(month)], copy: Self.query(month).sql
+                snapshotQueries: [Self.countSQL(month)], copy: Self.query(month).sql,
+                answered: { results in tally.expect(Self.counts(results.first ?? []).values.reduce(0, +)) }
             ) { row in
                 try csv.write(UnsafeRawBufferPointer(rebasing: row.dropLast()))
                 try csv.write(Self.lineEnd)
+                tally.add()
             }
-            for line in snapshot.first ?? [] {
-                let parts = line.split(separator: "\t")
-                if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
-            }
+            let counts = Self.counts(snapshot.first ?? [])
             let sha256 = try csv.commit()
             let manifest = BackupManifest(
                 month: month.label, file: location.fileName, sha256: sha256, sizeBytes: csv.size, records: counts,
@@ -84,6 +87,16 @@ public struct MonthBackupWriter: Sendable {
     }
 
     static let lineEnd: [UInt8] = [0x0D, 0x0A]
+
+    /// `countSQL`'s rows ("pagamento\t250000"), as counts per record type, every type present.
+    static func counts(_ lines: [String]) -> [String: Int] {
+        var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0]
+        for line in lines {
+            let parts = line.split(separator: "\t")
+            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
+        }
+        return counts
+    }
 
     static func countSQL(_ month: StudioMonth) -> String {
         selects(month).map { fields, from in "SELECT \(fields[0]), count(*) " + from }.joined(separator: " UNION ALL ")

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import NightshiftCore
 import Logging
 import ObjectStorage
 import PostgresNIO
@@ -40,7 +41,7 @@ public struct RestoreDrill: Sendable {
     }
 
     /// Drills `backupID`, or the branch's latest completed dump.
-    public func run(backupID: Int64?) async throws -> Report {
+    public func run(backupID: Int64?, progress: any WorkProgressReporting = NoProgress()) async throws -> Report {
         let branch = restorer.settings.branch.id
         let found: BackupRecord?
         if let backupID { found = try await history.record(backupID) } else { found = try await history.latestCompleted(branch: branch) }
@@ -66,7 +67,7 @@ public struct RestoreDrill: Sendable {
             }
             if standing == nil { try await createScratch(target.database) }
             do {
-                try await restorer.restore(fetched.file, into: target, clean: standing != nil)
+                try await restorer.restore(fetched.file, into: target, clean: standing != nil, progress: progress)
                 let restored = try await counts(in: target)
                 report.differences = Self.compare(dumped: record.tableCounts, restored: restored)
                 report.passed = report.differences.isEmpty

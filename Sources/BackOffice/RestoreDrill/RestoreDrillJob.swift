@@ -53,7 +53,7 @@ public struct RestoreDrillJob: JobKind {
         let drill = RestoreDrill(
             restorer: DumpRestorer(settings: settings, store: store, logger: context.logger),
             history: BackupHistory(client: context.client, logger: context.logger), database: database, logger: context.logger)
-        let report = try await drill.run(backupID: args.backupID)
+        let report = try await drill.run(backupID: args.backupID, progress: context.progress)
         guard report.passed else {
             throw JobDiscard("restore drill of backup \(report.backupID) failed: \(report.reason ?? "row counts differ")")
         }

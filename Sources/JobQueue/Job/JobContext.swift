@@ -11,6 +11,19 @@ public final class JobContext: Sendable {
     let store: JobStore
     private let baseLogger: Logger
     private let completed = Mutex(false)
+    private let reporter = Mutex<JobProgressReporter?>(nil)
+
+    /// Where the job tells how far it has got: `jobs.progress`, shown by `nightshift jobs show`,
+    /// the API and the dashboard while it runs (written at most once a second). Made on first
+    /// use, so the many jobs that never report pay nothing.
+    public var progress: any WorkProgressReporting {
+        reporter.withLock { reporter in
+            if let reporter { return reporter }
+            let made = JobProgressReporter(ref: AttemptRef(id: job.id, attempt: job.attempt), store: store, logger: logger)
+            reporter = made
+            return made
+        }
+    }
 
     /// Internal: the worker makes contexts (tests reach it with `@testable import`).
     init(job: ClaimedJob, logger: Logger, client: PostgresClient, store: JobStore) {
@@ -52,6 +65,11 @@ public final class JobContext: Sendable {
     }
 
     var isCompleted: Bool { completed.withLock { $0 } }
+
+    /// Writes the job's last progress report, if it made any (see ``JobProgressReporter/flush()``).
+    func flushProgress() async {
+        if let reporter = reporter.withLock({ $0 }) { await reporter.flush() }
+    }
 }
 
 /// The job's attempt is no longer the running one (rescued, cancelled or finished elsewhere):

@@ -1,4 +1,5 @@
 import Foundation
+import NightshiftCore
 
 /// A whole `jobs` row, as the CLI and API show it.
 public struct JobRecord: Sendable, Codable, Equatable {
@@ -28,4 +29,38 @@ public struct JobRecord: Sendable, Codable, Equatable {
     public var errors: [AttemptError]
     public var result: String?
     public var cancelRequestedAt: Date?
+    /// What the job last said of how far it has got (``JobContext/progress``), with the attempt
+    /// it came from; kept after the job ends.
+    public var progress: JobProgress? = nil
+}
+
+/// A job's progress as stored in `jobs.progress`: ``WorkProgress``'s fields, flat, plus the
+/// attempt that reported it and when (`at`, seconds since 1970), so SQL can read it plainly:
+/// `SELECT progress->>'done' FROM jobs WHERE state = 'running'`.
+public struct JobProgress: Sendable, Codable, Equatable {
+    public var attempt: Int
+    public var at: Date
+    public var progress: WorkProgress
+
+    enum CodingKeys: String, CodingKey { case attempt, at }
+
+    public init(attempt: Int, at: Date, progress: WorkProgress) {
+        self.attempt = attempt
+        self.at = at
+        self.progress = progress
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        attempt = try container.decode(Int.self, forKey: .attempt)
+        at = Date(timeIntervalSince1970: try container.decode(Double.self, forKey: .at))
+        progress = try WorkProgress(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try progress.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(at.timeIntervalSince1970, forKey: .at)
+    }
 }

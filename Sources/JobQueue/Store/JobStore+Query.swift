@@ -82,7 +82,7 @@ extension JobStore {
     static let recordColumns = """
         id, kind, queue, args::text, state::text, priority::int, attempt, max_attempts, run_at, unique_key,
         created_at, attempted_at, finished_at, heartbeat_at, locked_by, last_error, errors::text, result::text,
-        cancel_requested_at
+        cancel_requested_at, progress::text
         """
 
     static func record(_ row: PostgresRow) throws -> JobRecord {
@@ -98,12 +98,13 @@ extension JobStore {
         let errorsJSON = try cells[16].decode(String.self)
         let result = try cells[17].decode(String?.self)
         let cancelRequestedAt = try cells[18].decode(Date?.self)
+        let progress = try cells[19].decode(String?.self).flatMap { try? JSONDecoder().decode(JobProgress.self, from: Data($0.utf8)) }
         let errors = (try? JSONDecoder().decode([JobRecord.AttemptError].self, from: Data(errorsJSON.utf8))) ?? []
         return JobRecord(
             id: id, kind: kind, queue: queue, args: args, state: JobState(rawValue: state) ?? .available,
             priority: priority, attempt: attempt, maxAttempts: maxAttempts, runAt: runAt, uniqueKey: uniqueKey,
             createdAt: createdAt, attemptedAt: attemptedAt, finishedAt: finishedAt, heartbeatAt: heartbeatAt,
             lockedBy: lockedBy, lastError: lastError, errors: errors, result: result,
-            cancelRequestedAt: cancelRequestedAt)
+            cancelRequestedAt: cancelRequestedAt, progress: progress)
     }
 }

@@ -39,6 +39,7 @@ final class JobExecutor: Sendable {
             try await entry.run(job.args, context)
         }
         let duration = ContinuousClock.now - started
+        await context.flushProgress()
         if case .success = result, stopReason == nil {
             if !context.isCompleted { completer.add(ref) }
             events.emit(JobEvent(.succeeded, job, duration: duration))

@@ -35,6 +35,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Processing and raw-SQL runs, alternated; the median of each, and of each pair's ratio, is reported.") var rounds: Int = 5
     @Option(help: "Finished jobs written into the table before anything runs (a history; the bench's workers do not prune).") var history: Int = 0
     @Option(help: "Jobs scheduled a month ahead, written into the table before anything runs.") var scheduled: Int = 0
+    @Flag(name: .customLong("prune-history"),
+          help: "Delete the --history with the pruner while paced latency runs repeat; report its rate and the latency meanwhile.")
+    var pruneHistory = false
+    @Option(name: .customLong("bloat-jobs"),
+            help: "Run this many jobs through the tuned workers (autovacuum as configured), then report the table's and indexes' size and dead space.")
+    var bloatJobs: Int = 0
 
     func validate() throws {
         for (name, value) in [("--jobs", jobs), ("--batch-size", batchSize), ("--workers", workers),
@@ -42,6 +48,8 @@ struct BenchCommand: AsyncParsableCommand {
                               ("--latency-rate", latencyRate), ("--rounds", rounds)] where value < 1 {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
+        if pruneHistory && history == 0 { throw ValidationError("--prune-history needs a --history to prune") }
+        if bloatJobs < 0 { throw ValidationError("--bloat-jobs must be 0 or more, got \(bloatJobs)") }
     }
 
     func run() async throws {

@@ -18,6 +18,8 @@ struct BenchRun: Sendable {
         defer { report("(bench jobs are deleted at the end)") }
         do {
             if settings.history > 0 || settings.scheduled > 0 { try await writeHistory(queue: queue) }
+            if settings.pruneHistory { try await pruneHistoryWhileClaiming(queue: queue) }
+            if settings.bloatJobs > 0 { try await tableAfterJobs(queue: queue + "-bloat") }
             let single = try await enqueueSingly(queue: queue)
             report(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
             let batch = try await enqueueInBatches(queue: queue)
@@ -102,11 +104,11 @@ struct BenchRun: Sendable {
         }
     }
 
-    private var tunedArguments: [String] {
+    var tunedArguments: [String] {
         ["--concurrency", "\(settings.concurrency)", "--claim-batch", "\(settings.claimBatch)", "--claimers", "\(settings.claimers)"]
     }
 
-    private func fill(_ queue: String, kind: String = NoopJob.kind) async throws {
+    func fill(_ queue: String, kind: String = NoopJob.kind) async throws {
         let chunk = (0..<5_000).map { _ in NewJob(kind: kind, queue: queue) }
         var done = 0
         while done < settings.jobs {
@@ -149,16 +151,16 @@ struct BenchRun: Sendable {
         }
     }
 
-    private func report(_ line: String) {
+    func report(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    private func median(_ values: [Double]) -> Double {
+    func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
-    private func vacuum() async throws {
+    func vacuum() async throws {
         try await client.query("VACUUM ANALYZE jobs", logger: logger)
         try await client.query("CHECKPOINT", logger: logger)
     }
@@ -223,7 +225,7 @@ struct BenchRun: Sendable {
         return 0
     }
 
-    private func pacedLatency(queue: String) async throws -> (p50: Double, p95: Double, p99: Double) {
+    func pacedLatency(queue: String) async throws -> (p50: Double, p95: Double, p99: Double) {
         let latencyQueue = queue + "-lat"
         let warmUp = try await withWorkers(queue: latencyQueue, arguments: tunedArguments) {
             // Workers are idle once a first job has gone through.
@@ -322,7 +324,7 @@ struct BenchRun: Sendable {
         """
 
     /// Runs `body` while worker processes serve `queue`, and stops them however it ends.
-    private func withWorkers<T: Sendable>(queue: String, arguments: [String], _ body: () async throws -> T) async throws -> T {
+    func withWorkers<T: Sendable>(queue: String, arguments: [String], _ body: () async throws -> T) async throws -> T {
         let processes = try startWorkers(queue: queue, arguments: arguments)
         do {
             let value = try await body()
@@ -372,7 +374,7 @@ struct BenchRun: Sendable {
     /// Cheap while workers drain the queue, so it does not slow what it measures: the first
     /// available row comes off the claim index (an `EXISTS` there was planned as a sequential
     /// scan over every claimed row, 20-30 ms a poll), running rows off the heartbeat index.
-    private func drained(_ queue: String) async throws -> Bool {
+    func drained(_ queue: String) async throws -> Bool {
         try await count("""
             SELECT ((SELECT id FROM jobs WHERE state = 'available' AND queue = \(queue)
                      ORDER BY priority, run_at, id LIMIT 1) IS NOT NULL
@@ -381,12 +383,12 @@ struct BenchRun: Sendable {
             """) == 0
     }
 
-    private func count(_ query: PostgresQuery) async throws -> Int {
+    func count(_ query: PostgresQuery) async throws -> Int {
         for try await value in try await client.query(query, logger: logger).decode(Int.self) { return value }
         return 0
     }
 
-    private func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
+    func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
             guard ContinuousClock.now < deadline else { throw CommandFailure("benchmark step timed out after \(timeout)") }
@@ -394,7 +396,7 @@ struct BenchRun: Sendable {
         }
     }
 
-    private func cleanUp(queue: String) async throws {
+    func cleanUp(queue: String) async throws {
         try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(Self.minimalTable)"), logger: logger)
         try await client.query("DELETE FROM jobs WHERE queue LIKE \(queue + "%")", logger: logger)
     }

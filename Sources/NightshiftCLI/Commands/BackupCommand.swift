@@ -35,7 +35,11 @@ struct BackupCreateCommand: AsyncParsableCommand {
         }
         let (force, url, folder, encryption) = (self.force, try settings.requireDatabase(), settings.backOffice.backupDirectory, settings.backOffice.encryption)
         try await CommandDatabase.with(settings) { client, logger in
-            switch try await MonthBackupWriter(database: url, baseDirectory: folder, encryption: encryption, logger: logger).create(target, force: force) {
+            let progress = TerminalProgress("backup", logger: logger)
+            let outcome = try await MonthBackupWriter(database: url, baseDirectory: folder, encryption: encryption, logger: logger)
+                .create(target, force: force, progress: progress)
+            progress.finish()
+            switch outcome {
             case .created(let manifest):
                 let file = BackupLocation(baseDirectory: folder, month: target, encrypted: manifest.encryption != nil).csv.path
                 print("backup for \(target.slashed) written: \(file), \(manifest.totalRecords) records, \(manifest.sizeBytes) bytes\(manifest.encryption.map { ", encrypted (\($0)) to \(manifest.recipients?.count ?? 0) recipient(s)" } ?? "")")

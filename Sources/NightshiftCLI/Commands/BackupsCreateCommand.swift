@@ -20,7 +20,7 @@ struct BackupsCreateCommand: AsyncParsableCommand {
             let result = try await store.enqueue(job)
             print("nightly-dump job \(result.id) enqueued (type manual)")
             guard wait else { return }
-            let finished = try await JobWait.finished(result.id, store: store, timeout: timeout)
+            let finished = try await JobWait.finished(result.id, store: store, timeout: timeout, label: "dump")
             guard finished.state == .succeeded else {
                 throw CommandFailure("the dump \(finished.state.rawValue): \(finished.lastError ?? "no error recorded"); see `nightshift jobs show \(result.id)`")
             }

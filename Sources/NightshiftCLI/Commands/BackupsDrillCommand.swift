@@ -22,7 +22,7 @@ struct BackupsDrillCommand: AsyncParsableCommand {
             let result = try await store.enqueue(job)
             print("restore-drill job \(result.id) enqueued")
             guard wait else { return }
-            let finished = try await JobWait.finished(result.id, store: store, timeout: timeout)
+            let finished = try await JobWait.finished(result.id, store: store, timeout: timeout, label: "drill")
             guard finished.state == .succeeded else {
                 throw CommandFailure("the drill \(finished.state == .discarded ? "FAILED" : finished.state.rawValue): \(finished.lastError ?? "no error recorded")")
             }

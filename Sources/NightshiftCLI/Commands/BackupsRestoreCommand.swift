@@ -38,7 +38,9 @@ struct BackupsRestoreCommand: AsyncParsableCommand {
             defer { fetched.discard() }
             print("restoring backup \(id) (\(record.startedAt.shortISO), sha256 verified) into \(target)")
             let started = ContinuousClock.now
-            try await restorer.restore(fetched.file, into: target, clean: true)
+            let progress = TerminalProgress("restore", logger: logger)
+            try await restorer.restore(fetched.file, into: target, clean: true, progress: progress)
+            progress.finish()
             print("restored in \(ContinuousClock.now - started); next: `nightshift migrate --database-url …` on the target, then start the workers")
         }
     }

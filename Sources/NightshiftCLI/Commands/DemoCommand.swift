@@ -40,7 +40,9 @@ struct DemoSeedCommand: AsyncParsableCommand {
         }
         let (months, rows) = (list, rowsPerMonth)
         try await CommandDatabase.with(settings) { client, logger in
-            let added = try await DemoSeeder(client: client, logger: logger).seed(months: months, rowsPerMonth: rows)
+            let progress = TerminalProgress("seeding", logger: logger)
+            let added = try await DemoSeeder(client: client, logger: logger).seed(months: months, rowsPerMonth: rows, progress: progress)
+            progress.finish()
             print("seeded \(added) records in each of \(months.map(\.label).joined(separator: ", "))")
         }
     }

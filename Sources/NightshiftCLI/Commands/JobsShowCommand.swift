@@ -24,9 +24,9 @@ struct JobsShowCommand: AsyncParsableCommand {
                 ("attempted at", job.attemptedAt?.shortISO), ("finished at", job.finishedAt?.shortISO),
                 ("heartbeat at", job.heartbeatAt?.shortISO), ("locked by", job.lockedBy),
                 ("cancel requested", job.cancelRequestedAt?.shortISO), ("result", job.result),
-                ("last error", job.lastError),
+                ("last error", job.lastError), ("progress", job.progress.map(Self.progressLine)),
             ]
-            for (name, value) in fields { print("\(name.padding(toLength: 17, withPad: " ", startingAt: 0)) \(value ?? "-")") }
+            for (name, value) in fields where name != "progress" || value != nil { print("\(name.padding(toLength: 17, withPad: " ", startingAt: 0)) \(value ?? "-")") }
             if !job.errors.isEmpty {
                 print("\nerrors:")
                 var table = Table("ATTEMPT", "AT", "WORKER", "ERROR")
@@ -34,5 +34,10 @@ struct JobsShowCommand: AsyncParsableCommand {
                 print(table.rendered)
             }
         }
+    }
+
+    /// "1.2 GB of ~3.0 GB (40 %), pg_dump, attempt 1, reported 2026-12-02 01:10:07".
+    static func progressLine(_ reported: JobProgress) -> String {
+        "\(reported.progress.text)\(reported.progress.step.map { ", \($0)" } ?? ""), attempt \(reported.attempt), reported \(reported.at.shortISO)"
     }
 }
