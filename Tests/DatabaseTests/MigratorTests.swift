@@ -21,6 +21,19 @@ import TestSupport
         }
     }
 
+    /// The storage parameters the migrations promise on `jobs` (docs/benchmarks.md, "Growth").
+    @Test func jobsIsVacuumedSoonerThanPostgreSQLsDefault() async throws {
+        try await TestDatabase.withClient { client in
+            let options = try await client.scalar("""
+                SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = 'jobs'::regclass
+                """, as: String.self)
+            #expect(options?.split(separator: ",").sorted() == [
+                "autovacuum_analyze_scale_factor=0.02", "autovacuum_analyze_threshold=1000",
+                "autovacuum_vacuum_scale_factor=0.02", "autovacuum_vacuum_threshold=1000",
+            ])
+        }
+    }
+
     @Test func concurrentMigratorsApplyEachFileOnce() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let migrations = self.migrations
