@@ -108,7 +108,10 @@ import TestSupport
             #expect(progressPage.contains(#"<progress value="1500" max="6000"></progress>"#) && progressPage.contains("1,500 de 6,000 registros (25 %)")
                     && progressPage.contains("tentativa 1, 2025-01"), "\(progressPage)")
             // No page answers with data for a token it cannot verify.
-            for path in ["/", "/ui/jobs", "/ui/queues", "/ui/backups", "/ui/extratos"] {
+            let schedulesPage = try await send(.GET, "/ui/schedules", cookie: viewer)
+            #expect(schedulesPage.0 == 200 && schedulesPage.2.contains("<td>nightly-dump</td>") && schedulesPage.2.contains("<code>0 22 * * *</code>"),
+                    "\(schedulesPage.2)")
+            for path in ["/", "/ui/jobs", "/ui/queues", "/ui/schedules", "/ui/backups", "/ui/extratos"] {
                 let answer = try await send(.GET, path, cookie: "forged")
                 #expect(answer.0 == 303 && !answer.2.contains(queue), "\(path)")
             }

@@ -4,6 +4,7 @@ import Hummingbird
 import JobQueue
 import NightshiftCore
 import PostgresNIO
+import Scheduler
 
 /// The operator's pages, served by `nightshift serve` at `/`, behind the API's tokens: a
 /// sign-in form keeps the token in an HttpOnly, SameSite=Strict cookie; forms that change
@@ -54,6 +55,7 @@ struct DashboardRoutes {
             }
         }
         router.get("/ui/queues") { request, _ in try await page(request) { session in try await queues(session) } }
+        router.get("/ui/schedules") { request, _ in try await page(request) { session in try await schedules(session) } }
         router.get("/ui/backups") { request, _ in try await page(request) { session in try await backups(session) } }
         router.get("/ui/extratos") { request, _ in try await page(request) { session in try await extratos(session) } }
         router.get("/ui/branches") { request, _ in
@@ -234,6 +236,25 @@ struct DashboardRoutes {
         return ("Backups", """
             \(charts)
             <table><tr><th>id</th><th>filial</th><th>tipo</th><th>estado</th><th>início</th><th>tamanho</th><th>teste</th><th>cripto</th><th>erro</th></tr>\(rows)</table>
+            """)
+    }
+
+    /// Each schedule: what it runs, its cron and zone, its next fire and how its last slot went,
+    /// the times in the schedule's own zone.
+    private func schedules(_ session: DashboardSession) async throws -> (String, String) {
+        let statuses = try await SlotStore(jobs: dependencies.store).statuses(of: dependencies.schedules)
+        let rows = statuses.map { status in
+            let scheduleZone = TimeZone(identifier: status.timeZone) ?? zone
+            let last = zip(status.lastJobIDs, status.lastJobStates).map { id, state in
+                "<a href=\"/ui/jobs/\(id)\">\(id)</a> <span data-state=\"\(HTML.escape(state))\">\(HTML.escape(state))</span>"
+            }.joined(separator: ", ")
+            return "<tr><td>\(HTML.escape(status.name))</td><td>\(HTML.escape(status.jobs.joined(separator: ", ")))</td>"
+                + "<td><code>\(HTML.escape(status.cron))</code></td><td>\(HTML.escape(status.timeZone))</td>"
+                + "<td>\(status.enabled ? HTML.time(status.nextFire, in: scheduleZone) : "desligada")</td>"
+                + "<td>\(HTML.time(status.lastSlot, in: scheduleZone))</td><td>\(last.isEmpty ? "—" : last)</td></tr>"
+        }.joined()
+        return ("Agendas", """
+            <table><tr><th>agenda</th><th>jobs</th><th>cron</th><th>fuso</th><th>próxima</th><th>último horário</th><th>jobs do último</th></tr>\(rows)</table>
             """)
     }
 

@@ -34,7 +34,7 @@ enum HTML {
         let nav = session.map { session in
             """
             <nav><a href="/">Rede de segurança</a> <a href="/ui/jobs">Jobs</a> <a href="/ui/queues">Filas</a> \
-            <a href="/ui/backups">Backups</a> <a href="/ui/extratos">Extratos</a> <a href="/ui/branches">Filiais</a>
+            <a href="/ui/schedules">Agendas</a> <a href="/ui/backups">Backups</a> <a href="/ui/extratos">Extratos</a> <a href="/ui/branches">Filiais</a>
             <form method="post" action="/sign-out" class="inline"><input type="hidden" name="csrf" value="\(session.csrf)">\
             <button>Sair (\(escape(session.identity.subject)), \(session.identity.role.rawValue))</button></form></nav>
             """
