@@ -59,6 +59,30 @@ import TestSupport
         }
     }
 
+    /// A commission dated in the next month whose payment is in this one leaves with its
+    /// payment: it is in this month's backup (once: the two branches of the backup's SELECT do
+    /// not overlap), counted, and the backup verifies against the month's own count.
+    @Test func aCommissionDatedInTheNextMonthIsBackedUpWithItsPaymentsMonth() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 40)
+            let moved = try #require(try await client.scalar(PostgresQuery(unsafeSQL: """
+                UPDATE comissoes SET data = DATE '\(fixture.month.nextFirstDay)'
+                WHERE id = (SELECT cm.id FROM comissoes cm JOIN pagamentos p ON p.id = cm.pagamento_id
+                            WHERE p.data >= DATE '\(fixture.month.firstDay)' AND p.data < DATE '\(fixture.month.nextFirstDay)'
+                            ORDER BY cm.id LIMIT 1)
+                RETURNING id
+                """), as: Int64.self))
+            let writer = MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger)
+            guard case .created(let manifest) = try await writer.create(fixture.month) else { Issue.record("not created"); return }
+            #expect(manifest.records["comissao"] == 10 && manifest.totalRecords == 40, "\(manifest.records)")
+            let csv = try String(contentsOf: BackupLocation(baseDirectory: fixture.backups, month: fixture.month).csv, encoding: .utf8)
+            #expect(csv.components(separatedBy: "\r\ncomissao,\(moved),").count == 2, "the moved commission, exactly once")
+            #expect(try await BackupVerifier(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger).verify(fixture.month).ok)
+            // Out of the next month, so a later fixture of this month can clear it.
+            try await client.query("DELETE FROM comissoes WHERE id = \(moved)", logger: TestDatabase.logger)
+        }
+    }
+
     @Test func anExistingValidBackupIsKeptUnlessForced() async throws {
         try await TestDatabase.withClient { client in
             let fixture = try await StudioFixture.make(client: client, rows: 40)

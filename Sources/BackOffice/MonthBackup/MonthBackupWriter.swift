@@ -88,12 +88,13 @@ public struct MonthBackupWriter: Sendable {
 
     static let lineEnd: [UInt8] = [0x0D, 0x0A]
 
-    /// `countSQL`'s rows ("pagamento\t250000"), as counts per record type, every type present.
+    /// `countSQL`'s rows ("pagamento\t250000"; commissions come in two, one per branch), as
+    /// counts per record type, every type present.
     static func counts(_ lines: [String]) -> [String: Int] {
         var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0]
         for line in lines {
             let parts = line.split(separator: "\t")
-            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
+            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0]), default: 0] += count }
         }
         return counts
     }
@@ -102,7 +103,8 @@ public struct MonthBackupWriter: Sendable {
         selects(month).map { fields, from in "SELECT \(fields[0]), count(*) " + from }.joined(separator: " UNION ALL ")
     }
 
-    /// Per type: the 16 column expressions and the FROM … WHERE that picks the month's rows.
+    /// Per type: the 16 column expressions and the FROM … WHERE that picks the month's rows
+    /// (commissions in two disjoint branches, see ``MonthRecords/comissaoInMonthBranches(_:payment:_:)``).
     static func selects(_ month: StudioMonth) -> [(fields: [String], from: String)] {
         let ts = { (column: String) in "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" }
         return [
@@ -114,10 +116,12 @@ public struct MonthBackupWriter: Sendable {
               "c.name", "a.name", ts("s.created_at"), ts("s.updated_at"),
               "NULL::text", "s.payment_id::text", "NULL::text", "s.status", "NULL::text", "NULL::text"],
              "FROM sessoes s JOIN clientes c ON c.id = s.cliente_id JOIN artistas a ON a.id = s.artista_id WHERE \(MonthRecords.inMonth("s", month))"),
+        ] + MonthRecords.comissaoInMonthBranches("cm", payment: "pp", month).map { branch in
             (["'comissao'::text", "cm.id::text", "cm.data::text", "cm.valor::text", "NULL::text", "cm.observacoes",
               "c.name", "a.name", ts("cm.created_at"), ts("cm.updated_at"),
               "NULL::text", "cm.pagamento_id::text", "cm.percentual::text", "NULL::text", "NULL::text", "NULL::text"],
-             "FROM comissoes cm JOIN artistas a ON a.id = cm.artista_id JOIN pagamentos pp ON pp.id = cm.pagamento_id JOIN clientes c ON c.id = pp.cliente_id WHERE \(MonthRecords.comissaoInMonth("cm", month))"),
+             "FROM comissoes cm JOIN artistas a ON a.id = cm.artista_id JOIN pagamentos pp ON pp.id = cm.pagamento_id JOIN clientes c ON c.id = pp.cliente_id WHERE \(branch)")
+        } + [
             (["'gasto'::text", "g.id::text", "g.data::text", "g.valor::text", "g.forma_pagamento", "g.observacoes",
               "NULL::text", "NULL::text", ts("g.created_at"), ts("g.updated_at"),
               "NULL::text", "NULL::text", "NULL::text", "NULL::text", "g.descricao", "g.categoria"],

@@ -16,4 +16,12 @@ enum MonthRecords {
     static func comissaoInMonth(_ alias: String, _ month: StudioMonth) -> String {
         "(\(inMonth(alias, month)) OR EXISTS (SELECT 1 FROM pagamentos p2 WHERE p2.id = \(alias).pagamento_id AND \(inMonth("p2", month))))"
     }
+
+    /// The same commissions as ``comissaoInMonth(_:_:)``, for a statement that joins each one's
+    /// payment (`payment`), as two disjoint predicates to run as two branches of a UNION ALL:
+    /// those dated in the month, and those of a payment in the month dated in another. Each
+    /// branch reads only its month's rows (`data` is NOT NULL, so the two never overlap).
+    static func comissaoInMonthBranches(_ alias: String, payment: String, _ month: StudioMonth) -> [String] {
+        [inMonth(alias, month), "\(inMonth(payment, month)) AND NOT (\(inMonth(alias, month)))"]
+    }
 }
