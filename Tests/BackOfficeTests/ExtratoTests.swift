@@ -1,4 +1,4 @@
-import BackOffice
+@testable import BackOffice
 import Database
 import Foundation
 import NightshiftCore
@@ -203,6 +203,23 @@ import TestSupport
             #expect(try await extrato(fixture.month, client)?[4] == "80")
             // The backup still verifies after the close (the month is gone from the tables).
             #expect(try await BackupVerifier(client: client, baseDirectory: fixture.backups, logger: TestDatabase.logger).verify(fixture.month).ok)
+        }
+    }
+
+    /// The 4M-record month-close benchmark met PostgreSQL's 256 MB cap on a jsonb array (one
+    /// record type's rows in an extrato). The same refusal, from a real server, is recognised
+    /// and becomes a clear error that says nothing moved.
+    @Test func aMonthPastTheJsonbLimitIsAClearErrorNotADatabaseOne() async throws {
+        try await TestDatabase.withClient { client in
+            do {
+                let rows = try await client.query("SELECT jsonb_agg(repeat('x', 1000000)) FROM generate_series(1, 300)", logger: TestDatabase.logger)
+                for try await _ in rows {}
+                Issue.record("PostgreSQL built a jsonb array past its limit")
+            } catch {
+                #expect(ExtratoTooLarge.matches(DatabaseErrorMessage.describe(error)), "\(DatabaseErrorMessage.describe(error))")
+            }
+            let text = "\(ExtratoTooLarge(month: "2025-02"))"
+            #expect(text.contains("2025-02") && text.contains("Nothing was moved") && text.contains("256 MB"))
         }
     }
 }

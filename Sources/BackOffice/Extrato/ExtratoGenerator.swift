@@ -36,7 +36,11 @@ public struct ExtratoGenerator: Sendable {
         for statement in Self.rowLocks(month) {
             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
-        try await connection.query(Self.upsertExtrato(month, jobID: jobID), logger: logger)
+        do {
+            try await connection.query(Self.upsertExtrato(month, jobID: jobID), logger: logger)
+        } catch where ExtratoTooLarge.matches(DatabaseErrorMessage.describe(error)) {
+            throw ExtratoTooLarge(month: month.label)
+        }
         var moved: [String: Int] = [:]
         for (type, statement) in Self.deletes(month) {
             let rows = try await connection.query(statement, logger: logger)

@@ -59,6 +59,8 @@ public struct GenerateExtratoJob: JobKind {
             try? await generator.logRun(month, status: "failed", moved: [:], started: started,
                                         error: DatabaseErrorMessage.describe(error), message: nil, forced: force,
                                         jobID: context.job.id, on: context.client)
+            // A month too large for its extrato stays too large: no retry.
+            if let tooLarge = error as? ExtratoTooLarge { throw JobDiscard("\(tooLarge)") }
             throw error
         }
     }
