@@ -12,7 +12,8 @@ NS="${NIGHTSHIFT_BIN:?set NIGHTSHIFT_BIN}"
 command -v schemathesis >/dev/null 2>&1 || python3 -m pip install --quiet schemathesis
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 export JWT_SECRET_KEY="schemathesis-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
-export API_PORT="$PORT" API_RATE_LIMIT_PER_MINUTE=1000000 API_SERVICE_RATE_LIMIT_PER_MINUTE=1000000
+# A service call's wait stays under schemathesis' 30 s request timeout.
+export API_PORT="$PORT" API_RATE_LIMIT_PER_MINUTE=1000000 API_SERVICE_RATE_LIMIT_PER_MINUTE=1000000 API_SERVICE_MAX_WAIT_SECONDS=10
 export BACKUP_DIR="$DIR/backups" EXTRATO_REQUIRE_BACKUP=false ENABLE_METRICS_PUSH_JOB=false LOG_LEVEL=warning
 SERVER="" WORKER=""
 trap '[ -n "$SERVER" ] && kill -TERM "$SERVER" 2>/dev/null; [ -n "$WORKER" ] && kill -TERM "$WORKER" 2>/dev/null; wait 2>/dev/null || true' EXIT
@@ -35,4 +36,7 @@ schemathesis run "http://127.0.0.1:$PORT/openapi.yaml" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --seed 20261201 --request-timeout 30 \
     --max-time "${SCHEMATHESIS_MAX_TIME:-240}" \
-    --report junit --report-dir "$DIR/report"
+    --report junit --report-dir "$DIR/report" || status=$?
+# The worker must have lived through it: the service endpoints' waits depend on it.
+kill -0 "$WORKER" 2>/dev/null || { echo "the worker beside the API exited during the run; its log:" >&2; tail -20 "$DIR/worker.log" >&2; exit 1; }
+exit "${status:-0}"

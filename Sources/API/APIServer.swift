@@ -15,6 +15,8 @@ public struct APIServer {
         public var rateLimitPerMinute = 120
         /// Seed 000's 30 a minute on the backup and extrato service endpoints.
         public var serviceRateLimitPerMinute = 30
+        /// `API_SERVICE_MAX_WAIT_SECONDS` (300): the most a service call's `wait` waits.
+        public var serviceMaximumWait = 300
         public init() {}
     }
 
@@ -34,7 +36,7 @@ public struct APIServer {
         HealthRoutes(dependencies: dependencies).register(routes)
         JobRoutes(dependencies: dependencies).register(routes)
         ReadRoutes(dependencies: dependencies).register(routes)
-        ServiceRoutes(dependencies: dependencies).register(routes)
+        ServiceRoutes(dependencies: dependencies, maximumWait: settings.serviceMaximumWait).register(routes)
         DashboardRoutes(dependencies: dependencies, authority: authority).register(router)
         known.set(routes.all)
         self.router = router

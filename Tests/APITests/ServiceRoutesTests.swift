@@ -63,6 +63,20 @@ import Yams
         }
     }
 
+    /// `API_SERVICE_MAX_WAIT_SECONDS`: a `wait` longer than the cap waits the cap, then says the
+    /// job is still going (no worker runs here, so it is).
+    @Test func aWaitPastTheCapAnswers202AtTheCap() async throws {
+        try await APIHarness.with(settings: { $0.serviceMaximumWait = 1 }) { api in
+            let token = try await api.token(.operator)
+            let started = ContinuousClock.now
+            let reply = try await api.request(.POST, "/api/extrato/generate_service", token: token, json: #"{"month": 3, "year": 2998, "wait": 120}"#)
+            #expect(reply.status == 202, "\(reply.text)")
+            #expect(ContinuousClock.now - started < .seconds(60), "waited the 1 s cap, not the 120 s asked")
+            let job = try #require((reply.json["job"] as? [String: Any])?["id"] as? Int)
+            try await api.client.query("DELETE FROM jobs WHERE id = \(job)", logger: TestDatabase.logger)
+        }
+    }
+
     @Test func withoutWaitTheJobIsReturnedAtOnceAndBadMonthsNameTheirField() async throws {
         try await APIHarness.with { api in
             let token = try await api.token(.operator)

@@ -5,13 +5,13 @@ import JobQueue
 
 /// Seed 000's service endpoints, same paths and bodies, for the outside safety net (its
 /// GitHub Actions layer): create the month's backup (200, or 409 when a valid one exists) and
-/// close the month (200 with the job). `wait` (seconds, at most 300) answers once the job has
+/// close the month (200 with the job). `wait` (seconds, at most API_SERVICE_MAX_WAIT_SECONDS, 300 by default) answers once the job has
 /// finished, with its outcome: a close that failed is a 500 with the job's error, as the
 /// seed's callers expect; one still going after `wait` is a 202.
 struct ServiceRoutes {
     let dependencies: APIDependencies
-
-    static let maximumWait = 300
+    /// The most a `wait` waits, in seconds (`API_SERVICE_MAX_WAIT_SECONDS`).
+    var maximumWait = 300
 
     struct MonthRequest: Decodable {
         var month: Int
@@ -31,21 +31,21 @@ struct ServiceRoutes {
         routes.add(.post, "/api/backup/create_service", role: .operator, bucket: .backup) { request, context in
             let body = try await Input.body(MonthRequest.self, request, context)
             let month = try StudioMonth(year: body.year, month: body.month)
-            let wait = try Self.wait(body.wait)
+            let wait = try Self.wait(body.wait, maximum: maximumWait)
             return try await createBackup(month, force: body.force ?? false, wait: wait)
         }
         routes.add(.post, "/api/extrato/generate_service", role: .operator, bucket: .backup) { request, context in
             let body = try await Input.body(MonthRequest.self, request, context)
             let month = try StudioMonth(year: body.year, month: body.month)
-            let wait = try Self.wait(body.wait)
+            let wait = try Self.wait(body.wait, maximum: maximumWait)
             return try await generate(month, force: body.force ?? false, wait: wait)
         }
     }
 
-    static func wait(_ seconds: Int?) throws -> Duration {
+    static func wait(_ seconds: Int?, maximum: Int) throws -> Duration {
         guard let seconds else { return .zero }
-        guard seconds >= 0 else { throw APIError.invalid("wait", "wait is seconds to wait for the job, 0…\(maximumWait)") }
-        return .seconds(min(seconds, maximumWait))
+        guard seconds >= 0 else { throw APIError.invalid("wait", "wait is seconds to wait for the job, 0…\(maximum)") }
+        return .seconds(min(seconds, maximum))
     }
 
     private func verifier() -> BackupVerifier {

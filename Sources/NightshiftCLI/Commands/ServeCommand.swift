@@ -8,7 +8,7 @@ struct ServeCommand: AsyncParsableCommand {
             Every /api route needs Authorization: Bearer <JWT> (HS256, JWT_SECRET_KEY; see \
             `nightshift token create`). /healthz, /readyz, /metrics and /openapi.yaml need none. \
             Settings: API_HOST (127.0.0.1), API_PORT (8080), API_RATE_LIMIT_PER_MINUTE (120), \
-            API_SERVICE_RATE_LIMIT_PER_MINUTE (30). Runs until SIGTERM or SIGINT.
+            API_SERVICE_RATE_LIMIT_PER_MINUTE (30), API_SERVICE_MAX_WAIT_SECONDS (300). Runs until SIGTERM or SIGINT.
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on (default: $API_HOST or 127.0.0.1).") var host: String?

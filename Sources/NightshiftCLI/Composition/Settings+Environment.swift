@@ -86,6 +86,7 @@ extension Settings {
         api.rateLimitPerMinute = try env.integer("API_RATE_LIMIT_PER_MINUTE", default: api.rateLimitPerMinute, in: 1...1_000_000)
         api.serviceRateLimitPerMinute = try env.integer("API_SERVICE_RATE_LIMIT_PER_MINUTE", default: api.serviceRateLimitPerMinute,
                                                         in: 1...1_000_000)
+        api.serviceMaximumWait = try env.integer("API_SERVICE_MAX_WAIT_SECONDS", default: api.serviceMaximumWait, in: 0...3_600)
         jwtSecret = env.text("JWT_SECRET_KEY")
         jwtPreviousSecret = env.text("JWT_PREVIOUS_SECRET_KEY")
         metricsPort = try env.text("METRICS_PORT").map { _ throws(ConfigurationError) in try env.integer("METRICS_PORT", default: 0, in: 0...65535) }
