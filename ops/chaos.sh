@@ -209,8 +209,9 @@ for backup_id, key, sha in dumps:
     with tempfile.NamedTemporaryFile(suffix=".dump") as f:
         f.write(body); f.flush()
         # Every byte, not just the table of contents (--list would pass a dump cut short).
-        if subprocess.run([os.path.join(os.environ["PG_BIN"], "pg_restore"), "--file=/dev/null", f.name], capture_output=True).returncode != 0:
-            violate(f"backup {backup_id}: pg_restore cannot read all of {key}")
+        read = subprocess.run([os.path.join(os.environ["PG_BIN"], "pg_restore"), "--file=/dev/null", f.name], capture_output=True, text=True)
+        if read.returncode != 0:
+            violate(f"backup {backup_id}: pg_restore cannot read all of {key} ({len(body)} bytes): {' '.join(read.stderr.split())[:200]}")
 uploads = s3.list_multipart_uploads(Bucket="chaos").get("Uploads", [])
 if uploads: violate(f"{len(uploads)} multipart upload(s) left open")
 for folder, _, files in os.walk(os.path.join(os.environ["CHAOS_ROOT"], "backups")):

@@ -11,6 +11,8 @@ public enum DumpError: NightshiftError, Equatable {
     case notFound(String)
     /// A file could not be written, moved or removed.
     case file(String)
+    /// pg_dump said it succeeded, but the archive it left is not whole (see ArchiveCompleteness).
+    case incompleteArchive(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum DumpError: NightshiftError, Equatable {
             return "\(path) is not the dump that was made: its SHA-256 is \(actual), history recorded \(expected) (tampered with, truncated or replaced)"
         case .notFound(let what), .file(let what):
             return what
+        case let .incompleteArchive(path, reason):
+            return "pg_dump exited 0 but left \(path) incomplete: \(reason). Most likely the disk filled as it finished; the dump is removed and retried: check the free space in BACKUP_DIR"
         }
     }
 
@@ -43,7 +47,7 @@ public enum DumpError: NightshiftError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .toolMissing: return .misconfigured(setting: "PG_BIN_DIR")
-        case .toolFailed, .file: return .unavailable
+        case .toolFailed, .file, .incompleteArchive: return .unavailable
         case .checksumMismatch: return .conflict
         case .notFound: return .notFound
         }
