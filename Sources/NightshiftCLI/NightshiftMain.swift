@@ -12,6 +12,7 @@ public enum NightshiftMain {
         // Run Swift concurrency on NIO's event loop threads: the database driver's replies then
         // resume jobs on the thread that read them, instead of hopping to another pool.
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        AllocatorTuning.apply()
         Launch.start(environment: ProcessInfo.processInfo.environment, extraKinds: extraKinds)
         Log.bootstrap((try? Launch.settings())?.logging ?? Settings.LogSettings())
         var command: any ParsableCommand

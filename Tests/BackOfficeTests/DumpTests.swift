@@ -52,7 +52,7 @@ import TestSupport
                 let verified = try #require(try await fixture.history(client).record(row.id))
                 #expect(verified.verificationStatus == "true" && verified.verifiedAt != nil)
                 #expect(verified.verificationDetails?.contains("\"passed\": true") == true, "\(verified.verificationDetails ?? "")")
-                let scratch = try await client.scalar("SELECT count(*)::int FROM pg_database WHERE datname LIKE \("nightshift_drill_\(row.id)_%")", as: Int.self)
+                let scratch = try await client.scalar("SELECT count(*)::int FROM pg_database WHERE starts_with(datname, \("nightshift_drill_\(row.id)_"))", as: Int.self)
                 #expect(scratch == 0, "the drill dropped its scratch database")
             }
         }

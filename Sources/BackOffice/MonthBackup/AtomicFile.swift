@@ -20,9 +20,11 @@ final class AtomicFile: @unchecked Sendable {
     private var hasher = SHA256()
     private var encryptor: AgeEncryptor?
     /// With encryption, writing and hashing run on two threads of their own, beside the
-    /// encrypting caller: three streams of work for the machine's cores instead of one.
+    /// encrypting caller: three streams of work for the machine's cores instead of one. The
+    /// encrypted blocks they share come from a small pool and go back to it when both are done.
     private var writerThread: StoreThread?
     private var hasherThread: StoreThread?
+    private var blocks: BlockPool?
     private(set) var size = 0
 
     /// False skips the fsyncs (benchmarks only: a backup is always synced).
@@ -46,33 +48,41 @@ final class AtomicFile: @unchecked Sendable {
         }
         buffer.reserveCapacity(1 << 20)
         if encryptor != nil {
-            writerThread = StoreThread(name: "nightshift-backup-writer") { [unowned self] bytes in try self.writeAll(bytes) }
-            hasherThread = StoreThread(name: "nightshift-backup-hasher") { [unowned self] bytes in self.hash(bytes) }
+            let pool = BlockPool(count: 8, capacity: Self.blockSize + Self.blockSize / 4096 + 4096)
+            blocks = pool
+            writerThread = StoreThread(name: "nightshift-backup-writer", pool: pool) { [unowned self] block in try self.writeAll(block.bytes) }
+            hasherThread = StoreThread(name: "nightshift-backup-hasher", pool: pool) { [unowned self] block in self.hash(block.bytes) }
         }
     }
 
+    /// How much is gathered before it is encrypted and handed on, or written.
+    private static let blockSize = 1 << 20
+
     func write(_ bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= Self.blockSize { try flush() }
     }
 
     func write(_ raw: UnsafeRawBufferPointer) throws {
+        var raw = raw[...]
+        // Whole blocks are encrypted from where they are, not copied first.
+        while encryptor != nil && buffer.isEmpty && raw.count >= Self.blockSize {
+            try seal(UnsafeRawBufferPointer(rebasing: raw.prefix(Self.blockSize)))
+            raw = raw.dropFirst(Self.blockSize)
+        }
         buffer.append(contentsOf: raw)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= Self.blockSize { try flush() }
     }
 
     func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= Self.blockSize { try flush() }
     }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
         if encryptor != nil {
-            var sealed: [UInt8] = []
-            sealed.reserveCapacity(buffer.count + buffer.count / 4096 + 4096)
-            try encryptor!.update(buffer, into: &sealed)
-            try submit(sealed)
+            try buffer.withUnsafeBytes { try seal($0) }
         } else {
             try writeAll(buffer)
             hash(buffer)
@@ -80,10 +90,28 @@ final class AtomicFile: @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Hands encrypted bytes to both threads (the array's storage is shared, not copied).
-    private func submit(_ sealed: [UInt8]) throws {
-        try writerThread?.submit(sealed)
-        try hasherThread?.submit(sealed)
+    /// Encrypts into a block of the pool and hands it to both threads.
+    private func seal(_ plaintext: UnsafeRawBufferPointer) throws {
+        guard let blocks else { return }
+        let block = blocks.take()
+        do { try encryptor!.update(plaintext, into: &block.bytes) } catch {
+            blocks.giveBack(block, readers: 1)
+            throw error
+        }
+        try submit(block)
+    }
+
+    /// Hands a block to both threads; each gives it back to the pool when done with it.
+    private func submit(_ block: BlockPool.Block) throws {
+        blocks?.lend(block, to: 2)
+        do { try writerThread?.submit(block) } catch {
+            blocks?.giveBack(block, readers: 2)
+            throw error
+        }
+        do { try hasherThread?.submit(block) } catch {
+            blocks?.giveBack(block)
+            throw error
+        }
     }
 
     private func hash(_ bytes: [UInt8]) {
@@ -112,11 +140,11 @@ final class AtomicFile: @unchecked Sendable {
     /// Flushes, fsyncs, renames into place and fsyncs the folder. Returns the SHA-256 (hex).
     func commit() throws -> String {
         try flush()
-        if encryptor != nil {
-            var sealed: [UInt8] = []
-            try encryptor!.finish(into: &sealed)
+        if encryptor != nil, let blocks {
+            let block = blocks.take()
+            try encryptor!.finish(into: &block.bytes)
             encryptor = nil
-            try submit(sealed)
+            try submit(block)
             try stopThreads()
         }
         guard !durable || fsync(descriptor) == 0 else {
@@ -157,32 +185,86 @@ final class AtomicFile: @unchecked Sendable {
     }
 }
 
-/// A thread that runs `body` on each submitted buffer in order, at most a few behind the
-/// caller (who waits when it is further ahead). The first error stops it and is thrown to
-/// the caller by the next ``submit(_:)`` or by ``finish()``.
+/// A few reusable blocks for the encrypted path's output. Each block goes to the writer and
+/// the hasher and comes back when both are done with it, so a GiB is encrypted into the same
+/// few MiB: a fresh buffer per block costs a page fault per 4 KiB, which on this kind of
+/// machine took longer than the encryption itself.
+final class BlockPool: @unchecked Sendable {
+    final class Block: @unchecked Sendable {
+        var bytes: [UInt8] = []
+        fileprivate var readers = 0
+    }
+
+    private let condition = NSCondition()
+    private var free: [Block]
+
+    init(count: Int, capacity: Int) {
+        free = (0..<count).map { _ in
+            let block = Block()
+            block.bytes.reserveCapacity(capacity)
+            return block
+        }
+    }
+
+    /// A free block, emptied; waits for one when all are lent.
+    func take() -> Block {
+        condition.lock()
+        while free.isEmpty { condition.wait() }
+        let block = free.removeLast()
+        condition.unlock()
+        block.bytes.removeAll(keepingCapacity: true)
+        return block
+    }
+
+    func lend(_ block: Block, to readers: Int) {
+        condition.lock()
+        block.readers = readers
+        condition.unlock()
+    }
+
+    /// `readers` of the block are done with it (a reader's own, or, for a block never handed
+    /// on, all of them); the last one returns it to the pool.
+    func giveBack(_ block: Block, readers: Int = 1) {
+        condition.lock()
+        block.readers -= readers
+        if block.readers <= 0 {
+            free.append(block)
+            condition.signal()
+        }
+        condition.unlock()
+    }
+}
+
+/// A thread that runs `body` on each submitted block in order, at most a few behind the
+/// caller (who waits when it is further ahead), and gives each block back to its pool. The
+/// first error stops it (the blocks it drops go back too) and is thrown to the caller by the
+/// next ``submit(_:)`` or by ``finish()``.
 private final class StoreThread: @unchecked Sendable {
     private let condition = NSCondition()
-    private var queue: [[UInt8]] = []
+    private var queue: [BlockPool.Block] = []
     private var closed = false
     private var running = true
     private var failure: (any Error)?
 
-    init(name: String, _ body: @escaping @Sendable ([UInt8]) throws -> Void) {
+    init(name: String, pool: BlockPool, _ body: @escaping @Sendable (BlockPool.Block) throws -> Void) {
         let thread = Thread { [self] in
             while let next = take() {
                 do { try body(next) } catch {
                     condition.lock()
                     failure = error
+                    let dropped = queue
                     queue.removeAll()
                     condition.unlock()
+                    for block in dropped { pool.giveBack(block) }
                 }
+                pool.giveBack(next)
             }
         }
         thread.name = name
         thread.start()
     }
 
-    private func take() -> [UInt8]? {
+    private func take() -> BlockPool.Block? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && !closed && failure == nil { condition.wait() }
@@ -195,12 +277,12 @@ private final class StoreThread: @unchecked Sendable {
         return queue.removeFirst()
     }
 
-    func submit(_ bytes: [UInt8]) throws {
+    func submit(_ block: BlockPool.Block) throws {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= 3 && failure == nil { condition.wait() }
         if let failure { throw failure }
-        queue.append(bytes)
+        queue.append(block)
         condition.broadcast()
     }
 
