@@ -88,6 +88,7 @@ enum ArchiveCompleteness {
             return reader.size == dataStart ? .complete(dataBlocks: 0)
                 : .incomplete("\(reader.size - dataStart) bytes follow a table of contents that lists no data")
         }
+        reader.readAhead = 64
         for block in blocks {
             reader.seek(to: block.at)
             let type = try? reader.byte(), id = try? reader.int()
@@ -95,6 +96,7 @@ enum ArchiveCompleteness {
                 return .incomplete("no data block of \(block.desc) (entry \(block.id)) at byte \(block.at)")
             }
         }
+        reader.readAhead = Int.max
         do {
             reader.seek(to: last.at)
             let type = try reader.byte()

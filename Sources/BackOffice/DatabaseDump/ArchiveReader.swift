@@ -22,6 +22,9 @@ struct ArchiveReader: ~Copyable {
     /// The archive's integer and offset widths, from its header.
     var intSize = 4
     var offSize = 8
+    /// How much a refill reads: the whole buffer for a sequential walk, a little for a look at
+    /// a block's header (a dump of many tables would otherwise read the buffer for each).
+    var readAhead: Int
 
     init(file: URL, bufferSize: Int = 256 * 1024) throws(Failure) {
         descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
@@ -34,6 +37,7 @@ struct ArchiveReader: ~Copyable {
         }
         size = Int64(status.st_size)
         buffer = [UInt8](repeating: 0, count: bufferSize)
+        readAhead = bufferSize
     }
 
     deinit { close(descriptor) }
@@ -100,7 +104,8 @@ struct ArchiveReader: ~Copyable {
     private mutating func refill() throws(Failure) {
         let start = position
         guard start < size else { throw .endOfFile(at: size) }
-        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(start)) }
+        let wanted = max(1, min(readAhead, buffer.count))
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, wanted, off_t(start)) }
         guard count >= 0 else { throw .unreadable("cannot read at byte \(start): \(String(cString: strerror(errno)))") }
         guard count > 0 else { throw .endOfFile(at: start) }
         bufferStart = start

@@ -187,8 +187,8 @@ final class AtomicFile: @unchecked Sendable {
 
 /// A few reusable blocks for the encrypted path's output. Each block goes to the writer and
 /// the hasher and comes back when both are done with it, so a GiB is encrypted into the same
-/// few MiB: a fresh buffer per block costs a page fault per 4 KiB, which on this kind of
-/// machine took longer than the encryption itself.
+/// 8 MiB instead of a fresh array per block (whose pages the kernel would fault in again each
+/// time glibc had handed them back; see `AllocatorTuning`).
 final class BlockPool: @unchecked Sendable {
     final class Block: @unchecked Sendable {
         var bytes: [UInt8] = []
