@@ -25,7 +25,7 @@ public enum DumpError: NightshiftError, Equatable {
         case .notFound(let what), .file(let what):
             return what
         case let .incompleteArchive(path, reason):
-            return "pg_dump exited 0 but left \(path) incomplete: \(reason). Most likely the disk filled as it finished; the dump is removed and retried: check the free space in BACKUP_DIR"
+            return "pg_dump exited 0 but left \(path) incomplete: \(reason). Most likely the disk filled as it finished; the dump is removed (a dump job retries it): check the free space in BACKUP_DIR"
         }
     }
 
