@@ -5,7 +5,8 @@ import PostgresNIO
 import Testing
 import TestSupport
 
-/// The worker's libpq claim connection: parameters as array literals, reconnecting.
+/// The worker's libpq claim connection: parameters as array literals, reconnecting, generic
+/// plans that read only the rows they touch.
 @Suite struct ClaimConnectionTests {
     @Test func arrayLiteralsQuoteEveryElement() {
         #expect(ArrayLiteral.integers([Int64]()) == "{}")
@@ -13,6 +14,101 @@ import TestSupport
         #expect(ArrayLiteral.text(["default"]) == #"{"default"}"#)
         #expect(ArrayLiteral.text([#"a,b"#, #"q"uote"#, #"back\slash"#, "{x} y", ""])
             == #"{"a,b","q\"uote","back\\slash","{x} y",""}"#)
+    }
+
+    @Test func textConstantsReadBackAsTheSameArray() async throws {
+        #expect(ArrayLiteral.textConstant([]) == "'{}'::text[]")
+        #expect(ArrayLiteral.textConstant(["it's-limited", "plain"]) == "ARRAY['it''s-limited', 'plain']::text[]")
+        let values = ["it's-limited", #"back\slash"#, #"q"uote"#, "{a,b}", ""]
+        let session = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test constants")
+        defer { session.close() }
+        for conforming in ["on", "off"] {
+            let equal = try await session.run { connection in
+                _ = try connection.execute("SET standard_conforming_strings = \(conforming)")
+                let rows = try connection.execute(prepared: "constant_\(conforming)",
+                                                  "SELECT \(ArrayLiteral.textConstant(values)) = $1::text[]",
+                                                  [ArrayLiteral.text(values)])
+                return rows.bool(0, 0)
+            }
+            #expect(equal, "the constant reads back as the array with standard_conforming_strings \(conforming)")
+        }
+    }
+
+    @Test func sessionSettingsAreSentAtConnectAndHoldForThatSessionOnly() async throws {
+        let parameters = LibPQParameters(TestDatabase.url, applicationName: "t", settings: ClaimConnection.sessionSettings)
+        #expect(parameters.connectionString.contains("options='-c plan_cache_mode=force_generic_plan -c enable_seqscan=off'"))
+        let tuned = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test tuned", settings: ClaimConnection.sessionSettings)
+        let plain = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test plain")
+        defer { tuned.close(); plain.close() }
+        let show = "SELECT current_setting('plan_cache_mode') || ' ' || current_setting('enable_seqscan')"
+        #expect(try await tuned.run { try $0.execute(show).string(0, 0) } == "force_generic_plan off")
+        #expect(try await plain.run { try $0.execute(show).string(0, 0) } == "auto on")
+    }
+
+    @Test func aClaimTakesNoMoreThanTheBatchItWasMadeForInPriorityOrderLeavingOutExcludedKinds() async throws {
+        let first = TestDatabase.uniqueQueue("cap-a"), second = TestDatabase.uniqueQueue("cap-b")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let low = try await store.enqueueBatch((0..<4).map { _ in NewJob(kind: "noop", queue: first, priority: 5) })
+            let high = try await store.enqueueBatch((0..<2).map { _ in NewJob(kind: "noop", queue: second, priority: 1) })
+            let excluded = try await store.enqueue(NewJob(kind: "it's-limited", queue: second, priority: 0))
+            let connection = ClaimConnection(url: TestDatabase.url, workerID: "cap/1", maxBatch: 3, excludingKinds: ["it's-limited"])
+            defer { connection.close() }
+            let claimed = try await connection.claim(
+                [WorkerQueue(first, limit: 10), WorkerQueue(second, limit: 10)], limit: 10, worker: "cap/1", completing: [])
+            #expect(claimed.jobs.map(\.id) == high + [low[0]], "three, the batch, taken in priority order across the queues")
+            let rest = try await connection.claim([WorkerQueue(first, limit: 10)], limit: 10, worker: "cap/1", completing: [])
+            #expect(rest.jobs.map(\.id) == Array(low[1...3]), "each queue's scan is capped at the batch too")
+            #expect(try await store.job(excluded.id)?.state == .available, "a kind left to its own path is not claimed")
+        }
+    }
+
+    /// A plan made while the table was empty must not turn into a scan of the table once it
+    /// fills: the claim connection forces generic plans, which are made once.
+    @Test func theGenericPlansMadeOnAnEmptyTableReadOnlyByIndexOnceItFills() async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let queue = "plans"
+            try await TestDatabase.withClient(url: url, migrate: false) { client in
+                _ = try await Migrator(client: client, logger: TestDatabase.logger)
+                    .migrate(Migration.load(from: TestDatabase.migrationsDirectory))
+                try await client.query("ANALYZE jobs", logger: TestDatabase.logger)
+                let connection = ClaimConnection(url: url, workerID: "plans/1", maxBatch: 50, excludingKinds: ["it's-limited"])
+                let session = LibPQSession(url: url, applicationName: "nightshift-test plans", settings: ClaimConnection.sessionSettings)
+                defer { connection.close(); session.close() }
+                let claimSQL = connection.claimSQL
+                let claimParameters: [String?] = ["{}", "{}", ArrayLiteral.text([queue]), "50", "plans/1", "{50}"]
+                try await session.run { connection in
+                    _ = try connection.execute(prepared: "claim", claimSQL, claimParameters)
+                    _ = try connection.execute(prepared: "complete", JobStore.completeBatchSQL, ["{}", "{}"])
+                }
+                try await client.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO jobs (kind, queue) SELECT 'noop', '\(queue)' FROM generate_series(1, 20000)
+                    """), logger: TestDatabase.logger)
+                let (plans, claimed) = try await session.run { connection in
+                    let claimed = try connection.execute(prepared: "claim", claimSQL, claimParameters)
+                    let ids = (0..<claimed.rowCount).map { claimed.int($0, 1) }
+                    let attempts = (0..<claimed.rowCount).map { claimed.int($0, 5) }
+                    var plans: [String] = []
+                    for explain in [
+                        "EXPLAIN EXECUTE claim('{}', '{}', '{\(queue)}', 50, 'plans/1', '{50}')",
+                        "EXPLAIN EXECUTE complete('\(ArrayLiteral.integers(ids))', '\(ArrayLiteral.integers(attempts))')",
+                    ] {
+                        let rows = try connection.execute(explain)
+                        plans.append((0..<rows.rowCount).map { rows.string($0, 0) }.joined(separator: "\n"))
+                    }
+                    let counts = try connection.execute("SELECT sum(custom_plans)::int, sum(generic_plans)::int FROM pg_prepared_statements")
+                    plans.append("custom \(counts.string(0, 0)), generic \(counts.string(0, 1))")
+                    return (plans, ids)
+                }
+                #expect(claimed.count == 50 && claimed == claimed.sorted(), "a full batch, oldest first")
+                #expect(plans[2].hasPrefix("custom 0,"), "every plan generic: \(plans[2])")
+                for plan in plans.prefix(2) {
+                    let onJobs = plan.split(separator: "\n").filter { $0.contains(" on jobs") && !$0.contains("Update on jobs") }
+                    #expect(!onJobs.isEmpty && onJobs.allSatisfy { $0.contains("Index") || $0.contains("Bitmap") },
+                            "jobs is read by index only:\n\(plan)")
+                }
+            }
+        }
     }
 
     @Test func queueNamesWithCommasQuotesAndBracesAreClaimedFromThatQueueOnly() async throws {
@@ -56,7 +152,7 @@ import TestSupport
         try await TestDatabase.withClient { client in
             let store = JobStore(client: client, logger: TestDatabase.logger)
             let ids = try await store.enqueueBatch((0..<3).map { _ in NewJob(kind: "noop", queue: queue) })
-            let connection = ClaimConnection(url: TestDatabase.url, workerID: "ride/1")
+            let connection = ClaimConnection(url: TestDatabase.url, workerID: "ride/1", maxBatch: 50)
             defer { connection.close() }
             let first = try await connection.claim([WorkerQueue(queue, limit: 2)], limit: 2, worker: "ride/1", completing: [])
             #expect(first.jobs.map(\.id) == Array(ids.prefix(2)), "claimed in order")

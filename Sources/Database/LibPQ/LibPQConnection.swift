@@ -9,8 +9,9 @@ public final class LibPQConnection {
     /// Names of the statements prepared on this connection.
     private var prepared: Set<String> = []
 
-    public init(url: DatabaseURL, applicationName: String) throws(LibPQError) {
-        guard let handle = PQconnectdb(LibPQParameters(url, applicationName: applicationName).connectionString) else {
+    /// `settings`: server parameters for this session (``LibPQParameters/init(_:applicationName:settings:)``).
+    public init(url: DatabaseURL, applicationName: String, settings: [(String, String)] = []) throws(LibPQError) {
+        guard let handle = PQconnectdb(LibPQParameters(url, applicationName: applicationName, settings: settings).connectionString) else {
             throw LibPQError("cannot allocate a libpq connection", isConnectionFailure: true)
         }
         guard PQstatus(handle) == CONNECTION_OK else {

@@ -6,7 +6,10 @@ public struct LibPQParameters: Sendable, Equatable {
     /// `(keyword, value)` in libpq's keywords: host, port, user, dbname, sslmode, password…
     public var pairs: [(String, String)]
 
-    public init(_ url: DatabaseURL, applicationName: String) {
+    /// `settings` are server parameters for this session alone, sent in the startup packet
+    /// (libpq's `options`, `-c name=value`): unlike `SET`, they cannot outlive the session on a
+    /// pooled server connection. Names and values must be plain words (`enable_seqscan`, `off`).
+    public init(_ url: DatabaseURL, applicationName: String, settings: [(String, String)] = []) {
         pairs = [
             ("host", url.socketDirectory ?? url.host), ("port", String(url.port)), ("user", url.username),
             ("dbname", url.database), ("sslmode", url.sslMode.rawValue), ("application_name", applicationName),
@@ -14,6 +17,7 @@ public struct LibPQParameters: Sendable, Equatable {
             ("connect_timeout", "15"),
         ]
         if let password = url.password { pairs.append(("password", password)) }
+        if !settings.isEmpty { pairs.append(("options", settings.map { "-c \($0.0)=\($0.1)" }.joined(separator: " "))) }
     }
 
     /// `host='db' port='5432' …`, quoted as libpq requires, with TCP keepalives on.

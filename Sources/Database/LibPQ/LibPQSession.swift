@@ -17,10 +17,15 @@ public final class LibPQSession: Sendable {
     private let ready = DispatchSemaphore(value: 0)
     private let url: DatabaseURL
     private let applicationName: String
+    private let settings: [(String, String)]
 
-    public init(url: DatabaseURL, applicationName: String) {
+    /// `settings` are server parameters for this session alone (``LibPQParameters``). A server
+    /// that refuses them at startup — PgBouncer does, unless told to ignore `options` — gets a
+    /// connection without them: they may make the session's work faster, never correct.
+    public init(url: DatabaseURL, applicationName: String, settings: [(String, String)] = []) {
         self.url = url
         self.applicationName = applicationName
+        self.settings = settings
         let thread = Thread { [self] in serve() }
         thread.name = "libpq \(applicationName)"
         thread.start()
@@ -28,13 +33,13 @@ public final class LibPQSession: Sendable {
 
     /// Runs `body` on the session's thread with an open connection.
     public func run<T: Sendable>(_ body: @escaping @Sendable (LibPQConnection) throws -> T) async throws -> T {
-        let url = self.url, applicationName = self.applicationName
+        let url = self.url, applicationName = self.applicationName, settings = self.settings
         let result: Result<T, any Error> = await withCheckedContinuation { continuation in
             let accepted = submit { connection in
                 do {
                     if connection == nil || connection?.isOpen == false {
                         connection = nil
-                        connection = try LibPQConnection(url: url, applicationName: applicationName)
+                        connection = try Self.connect(url: url, applicationName: applicationName, settings: settings)
                     }
                     let value = try body(connection!)
                     continuation.resume(returning: .success(value))
@@ -49,6 +54,14 @@ public final class LibPQSession: Sendable {
             if !accepted { continuation.resume(returning: .failure(LibPQError("database session closed"))) }
         }
         return try result.get()
+    }
+
+    private static func connect(url: DatabaseURL, applicationName: String, settings: [(String, String)]) throws -> LibPQConnection {
+        let first = Result { () throws(LibPQError) in try LibPQConnection(url: url, applicationName: applicationName, settings: settings) }
+        if case .failure(let error) = first, !settings.isEmpty, error.description.contains("unsupported startup parameter") {
+            return try LibPQConnection(url: url, applicationName: applicationName)
+        }
+        return try first.get()
     }
 
     /// Closes the connection after the work already submitted; later calls fail.

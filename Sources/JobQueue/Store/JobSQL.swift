@@ -11,13 +11,15 @@ public enum JobSQL {
 
     /// Marks the attempts given as two parallel arrays (job ids, attempt numbers) succeeded,
     /// fenced: only a job still running that attempt is updated. Returns the ids updated when
-    /// `returning`.
+    /// `returning`. The ids are matched with `= ANY` and each attempt looked up by position,
+    /// not joined to an `unnest`, so even a generic plan (the claim connection forces those,
+    /// ``ClaimConnection``) reads the rows by primary key and can never choose to scan the table.
     /// `table` is for the benchmark's minimal table; everything else uses `jobs`.
     public static func completeAttempts(ids: String, attempts: String, returning: Bool = true, table: String = "jobs") -> String {
         """
         UPDATE \(table) AS jobs SET state = 'succeeded', finished_at = now(), heartbeat_at = NULL
-        FROM unnest(\(ids)::bigint[], \(attempts)::int[]) AS done(id, attempt)
-        WHERE jobs.id = done.id AND jobs.attempt = done.attempt AND jobs.state = 'running'
+        WHERE jobs.id = ANY(\(ids)::bigint[]) AND jobs.attempt = (\(attempts)::int[])[array_position(\(ids)::bigint[], jobs.id)]
+          AND jobs.state = 'running'
         """ + (returning ? "\nRETURNING jobs.id" : "")
     }
 
@@ -35,13 +37,16 @@ public enum JobSQL {
     }
 
     /// Marks the jobs whose ids `from` holds running for `worker`, one attempt more, and
-    /// returns what a worker needs to run them.
+    /// returns what a worker needs to run them, with the columns of the claim order. The ids
+    /// are gathered into an array for `= ANY`, not joined, so every plan, generic or custom,
+    /// updates them by primary key.
     public static func markRunning(from: String, worker: String, table: String = "jobs") -> String {
         """
         UPDATE \(table) AS jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),
                         heartbeat_at = now(), locked_by = \(worker)
-        FROM \(from) WHERE jobs.id = \(from).id
-        RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts
+        WHERE jobs.id = ANY(ARRAY(SELECT id FROM \(from)))
+        RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args::text AS args, jobs.attempt, jobs.max_attempts,
+                  jobs.priority, jobs.run_at
         """
     }
 }

@@ -54,32 +54,50 @@ extension JobStore {
 
     /// Per queue (`$3`, with its free slots in `$6`), the first rows straight off the claim
     /// index (`queue = q.name` keeps the index order, so each scan stops after `q.free` rows;
-    /// `queue = ANY($3)` would sort every available row first), leaving out the kinds in `$7`,
-    /// merged in claim order, at most `$4`, and marked running for worker `$5`. Rows locked but
-    /// not taken are released when the statement commits. Pending completions (ids `$1`,
-    /// attempts `$2`) ride along in `done`, fenced. Rows: `true` and the claimed job, or `false`
-    /// with the id and attempt of a completion refused (normally none).
+    /// `queue = ANY($3)` would sort every available row first), leaving out the kinds in
+    /// `excludingKinds`, merged in claim order, at most `$4`, and marked running for worker
+    /// `$5`. Rows locked but not taken are released when the statement commits. Pending
+    /// completions (ids `$1`, attempts `$2`) ride along in `done`, fenced. Rows: `true` and the
+    /// claimed job, in claim order, or `false` with the id and attempt of a completion refused
+    /// (normally none).
     ///
-    /// Run by the worker through libpq as a prepared statement (``ClaimConnection``) and by
-    /// ``claim(_:limit:worker:completing:excludingKinds:)`` through PostgresNIO.
-    static let claimSQL = """
-        WITH done AS (
-            \(JobSQL.completeAttempts(ids: "$1", attempts: "$2"))
-        ), candidates AS (
-            SELECT c.id, c.priority, c.run_at
-            FROM unnest($3::text[], $6::int[]) AS q(name, free)
-            CROSS JOIN LATERAL (
-                \(JobSQL.nextAvailable(queue: "q.name", limit: "least(q.free, $4)", excludingKinds: "$7::text[]"))
-            ) AS c
-        ), picked AS (
-            SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT $4
-        ), claimed AS (
-            \(JobSQL.markRunning(from: "picked", worker: "$5"))
-        )
-        SELECT true, id, kind, queue, args, attempt, max_attempts FROM claimed
-        UNION ALL
-        SELECT false, d.id, '', '', '', d.attempt, 0
-        FROM unnest($1::bigint[], $2::int[]) AS d(id, attempt)
-        WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.id = d.id)
-        """
+    /// `scanLimit`, when given, caps each queue's locking scan at a constant, with the free
+    /// slots applied above it: a generic plan then knows the scan is short and keeps to the
+    /// index, where `LIMIT least(q.free, $4)` alone is estimated at a tenth of the table and
+    /// planned as a sort of all of it. With the kinds as a constant too and the completions and
+    /// the update matched by `= ANY`, no plan of this statement, generic or custom, reads more
+    /// than the rows it claims and completes (``ClaimConnection`` forces generic plans).
+    static func makeClaimSQL(excludingKinds: String, scanLimit: Int? = nil) -> String {
+        let scan = scanLimit.map {
+            """
+            SELECT * FROM (
+                    \(JobSQL.nextAvailable(queue: "q.name", limit: String($0), excludingKinds: excludingKinds))
+                ) AS next LIMIT least(q.free, $4)
+            """
+        } ?? JobSQL.nextAvailable(queue: "q.name", limit: "least(q.free, $4)", excludingKinds: excludingKinds)
+        return """
+            WITH done AS (
+                \(JobSQL.completeAttempts(ids: "$1", attempts: "$2"))
+            ), candidates AS (
+                SELECT c.id, c.priority, c.run_at
+                FROM unnest($3::text[], $6::int[]) AS q(name, free)
+                CROSS JOIN LATERAL (
+                    \(scan)
+                ) AS c
+            ), picked AS (
+                SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT $4
+            ), claimed AS (
+                \(JobSQL.markRunning(from: "picked", worker: "$5"))
+            )
+            (SELECT true, id, kind, queue, args, attempt, max_attempts FROM claimed ORDER BY priority, run_at, id)
+            UNION ALL
+            SELECT false, d.id, '', '', '', d.attempt, 0
+            FROM unnest($1::bigint[], $2::int[]) AS d(id, attempt)
+            WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.id = d.id)
+            """
+    }
+
+    /// ``makeClaimSQL(excludingKinds:scanLimit:)`` with the kinds to leave out bound as `$7`: run
+    /// through PostgresNIO, whose unnamed statements are planned afresh with their values.
+    static let claimSQL = makeClaimSQL(excludingKinds: "$7::text[]")
 }

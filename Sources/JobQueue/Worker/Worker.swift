@@ -44,7 +44,9 @@ public struct Worker: Service {
         // (notifications, polling, shutdown), the others help while the queues have a backlog.
         let wakes = (0..<configuration.claimers).map { _ in WakeSignal() }
         let connections = wakes.map { _ in
-            ClaimConnection(url: database, workerID: configuration.workerID, excludingKinds: Array(limits.keys))
+            ClaimConnection(
+                url: database, workerID: configuration.workerID, maxBatch: configuration.claimBatchSize,
+                excludingKinds: Array(limits.keys))
         }
         defer { for connection in connections { connection.close() } }
         let running = RunningJobs(queues: configuration.queues, limitedKinds: Set(limits.keys), wakes: wakes, limitedWake: limitedWake)
