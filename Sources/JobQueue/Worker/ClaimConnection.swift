@@ -19,11 +19,17 @@ final class ClaimConnection: Sendable {
     /// The most one claim takes, in all and from each queue: the worker's claim batch.
     private let maxBatch: Int
 
-    /// For this session only, sent at connect: generic plans, made once per statement, and no
+    /// For this session only, sent at connect: generic plans, made once per statement; no
     /// sequential scans, so that a plan made while `jobs` was empty or not yet analyzed cannot
-    /// settle on reading the whole table once it fills. A server that refuses startup settings
-    /// (PgBouncer) gets the statements planned afresh each call, as before: slower, as correct.
-    static let sessionSettings = [("plan_cache_mode", "force_generic_plan"), ("enable_seqscan", "off")]
+    /// settle on reading the whole table once it fills; and no bitmap scans, which visit rows
+    /// in their physical order: a b-tree scan for `id = ANY(…)` visits them in id order, the
+    /// order heartbeats lock them in (``JobStore/heartbeat(_:)``), so a completion and a
+    /// heartbeat of the same jobs cannot deadlock (with bitmap scans allowed, they did, in the
+    /// benchmark). A server that refuses startup settings (PgBouncer) gets the statements
+    /// planned afresh each call, as before: slower, as correct.
+    static let sessionSettings = [
+        ("plan_cache_mode", "force_generic_plan"), ("enable_seqscan", "off"), ("enable_bitmapscan", "off"),
+    ]
 
     init(url: DatabaseURL, workerID: String, maxBatch: Int, excludingKinds: [String] = []) {
         session = LibPQSession(url: url, applicationName: "nightshift-worker \(workerID)", settings: Self.sessionSettings)
