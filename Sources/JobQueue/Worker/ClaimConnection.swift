@@ -23,10 +23,12 @@ final class ClaimConnection: Sendable {
     /// sequential scans, so that a plan made while `jobs` was empty or not yet analyzed cannot
     /// settle on reading the whole table once it fills; and no bitmap scans, which visit rows
     /// in their physical order: a b-tree scan for `id = ANY(…)` visits them in id order, the
-    /// order heartbeats lock them in (``JobStore/heartbeat(_:)``), so a completion and a
-    /// heartbeat of the same jobs cannot deadlock (with bitmap scans allowed, they did, in the
-    /// benchmark). A server that refuses startup settings (PgBouncer) gets the statements
-    /// planned afresh each call, as before: slower, as correct.
+    /// order heartbeats lock them in (``JobStore/heartbeat(_:)``) and the order the plans
+    /// before this one took. With bitmap scans allowed, the benchmark logged two deadlocks
+    /// between two workers' claims (one's completions against the other's locking scan, which
+    /// follows a just-claimed row's update chain); in id order, none. A server that refuses
+    /// startup settings (PgBouncer) gets the statements planned afresh each call, as before:
+    /// slower, as correct.
     static let sessionSettings = [
         ("plan_cache_mode", "force_generic_plan"), ("enable_seqscan", "off"), ("enable_bitmapscan", "off"),
     ]
