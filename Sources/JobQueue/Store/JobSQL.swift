@@ -12,8 +12,8 @@ public enum JobSQL {
     /// Marks the attempts given as two parallel arrays (job ids, attempt numbers) succeeded,
     /// fenced: only a job still running that attempt is updated. Returns the ids updated when
     /// `returning`. The ids are matched with `= ANY` and each attempt looked up by position,
-    /// not joined to an `unnest`, so even a generic plan (the claim connection forces those,
-    /// ``ClaimConnection``) reads the rows by primary key and can never choose to scan the table.
+    /// not joined to an `unnest`, so a generic plan (the claim connection forces those,
+    /// ``ClaimConnection``) has no join to order and reads the rows by primary key.
     /// `table` is for the benchmark's minimal table; everything else uses `jobs`.
     public static func completeAttempts(ids: String, attempts: String, returning: Bool = true, table: String = "jobs") -> String {
         """
@@ -38,8 +38,8 @@ public enum JobSQL {
 
     /// Marks the jobs whose ids `from` holds running for `worker`, one attempt more, and
     /// returns what a worker needs to run them, with the columns of the claim order. The ids
-    /// are gathered into an array for `= ANY`, not joined, so every plan, generic or custom,
-    /// updates them by primary key.
+    /// are gathered into an array for `= ANY`, not joined, so a generic plan has no join to
+    /// order and updates them by primary key.
     public static func markRunning(from: String, worker: String, table: String = "jobs") -> String {
         """
         UPDATE \(table) AS jobs SET state = 'running', attempt = jobs.attempt + 1, attempted_at = now(),

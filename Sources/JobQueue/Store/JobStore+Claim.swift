@@ -65,8 +65,9 @@ extension JobStore {
     /// slots applied above it: a generic plan then knows the scan is short and keeps to the
     /// index, where `LIMIT least(q.free, $4)` alone is estimated at a tenth of the table and
     /// planned as a sort of all of it. With the kinds as a constant too and the completions and
-    /// the update matched by `= ANY`, no plan of this statement, generic or custom, reads more
-    /// than the rows it claims and completes (``ClaimConnection`` forces generic plans).
+    /// the update matched by `= ANY` (no join whose order the planner could get wrong), the
+    /// generic plan reads `jobs` only through the claim index and the primary key, given the
+    /// claim connection's settings (``ClaimConnection/sessionSettings``; a test checks the plan).
     static func makeClaimSQL(excludingKinds: String, scanLimit: Int? = nil) -> String {
         let scan = scanLimit.map {
             """

@@ -7,9 +7,8 @@ import Database
 /// Everything else the worker writes (failures, heartbeats, hand-backs, transactional
 /// completions) goes through the shared PostgresNIO client.
 ///
-/// The session plans its two statements once (``sessionSettings``): the claim's custom plan
-/// cost more to make than to run (0.65 ms of planning against 1.5 ms of execution for a claim
-/// of 50, docs/benchmarks.md). Both statements are written so that a generic plan reads only
+/// The session plans its two statements once (``sessionSettings``): planned afresh on every
+/// call, a claim of 50 spent 0.65 ms in planning against 1.5 ms in execution (docs/benchmarks.md). Both statements are written so that a generic plan reads only
 /// the rows they touch (``JobStore/makeClaimSQL(excludingKinds:scanLimit:)``).
 final class ClaimConnection: Sendable {
     private let session: LibPQSession
