@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test against a private PostgreSQL and a private S3-compatible server (moto) that
-# this script installs when missing, starts and removes.
+# Runs every test against a private PostgreSQL, a PgBouncer in front of it and a private
+# S3-compatible server (moto) that this script installs when missing, starts and removes.
 #   bash ops/test.sh [extra `swift test` arguments, e.g. --filter Cron]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ops/pg-local.sh
 source ops/s3-local.sh
+source ops/pgbouncer-local.sh
 
 TEST_ROOT="$(mktemp -d /tmp/nightshift-test.XXXXXX)"
 chmod 755 "$TEST_ROOT"
-cleanup() { s3_local_stop; pg_local_stop; rm -rf "$TEST_ROOT"; }
+cleanup() { s3_local_stop; pgbouncer_local_stop; pg_local_stop; rm -rf "$TEST_ROOT"; }
 trap cleanup EXIT
 
 pg_local_build_deps
@@ -41,6 +42,11 @@ export NIGHTSHIFT_TEST_DATABASE_URL="$DATABASE_URL"
 export NIGHTSHIFT_BIN="$(swift build --show-bin-path)/nightshift"
 export NIGHTSHIFT_MIGRATIONS_DIR="$PWD/Migrations"
 echo "   $DATABASE_URL"
+
+echo "== starting PgBouncer in front of it (the claim connection's fallback when startup settings are refused)"
+pgbouncer_local_start "$TEST_ROOT/pgbouncer"
+export NIGHTSHIFT_TEST_PGBOUNCER_URL="$PGBOUNCER_LOCAL_URL"
+echo "   $NIGHTSHIFT_TEST_PGBOUNCER_URL"
 
 echo "== starting the S3-compatible test server (moto, signatures checked)"
 s3_local_start "$TEST_ROOT/s3"

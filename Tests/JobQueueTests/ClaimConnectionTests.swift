@@ -45,6 +45,32 @@ import TestSupport
         #expect(try await plain.run { try $0.execute(show).string(0, 0) } == "auto on on")
     }
 
+    /// PgBouncer refuses startup parameters it does not know (`options`); the claim connection
+    /// then connects without its settings and claims and completes as it did before them.
+    @Test func behindAPoolerThatRefusesStartupSettingsTheClaimConnectionConnectsWithoutThem() async throws {
+        let text = try #require(ProcessInfo.processInfo.environment["NIGHTSHIFT_TEST_PGBOUNCER_URL"],
+                                "NIGHTSHIFT_TEST_PGBOUNCER_URL (a PgBouncer in front of the test database) is set by ops/test.sh")
+        var url = try DatabaseURL(parsing: text)
+        url.database = TestDatabase.url.database
+        let pooled = url
+        let queue = TestDatabase.uniqueQueue("pooled")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let ids = try await store.enqueueBatch((0..<3).map { _ in NewJob(kind: "noop", queue: queue) })
+            let refusal = #expect(throws: LibPQError.self, "the pooler turns the settings away") {
+                _ = try LibPQConnection(url: pooled, applicationName: "nightshift-test pooled", settings: ClaimConnection.sessionSettings)
+            }
+            #expect(refusal?.description.contains("unsupported startup parameter") == true, "\(String(describing: refusal))")
+            let connection = ClaimConnection(url: pooled, workerID: "pooled/1", maxBatch: 50)
+            defer { connection.close() }
+            let claimed = try await connection.claim([WorkerQueue(queue, limit: 10)], limit: 10, worker: "pooled/1", completing: [])
+            #expect(claimed.jobs.map(\.id) == ids)
+            let fenced = try await connection.markSucceeded(claimed.jobs.map { AttemptRef(id: $0.id, attempt: $0.attempt) })
+            #expect(fenced.isEmpty)
+            for id in ids { #expect(try await store.job(id)?.state == .succeeded) }
+        }
+    }
+
     @Test func aClaimTakesNoMoreThanTheBatchItWasMadeForInPriorityOrderLeavingOutExcludedKinds() async throws {
         let first = TestDatabase.uniqueQueue("cap-a"), second = TestDatabase.uniqueQueue("cap-b")
         try await TestDatabase.withClient { client in
