@@ -1,4 +1,4 @@
-import Database
+@testable import Database
 import Foundation
 @testable import JobQueue
 import PostgresNIO
@@ -43,6 +43,24 @@ import TestSupport
         let show = "SELECT concat_ws(' ', current_setting('plan_cache_mode'), current_setting('enable_seqscan'), current_setting('enable_bitmapscan'))"
         #expect(try await tuned.run { try $0.execute(show).string(0, 0) } == "force_generic_plan off off")
         #expect(try await plain.run { try $0.execute(show).string(0, 0) } == "auto on on")
+    }
+
+    @Test func aServerThatRefusesASettingGivesASessionWithoutTheSettingsAndOtherFailuresStayAsTheyAre() async throws {
+        let unknown = [("nightshift_no_such_setting", "on")]
+        let refusal = #expect(throws: LibPQError.self, "PostgreSQL turns an unknown setting away") {
+            _ = try LibPQConnection(url: TestDatabase.url, applicationName: "nightshift-test refused", settings: unknown)
+        }
+        #expect(refusal.map { LibPQSession.refusesStartupSettings($0.description) } == true, "\(String(describing: refusal))")
+        let session = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test refused", settings: unknown)
+        defer { session.close() }
+        #expect(try await session.run { try $0.execute("SELECT 41 + 1").int(0, 0) } == 42)
+        var missing = TestDatabase.url
+        missing.database = "nightshift_no_such_database"
+        let failing = LibPQSession(url: missing, applicationName: "nightshift-test missing", settings: ClaimConnection.sessionSettings)
+        defer { failing.close() }
+        let failure = await #expect(throws: LibPQError.self) { try await failing.run { _ in true } }
+        #expect(failure?.description.contains("nightshift_no_such_database") == true, "the error is the server's: \(String(describing: failure))")
+        #expect(!LibPQSession.refusesStartupSettings(failure?.description ?? ""))
     }
 
     /// PgBouncer refuses startup parameters it does not know (`options`); the claim connection

@@ -56,12 +56,22 @@ public final class LibPQSession: Sendable {
         return try result.get()
     }
 
+    /// Connects with `settings`, or without them where the server or a pooler refused them.
     private static func connect(url: DatabaseURL, applicationName: String, settings: [(String, String)]) throws -> LibPQConnection {
         let first = Result { () throws(LibPQError) in try LibPQConnection(url: url, applicationName: applicationName, settings: settings) }
-        if case .failure(let error) = first, !settings.isEmpty, error.description.contains("unsupported startup parameter") {
+        if case .failure(let error) = first, !settings.isEmpty, refusesStartupSettings(error.description) {
             return try LibPQConnection(url: url, applicationName: applicationName)
         }
         return try first.get()
+    }
+
+    /// Whether a failed connection was turned away for its startup settings: PgBouncer says
+    /// "unsupported startup parameter: options", PostgreSQL "unrecognized configuration
+    /// parameter …" for a setting it does not have. An outage, a restart or a wrong password
+    /// says neither, and the session reports it as it is.
+    static func refusesStartupSettings(_ message: String) -> Bool {
+        let message = message.lowercased()
+        return message.contains("startup parameter") || message.contains("configuration parameter") || message.contains("options")
     }
 
     /// Closes the connection after the work already submitted; later calls fail.
