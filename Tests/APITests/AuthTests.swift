@@ -67,16 +67,24 @@ import TestSupport
 
     @Test func theRateLimitCountsPerSubjectPerMinuteAndRecovers() async throws {
         try await APIHarness.with(settings: { $0.serviceRateLimitPerMinute = 3 }) { api in
-            let token = try await api.token(.operator, subject: "busy")
-            var statuses: [Int] = []
-            var retryAfter: String?
-            for _ in 0..<4 {
-                let reply = try await api.request(.POST, "/api/backup/create_service", token: token, json: #"{"month": 13, "year": 2026}"#)
-                statuses.append(reply.status)
-                retryAfter = reply.headers.first(name: "retry-after") ?? retryAfter
+            // The windows are the clock's minutes: four requests that straddle the turn of a
+            // minute are counted in two windows, so such a round is not judged and the next
+            // one (a few seconds long, so within one minute) is, with a subject of its own.
+            for round in 1...2 {
+                let token = try await api.token(.operator, subject: "busy-\(round)")
+                let started = Int(Date().timeIntervalSince1970) / 60
+                var statuses: [Int] = []
+                var retryAfter: String?
+                for _ in 0..<4 {
+                    let reply = try await api.request(.POST, "/api/backup/create_service", token: token, json: #"{"month": 13, "year": 2026}"#)
+                    statuses.append(reply.status)
+                    retryAfter = reply.headers.first(name: "retry-after") ?? retryAfter
+                }
+                if round == 1 && Int(Date().timeIntervalSince1970) / 60 != started { continue }
+                #expect(statuses == [400, 400, 400, 429], "the fourth request in a minute is refused")
+                #expect(Int(retryAfter ?? "") ?? 0 > 0)
+                break
             }
-            #expect(statuses == [400, 400, 400, 429], "the fourth request in a minute is refused")
-            #expect(Int(retryAfter ?? "") ?? 0 > 0)
             let other = try await api.token(.operator, subject: "calm")
             #expect(try await api.request(.POST, "/api/backup/create_service", token: other, json: #"{"month": 13, "year": 2026}"#).status == 400)
         }
