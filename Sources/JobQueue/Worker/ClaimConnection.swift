@@ -43,7 +43,9 @@ final class ClaimConnection: Sendable {
     /// slots), and records `completing` in the same statement. Limits above the batch size the
     /// connection was made with are cut to it.
     func claim(_ queues: [WorkerQueue], limit: Int, worker: String, completing: [AttemptRef]) async throws -> JobStore.ClaimResult {
-        // Completions in id order, as heartbeats lock their rows (``JobStore/heartbeat(_:)``).
+        // Completions in id order, so refusals come back in that order. The rows themselves are
+        // locked in id order by the b-tree scan the session settings leave (``sessionSettings``),
+        // whatever the array's order.
         let completing = completing.sorted()
         let maxBatch = self.maxBatch, claimSQL = self.claimSQL
         let limit = min(limit, maxBatch)
