@@ -52,6 +52,8 @@ public final class AlertWebhook: JobEventSubscriber, Service {
         (stream, continuation) = AsyncStream.makeStream(of: Alert.self, bufferingPolicy: .bufferingNewest(1_000))
     }
 
+    public func receives(_ name: JobEvent.Name) -> Bool { name == .discarded }
+
     public func receive(_ event: JobEvent) {
         guard event.name == .discarded, let id = event.jobID else { return }
         let error = event.error ?? "no error recorded"

@@ -11,19 +11,12 @@ public struct JobEventLogger: JobEventSubscriber {
         self.logger = logger
     }
 
+    public func receives(_ name: JobEvent.Name) -> Bool {
+        logger.logLevel <= Self.line(name).level
+    }
+
     public func receive(_ event: JobEvent) {
-        let level: Logger.Level
-        let message: Logger.Message
-        switch event.name {
-        case .enqueued: (level, message) = (.debug, "job enqueued")
-        case .started: (level, message) = (.debug, "job started")
-        case .succeeded: (level, message) = (.debug, "job succeeded")
-        case .failed: (level, message) = (.warning, "job failed, will retry")
-        case .discarded: (level, message) = (.error, "job discarded")
-        case .cancelled: (level, message) = (.info, "job cancelled while running")
-        case .handedBack: (level, message) = (.info, "handed back at shutdown")
-        case .dropped: (level, message) = (.warning, "attempt dropped: the database no longer shows it running here (rescued or cancelled)")
-        }
+        let (level, message) = Self.line(event.name)
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = ["kind": "\(event.kind)", "queue": "\(event.queue)"]
         if let id = event.jobID { metadata["job_id"] = "\(id)" }
@@ -33,6 +26,20 @@ public struct JobEventLogger: JobEventSubscriber {
         if let retryIn = event.retryIn { metadata["retry_in_ms"] = "\(Self.milliseconds(retryIn))" }
         if let duration = event.duration, event.name != .started { metadata["duration_ms"] = "\(Self.milliseconds(duration))" }
         logger.log(level: level, message, metadata: metadata)
+    }
+
+    /// Each event's level and message.
+    static func line(_ name: JobEvent.Name) -> (level: Logger.Level, message: Logger.Message) {
+        switch name {
+        case .enqueued: (.debug, "job enqueued")
+        case .started: (.debug, "job started")
+        case .succeeded: (.debug, "job succeeded")
+        case .failed: (.warning, "job failed, will retry")
+        case .discarded: (.error, "job discarded")
+        case .cancelled: (.info, "job cancelled while running")
+        case .handedBack: (.info, "handed back at shutdown")
+        case .dropped: (.warning, "attempt dropped: the database no longer shows it running here (rescued or cancelled)")
+        }
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -17,6 +17,19 @@ public struct JobEvents: Sendable {
 }
 
 extension JobEvents {
+    /// Whether any subscriber takes events of this name.
+    func wanted(_ name: JobEvent.Name) -> Bool {
+        subscribers.contains { $0.receives(name) }
+    }
+
+    /// An attempt's event, built only when a subscriber takes events of this name.
+    func emit(_ name: JobEvent.Name, _ job: ClaimedJob, duration: Duration? = nil, error: @autoclosure () -> String? = nil,
+              retryIn: Duration? = nil) {
+        guard wanted(name) else { return }
+        let event = JobEvent(name, job, duration: duration, error: error(), retryIn: retryIn)
+        for subscriber in subscribers where subscriber.receives(name) { subscriber.receive(event) }
+    }
+
     /// Several events at once (a batch's kinds), built only when someone listens.
     func emit(_ events: @autoclosure () -> [JobEvent]) {
         guard !subscribers.isEmpty else { return }

@@ -33,7 +33,7 @@ final class JobExecutor: Sendable {
             return
         }
         let context = JobContext(job: job, logger: self.logger, client: store.client, store: store)
-        events.emit(JobEvent(.started, job))
+        events.emit(.started, job)
         let started = ContinuousClock.now
         let (result, stopReason) = await running.run(ref, timeout: entry.timeout ?? configuration.defaultJobTimeout) {
             try await entry.run(job.args, context)
@@ -42,7 +42,7 @@ final class JobExecutor: Sendable {
         await context.flushProgress()
         if case .success = result, stopReason == nil {
             if !context.isCompleted { completer.add(ref) }
-            events.emit(JobEvent(.succeeded, job, duration: duration))
+            events.emit(.succeeded, job, duration: duration)
             return
         }
         if Task.isCancelled {
@@ -61,14 +61,14 @@ final class JobExecutor: Sendable {
         switch (result, stopReason) {
         case (.success, _):
             if !context.isCompleted { completer.add(ref) }
-            events.emit(JobEvent(.succeeded, job, duration: duration))
+            events.emit(.succeeded, job, duration: duration)
         case (.failure(let error as JobFenced), _):
-            events.emit(JobEvent(.dropped, job, duration: duration, error: "\(error)"))
+            events.emit(.dropped, job, duration: duration, error: "\(error)")
         case (.failure, .lost?):
-            events.emit(JobEvent(.dropped, job, duration: duration))
+            events.emit(.dropped, job, duration: duration)
         case (.failure, .shutdown?):
             do {
-                if try await store.handBack(ref) { events.emit(JobEvent(.handedBack, job, duration: duration)) }
+                if try await store.handBack(ref) { events.emit(.handedBack, job, duration: duration) }
             } catch {
                 logger.error("could not hand back job at shutdown; the rescuer will return it",
                              metadata: ["job_id": "\(job.id)", "error": "\(DatabaseErrorMessage.describe(error))"])
@@ -76,7 +76,7 @@ final class JobExecutor: Sendable {
         case (.failure, .cancelRequested?):
             do {
                 if try await store.markCancelled(ref, reason: "cancelled while running on \(configuration.workerID)") {
-                    events.emit(JobEvent(.cancelled, job, duration: duration))
+                    events.emit(.cancelled, job, duration: duration)
                 }
             } catch {
                 logger.error("could not mark job cancelled",
@@ -105,9 +105,9 @@ final class JobExecutor: Sendable {
             let state = try await store.markFailed(
                 ref, error: message, retryDelay: delay, discard: discard, worker: configuration.workerID)
             switch state {
-            case .discarded?: events.emit(JobEvent(.discarded, job, duration: duration, error: message))
-            case .retryable?: events.emit(JobEvent(.failed, job, duration: duration, error: message, retryIn: delay))
-            default: events.emit(JobEvent(.dropped, job, duration: duration, error: message))
+            case .discarded?: events.emit(.discarded, job, duration: duration, error: message)
+            case .retryable?: events.emit(.failed, job, duration: duration, error: message, retryIn: delay)
+            default: events.emit(.dropped, job, duration: duration, error: message)
             }
         } catch {
             logger.error("could not record job failure; the rescuer will return the job",
