@@ -1,7 +1,15 @@
 /// PostgreSQL array literals for text-format parameters: `{1,2}`, `{"a","b\"c"}`.
 public enum ArrayLiteral {
+    /// Written into one string (the worker sends two of these with every claim, an element per job).
     public static func integers<Value: BinaryInteger>(_ values: [Value]) -> String {
-        "{" + values.map { String($0) }.joined(separator: ",") + "}"
+        var literal = "{"
+        literal.reserveCapacity(2 + values.count * 8)
+        for (index, value) in values.enumerated() {
+            if index > 0 { literal.append(",") }
+            literal.append(String(Int64(value)))
+        }
+        literal.append("}")
+        return literal
     }
 
     /// Every element quoted, with `"` and `\` escaped, so commas, braces and spaces survive.

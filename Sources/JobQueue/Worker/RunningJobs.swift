@@ -131,12 +131,15 @@ final class RunningJobs: Sendable {
     func run(_ ref: AttemptRef, timeout: Duration?, _ body: () async throws -> Void) async -> (Result<Void, any Error>, StopReason?) {
         let stopNow = withUnsafeCurrentTask { task -> Bool in
             state.withLock { state in
-                guard var entry = state.entries[ref.id], entry.attempt == ref.attempt else { return false }
-                entry.task = task.map(TaskHandle.init)
-                entry.timeout = timeout
-                entry.deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
-                state.entries[ref.id] = entry
-                return entry.stopReason != nil
+                // Changed where it lies: a copy out and back costs a retain and release of each
+                // field and a second hash, once per job.
+                guard let index = state.entries.index(forKey: ref.id), state.entries.values[index].attempt == ref.attempt else {
+                    return false
+                }
+                state.entries.values[index].task = task.map(TaskHandle.init)
+                state.entries.values[index].timeout = timeout
+                state.entries.values[index].deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+                return state.entries.values[index].stopReason != nil
             }
         }
         if stopNow { withUnsafeCurrentTask { $0?.cancel() } }
@@ -154,8 +157,10 @@ final class RunningJobs: Sendable {
     @discardableResult
     func remove(_ ref: AttemptRef) -> StopReason? {
         let (reason, woken, limited) = state.withLock { state -> (StopReason?, [WakeSignal], Bool) in
-            guard let entry = state.entries[ref.id], entry.attempt == ref.attempt else { return (nil, [], false) }
-            state.entries[ref.id] = nil
+            guard let index = state.entries.index(forKey: ref.id), state.entries.values[index].attempt == ref.attempt else {
+                return (nil, [], false)
+            }
+            let entry = state.entries.remove(at: index).value
             state.perQueue[entry.queue, default: 1] -= 1
             state.perKind[entry.kind, default: 1] -= 1
             var woken: [WakeSignal] = []
