@@ -21,6 +21,14 @@ struct BenchEncryptCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let stored = try EncryptedFile.encrypt(URL(fileURLWithPath: input), to: URL(fileURLWithPath: output), recipients: recipients, durable: !noSync)
         let seconds = (ContinuousClock.now - started).timeInterval
-        print(String(format: "encrypted to %d bytes in %.2f s: %.1f MB/s", stored.size, seconds, Double(stored.size) / seconds / 1e6))
+        print(String(format: "encrypted to %d bytes in %.2f s: %.1f MB/s, peak RSS %d KiB",
+                     stored.size, seconds, Double(stored.size) / seconds / 1e6, Self.peakResidentKiB()))
+    }
+
+    /// The process's peak resident memory (`VmHWM`), 0 where /proc does not say.
+    static func peakResidentKiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }
