@@ -9,9 +9,6 @@ import NightshiftCore
 /// worker is the same call with the tests' job kinds.
 public enum NightshiftMain {
     public static func run(extraKinds: @escaping @Sendable (inout JobRegistry) throws -> Void = { _ in }) async {
-        // Run Swift concurrency on NIO's event loop threads: the database driver's replies then
-        // resume jobs on the thread that read them, instead of hopping to another pool.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         AllocatorTuning.apply()
         Launch.start(environment: ProcessInfo.processInfo.environment, extraKinds: extraKinds)
         Log.bootstrap((try? Launch.settings())?.logging ?? Settings.LogSettings())
@@ -20,6 +17,15 @@ public enum NightshiftMain {
             command = try Nightshift.parseAsRoot()
         } catch {
             Nightshift.exit(withError: error)
+        }
+        if command is ServeCommand {
+            // The API runs Swift concurrency on NIO's event loop threads: a request's handler and
+            // the database driver's replies then run on the thread that read them, without a hop
+            // to another pool. Everything else keeps Swift's own pool: a worker's jobs are tasks
+            // of their own and its hot path is libpq on a thread of its own, and there NIO's loops
+            // cost more per job (worker CPU per no-op job 17.6-22.4 µs against 13.8-17.9 µs on
+            // Swift's pool, three alternating pairs; docs/benchmarks.md).
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {
