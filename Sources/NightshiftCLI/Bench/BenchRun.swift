@@ -32,18 +32,22 @@ struct BenchRun: Sendable {
             // round go back to back, so their ratios are the least exposed to this machine's
             // speed changing from minute to minute.
             var runs: [BenchStep: [Double]] = [:]
+            var workerCPU: [BenchStep: [Double]] = [:]
             let steps = BenchStep.allCases.filter { settings.pgbenchClients > 0 || !$0.isSQL }
             for round in 1...settings.rounds {
                 for step in steps {
                     let stepQueue = "\(queue)-r\(round)-\(step.rawValue)"
-                    let rate = try await measure(step, queue: stepQueue)
+                    let (rate, cpu) = try await measure(step, queue: stepQueue)
                     runs[step, default: []].append(rate)
-                    report(String(format: "%@, round %d: %8.0f jobs/s", label(step), round, rate))
+                    if let cpu { workerCPU[step, default: []].append(cpu) }
+                    report(String(format: "%@, round %d: %8.0f jobs/s", label(step), round, rate)
+                           + (cpu.map { String(format: "  (workers' CPU %.1f µs a job)", $0) } ?? ""))
                     try await cleanUp(queue: stepQueue)
                 }
             }
             for step in steps {
-                report(String(format: "%@, median of %d: %8.0f jobs/s", label(step), settings.rounds, median(runs[step] ?? [])))
+                report(String(format: "%@, median of %d: %8.0f jobs/s", label(step), settings.rounds, median(runs[step] ?? []))
+                       + (workerCPU[step].map { String(format: "  (workers' CPU %.1f µs a job)", median($0)) } ?? ""))
             }
             func paired(_ numerator: BenchStep, _ denominator: BenchStep, _ name: String) {
                 guard let top = runs[numerator], let bottom = runs[denominator], !top.isEmpty, top.count == bottom.count else { return }
@@ -89,7 +93,8 @@ struct BenchRun: Sendable {
         }
     }
 
-    private func measure(_ step: BenchStep, queue: String) async throws -> Double {
+    /// The step's rate and, for the workers' steps, their CPU per job.
+    private func measure(_ step: BenchStep, queue: String) async throws -> (Double, Double?) {
         switch step {
         case .tuned:
             return try await drain(queue: queue, kind: NoopJob.kind, workerArguments: tunedArguments)
@@ -98,9 +103,9 @@ struct BenchRun: Sendable {
         case .globalLimit:
             return try await drain(queue: queue, kind: LimitedNoopJob.kind, workerArguments: tunedArguments)
         case .jobsLimit:
-            return try await rawSQLLimit(queue: queue, table: "jobs")
+            return (try await rawSQLLimit(queue: queue, table: "jobs"), nil)
         case .minimalLimit:
-            return try await rawSQLLimit(queue: queue, table: Self.minimalTable)
+            return (try await rawSQLLimit(queue: queue, table: Self.minimalTable), nil)
         }
     }
 
@@ -202,14 +207,18 @@ struct BenchRun: Sendable {
     }
 
     /// Starts the workers on a full queue and measures from the first claim to the last
-    /// completion, as the database recorded them.
-    private func drain(queue: String, kind: String, workerArguments: [String]) async throws -> Double {
+    /// completion, as the database recorded them; and the CPU the worker processes used in all,
+    /// start-up included, per job (nil where /proc does not say).
+    private func drain(queue: String, kind: String, workerArguments: [String]) async throws -> (Double, Double?) {
         try await fill(queue, kind: kind)
         try await vacuum()
-        try await withWorkers(queue: queue, arguments: workerArguments) {
+        let cpuSeconds = try await withWorkers(queue: queue, arguments: workerArguments) { processes in
             try await waitUntil(timeout: .seconds(600)) { try await drained(queue) }
+            let each = processes.map { ProcessCPUTime.seconds(of: $0.processIdentifier) }
+            return each.contains(nil) ? nil : each.compactMap { $0 }.reduce(0, +)
         }
-        return try await succeededPerSecond(queue)
+        let cpuPerJob = cpuSeconds.map { $0 / Double(settings.jobs) * 1_000_000 }
+        return (try await succeededPerSecond(queue), cpuPerJob)
     }
 
     /// Jobs succeeded per second from the first claim to the last completion, as the database
@@ -325,9 +334,14 @@ struct BenchRun: Sendable {
 
     /// Runs `body` while worker processes serve `queue`, and stops them however it ends.
     func withWorkers<T: Sendable>(queue: String, arguments: [String], _ body: () async throws -> T) async throws -> T {
+        try await withWorkers(queue: queue, arguments: arguments) { _ in try await body() }
+    }
+
+    /// The same, with the worker processes at hand (to read their CPU time before they stop).
+    func withWorkers<T: Sendable>(queue: String, arguments: [String], _ body: ([Process]) async throws -> T) async throws -> T {
         let processes = try startWorkers(queue: queue, arguments: arguments)
         do {
-            let value = try await body()
+            let value = try await body(processes)
             await stop(processes)
             return value
         } catch {
