@@ -36,13 +36,17 @@ import TestSupport
 
     @Test func sessionSettingsAreSentAtConnectAndHoldForThatSessionOnly() async throws {
         let parameters = LibPQParameters(TestDatabase.url, applicationName: "t", settings: ClaimConnection.sessionSettings)
-        #expect(parameters.connectionString.contains("options='-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_bitmapscan=off'"))
+        #expect(parameters.connectionString.contains(
+            "options='-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_bitmapscan=off -c lock_timeout=50ms'"))
         let tuned = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test tuned", settings: ClaimConnection.sessionSettings)
         let plain = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test plain")
         defer { tuned.close(); plain.close() }
-        let show = "SELECT concat_ws(' ', current_setting('plan_cache_mode'), current_setting('enable_seqscan'), current_setting('enable_bitmapscan'))"
-        #expect(try await tuned.run { try $0.execute(show).string(0, 0) } == "force_generic_plan off off")
-        #expect(try await plain.run { try $0.execute(show).string(0, 0) } == "auto on on")
+        let show = """
+            SELECT concat_ws(' ', current_setting('plan_cache_mode'), current_setting('enable_seqscan'),
+                             current_setting('enable_bitmapscan'), current_setting('lock_timeout'))
+            """
+        #expect(try await tuned.run { try $0.execute(show).string(0, 0) } == "force_generic_plan off off 50ms")
+        #expect(try await plain.run { try $0.execute(show).string(0, 0) } == "auto on on 0")
     }
 
     @Test func aServerThatRefusesASettingGivesASessionWithoutTheSettingsAndOtherFailuresStayAsTheyAre() async throws {
@@ -211,5 +215,38 @@ import TestSupport
             #expect(try await store.job(current.id)?.state == .succeeded)
             #expect(try await store.job(stale.id)?.state == .running, "a refused completion changes nothing")
         }
+    }
+
+    /// A completion riding with a claim waits on a lock held elsewhere for `lock_timeout` at
+    /// most, and fails as a lock conflict the worker retries at once, not after the server's
+    /// one-second deadlock check; once the lock is gone the next claim completes the job.
+    @Test func aClaimWaitingOnAnotherSessionsLockGivesUpAsALockConflict() async throws {
+        let queue = TestDatabase.uniqueQueue("lockwait")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            _ = try await store.enqueueBatch((0..<2).map { _ in NewJob(kind: "noop", queue: queue) })
+            let connection = ClaimConnection(url: TestDatabase.url, workerID: "lockwait/1", maxBatch: 50)
+            let holder = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test lock holder")
+            defer { connection.close(); holder.close() }
+            let first = try await connection.claim([WorkerQueue(queue, limit: 1)], limit: 1, worker: "lockwait/1", completing: [])
+            let ref = AttemptRef(id: first.jobs[0].id, attempt: first.jobs[0].attempt)
+            try await holder.run { connection in
+                _ = try connection.execute("BEGIN")
+                _ = try connection.execute("SELECT id FROM jobs WHERE id = \(ref.id) FOR UPDATE")
+            }
+            let started = ContinuousClock.now
+            let refusal = await #expect(throws: LibPQError.self) {
+                _ = try await connection.claim([WorkerQueue(queue, limit: 1)], limit: 1, worker: "lockwait/1", completing: [ref])
+            }
+            #expect(refusal.map(ClaimConnection.isLockConflict) == true, "\(String(describing: refusal))")
+            #expect(ContinuousClock.now - started < .milliseconds(900), "gave up before the server's deadlock check would have")
+            #expect(try await store.job(ref.id)?.state == .running, "the failed claim changed nothing")
+            try await holder.run { _ = try $0.execute("ROLLBACK") }
+            let retried = try await connection.claim([WorkerQueue(queue, limit: 1)], limit: 1, worker: "lockwait/1", completing: [ref])
+            #expect(retried.jobs.count == 1 && retried.fenced.isEmpty)
+            #expect(try await store.job(ref.id)?.state == .succeeded)
+        }
+        #expect(!ClaimConnection.isLockConflict(LibPQError("connection lost", isConnectionFailure: true)))
+        #expect(!ClaimConnection.isLockConflict(LibPQError("unique violation", sqlState: "23505")))
     }
 }

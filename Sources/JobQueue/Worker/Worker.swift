@@ -148,8 +148,13 @@ public struct Worker: Service {
                     } catch {
                         running.settle(open, claimed: [])
                         completer.putBack(completing)
-                        logger.error("claim failed, retrying", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
-                        _ = await wake.wait(timeout: .seconds(1))
+                        if ClaimConnection.isLockConflict(error) {
+                            logger.notice("claim met another claim's lock, retrying at once",
+                                          metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                        } else {
+                            logger.error("claim failed, retrying", metadata: ["error": "\(DatabaseErrorMessage.describe(error))"])
+                            _ = await wake.wait(timeout: .seconds(1))
+                        }
                     }
                     continue
                 }
