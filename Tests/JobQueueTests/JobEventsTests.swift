@@ -15,7 +15,47 @@ final class EventLog: JobEventSubscriber {
     func names(of id: Int64) -> [JobEvent.Name] { all.filter { $0.jobID == id }.map(\.name) }
 }
 
+/// Takes only the names it was made for, as the alert webhook takes only `discarded`.
+final class NamedEventLog: JobEventSubscriber {
+    let names: Set<JobEvent.Name>
+    let log = EventLog()
+    init(_ names: Set<JobEvent.Name>) { self.names = names }
+    func receives(_ name: JobEvent.Name) -> Bool { names.contains(name) }
+    func receive(_ event: JobEvent) { log.receive(event) }
+}
+
 @Suite struct JobEventsTests {
+    /// A subscriber gets only the names it takes, from the enqueue path and the worker alike;
+    /// the logger takes a name only at or above its level.
+    @Test func aSubscriberReceivesOnlyTheNamesItTakes() async throws {
+        let queue = TestDatabase.uniqueQueue("named-events")
+        let discards = NamedEventLog([.discarded])
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger, events: JobEvents([discards]))
+            let ok = try await store.enqueue(NewJob(kind: "noop", queue: queue))
+            let doomed = try await store.enqueue(try NewJob(TestKinds.FailJob.self, args: .init(failTimes: 9), queue: queue, maxAttempts: 1))
+            try await store.enqueueBatch((0..<2).map { _ in NewJob(kind: "noop", queue: queue) })
+            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue),
+                                            events: JobEvents([discards]))
+            try await eventually("all finished") {
+                try await client.scalar("""
+                    SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state IN ('succeeded', 'discarded')
+                    """, as: Int.self) == 4
+            }
+            try await harness.stop()
+            #expect(discards.log.names(of: ok.id) == [])
+            #expect(discards.log.names(of: doomed.id) == [.discarded])
+            #expect(discards.log.all.map(\.name) == [.discarded], "nothing but the discard: \(discards.log.all.map(\.name))")
+        }
+        var logger = TestDatabase.logger
+        logger.logLevel = .info
+        let atInfo = JobEventLogger(logger: logger)
+        #expect(!atInfo.receives(.started) && !atInfo.receives(.succeeded) && !atInfo.receives(.enqueued))
+        #expect(atInfo.receives(.cancelled) && atInfo.receives(.failed) && atInfo.receives(.discarded))
+        logger.logLevel = .debug
+        #expect(JobEventLogger(logger: logger).receives(.started))
+    }
+
     @Test func theWorkerAndTheEnqueuePathReportEachJobsLife() async throws {
         let queue = TestDatabase.uniqueQueue("events")
         let log = EventLog()

@@ -9,10 +9,11 @@ public struct JobEvents: Sendable {
 
     public static let none = JobEvents()
 
+    /// Sends the event to each subscriber that takes its name (``JobEventSubscriber/receives(_:)``).
     public func emit(_ event: @autoclosure () -> JobEvent) {
         guard !subscribers.isEmpty else { return }
         let event = event()
-        for subscriber in subscribers { subscriber.receive(event) }
+        for subscriber in subscribers where subscriber.receives(event.name) { subscriber.receive(event) }
     }
 }
 
@@ -33,6 +34,8 @@ extension JobEvents {
     /// Several events at once (a batch's kinds), built only when someone listens.
     func emit(_ events: @autoclosure () -> [JobEvent]) {
         guard !subscribers.isEmpty else { return }
-        for event in events() { for subscriber in subscribers { subscriber.receive(event) } }
+        for event in events() {
+            for subscriber in subscribers where subscriber.receives(event.name) { subscriber.receive(event) }
+        }
     }
 }
