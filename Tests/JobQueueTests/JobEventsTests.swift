@@ -25,6 +25,19 @@ final class NamedEventLog: JobEventSubscriber {
 }
 
 @Suite struct JobEventsTests {
+    /// Runs a worker on `queue`, reporting to `events`, until `count` of its jobs have finished.
+    private static func work(_ queue: String, until count: Int, finishedWith client: PostgresClient,
+                             events: JobEvents) async throws {
+        let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue),
+                                        events: events)
+        try await eventually("all finished") {
+            try await client.scalar("""
+                SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state IN ('succeeded', 'discarded')
+                """, as: Int.self) == count
+        }
+        try await harness.stop()
+    }
+
     /// A subscriber gets only the names it takes, from the enqueue path and the worker alike;
     /// the logger takes a name only at or above its level.
     @Test func aSubscriberReceivesOnlyTheNamesItTakes() async throws {
@@ -35,14 +48,7 @@ final class NamedEventLog: JobEventSubscriber {
             let ok = try await store.enqueue(NewJob(kind: "noop", queue: queue))
             let doomed = try await store.enqueue(try NewJob(TestKinds.FailJob.self, args: .init(failTimes: 9), queue: queue, maxAttempts: 1))
             try await store.enqueueBatch((0..<2).map { _ in NewJob(kind: "noop", queue: queue) })
-            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue),
-                                            events: JobEvents([discards]))
-            try await eventually("all finished") {
-                try await client.scalar("""
-                    SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state IN ('succeeded', 'discarded')
-                    """, as: Int.self) == 4
-            }
-            try await harness.stop()
+            try await Self.work(queue, until: 4, finishedWith: client, events: JobEvents([discards]))
             #expect(discards.log.names(of: ok.id) == [])
             #expect(discards.log.names(of: doomed.id) == [.discarded])
             #expect(discards.log.all.map(\.name) == [.discarded], "nothing but the discard: \(discards.log.all.map(\.name))")
@@ -66,14 +72,7 @@ final class NamedEventLog: JobEventSubscriber {
             let doomed = try await store.enqueue(try NewJob(TestKinds.FailJob.self, args: .init(failTimes: 9), queue: queue, maxAttempts: 1))
             let unknown = try await store.enqueue(NewJob(kind: "no-such-kind", queue: queue))
             try await store.enqueueBatch((0..<3).map { _ in NewJob(kind: "noop", queue: queue) })
-            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue),
-                                            events: JobEvents([log]))
-            try await eventually("all finished") {
-                try await client.scalar("""
-                    SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state IN ('succeeded', 'discarded')
-                    """, as: Int.self) == 7
-            }
-            try await harness.stop()
+            try await Self.work(queue, until: 7, finishedWith: client, events: JobEvents([log]))
 
             #expect(log.names(of: ok.id) == [.enqueued, .started, .succeeded])
             #expect(log.names(of: flaky.id) == [.enqueued, .started, .failed, .started, .succeeded])
