@@ -43,6 +43,32 @@ import TestSupport
         }
     }
 
+    /// A page for one backup: per table the rows and the drill's finding, and the commands to
+    /// fetch and restore it.
+    @Test func theBackupPageShowsEachTablesFindingAndTheCommandsToRestoreIt() async throws {
+        try await APIHarness.with { api in
+            let branch = "page-\(UUID().uuidString.prefix(6).lowercased())"
+            let key = "\(branch)/backups/\(branch)_20261130_220005.dump"
+            let id = try await BackupFactory.insert(api.client, branch: branch, objectKey: key, sha256: String(repeating: "ab", count: 32))
+            try await BackupFactory.recordDrill(api.client, id: id, tables: ["public.clientes": 12, "public.gastos": 30], differing: "public.clientes")
+            let token = try await api.token(.viewer, subject: "dona")
+            func get(_ path: String) async throws -> String {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
+                request.headers.add(name: "cookie", value: "nightshift_session=\(token)")
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                #expect(response.status.code == 200, "\(path)")
+                return String(buffer: try await response.body.collect(upTo: 1 << 20))
+            }
+            #expect(try await get("/ui/backups").contains("href=\"/ui/backups/\(id)\""), "the list links to the page")
+            let html = try await get("/ui/backups/\(id)")
+            #expect(html.contains("data-table=\"public.clientes\" data-check=\"differs\"") && html.contains("CONTEÚDO DIFERENTE"), "\(html)")
+            #expect(html.contains("data-table=\"public.gastos\" data-check=\"matched\"") && html.contains("conteúdo igual"), "\(html)")
+            #expect(html.contains("id=\"drill-reason\"") && html.contains("public.clientes (same row count"), "the drill's reason")
+            #expect(html.contains("nightshift backups restore --id \(id) --target-url"), "the restore command")
+            #expect(html.contains("s3://$BACKUP_S3_BUCKET/\(key)") && html.contains("sha256sum -c"), "download and check by hand")
+        }
+    }
+
     /// Over plain HTTP: the cookie's flags, a viewer sees no buttons, a forged post is a 403.
     @Test func theGuardsHoldWithoutABrowser() async throws {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))

@@ -193,7 +193,7 @@ import TestSupport
                                                    localPath: "/nonexistent/lost.dump", jobID: 9_000_001, attempt: 1)
                 _ = try await dumper.dump(type: .manual, attempt: .init(jobID: 9_000_001, number: 2), at: instant)
                 #expect(try await history.record(lost)?.status == .failed)
-                #expect(try await !history.complete(lost, sizeBytes: 1, sha256: "00", tableCounts: [:]), "the lost attempt is fenced")
+                #expect(try await !history.complete(lost, sizeBytes: 1, sha256: "00", tables: [:]), "the lost attempt is fenced")
                 #expect(try await history.record(lost)?.status == .failed)
                 #expect(try FileDigest.sha256(of: URL(fileURLWithPath: good.localPath!)).sha256 == good.sha256, "the good dump is untouched")
                 #expect(try await store.head(good.objectKey!)?.sha256 == good.sha256)

@@ -76,4 +76,19 @@ import TestSupport
             }
         }
     }
+
+    @Test func backupsShowSaysPerTableTheRowsAndWhatTheDrillFound() async throws {
+        let branch = "show-\(UUID().uuidString.prefix(6).lowercased())"
+        let id = try await TestDatabase.withClient { client -> Int64 in
+            let id = try await BackupFactory.insert(client, branch: branch, objectKey: "\(branch)/backups/\(branch)_20261130_220005.dump")
+            try await BackupFactory.recordDrill(client, id: id, tables: ["public.clientes": 12, "public.gastos": 30], differing: "public.clientes")
+            return id
+        }
+        let shown = try ChildProcess(["backups", "show", "\(id)"])
+        #expect(try await shown.waitForExit() == 0, "\(shown.log)")
+        let lines = shown.log.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("public.clientes") && $0.contains("12") && $0.contains("CONTENT DIFFERS") }, "\(shown.log)")
+        #expect(lines.contains { $0.contains("public.gastos") && $0.contains("30") && $0.contains("content matched") }, "\(shown.log)")
+        #expect(shown.log.contains("NO, the drill failed") && shown.log.contains("content differs from the dump's in public.clientes"), "\(shown.log)")
+    }
 }

@@ -57,6 +57,16 @@ struct DashboardRoutes {
         router.get("/ui/queues") { request, _ in try await page(request) { session in try await queues(session) } }
         router.get("/ui/schedules") { request, _ in try await page(request) { session in try await schedules(session) } }
         router.get("/ui/backups") { request, _ in try await page(request) { session in try await backups(session) } }
+        router.get("/ui/backups/:id") { request, context in
+            try await page(request) { _ in
+                let id = try context.parameters.require("id", as: Int64.self)
+                guard let record = try await BackupHistory(client: dependencies.store.client, logger: dependencies.logger).record(id) else {
+                    return ("Backup \(id)", "<p>Não encontrado. <a href=\"/ui/backups\">Ver os backups</a></p>")
+                }
+                let page = BackupPage(record: record, zone: zone)
+                return (page.title, page.render())
+            }
+        }
         router.get("/ui/extratos") { request, _ in try await page(request) { session in try await extratos(session) } }
         router.get("/ui/branches") { request, _ in
             try await page(request) { _ in
@@ -229,8 +239,9 @@ struct DashboardRoutes {
         }
         let rows = records.prefix(50).map { record in
             let verdict = record.verificationStatus.map { $0 == "true" ? "passou" : $0 == "unverified" ? "não verificado" : "FALHOU" } ?? "—"
-            return "<tr><td>\(record.id)</td><td>\(HTML.escape(record.branch))</td><td>\(record.type.rawValue)</td><td>\(record.status.rawValue)</td>"
-                + "<td>\(HTML.time(record.startedAt, in: zone))</td><td>\(record.sizeBytes.map { String(format: "%.1f MB", Double($0) / 1_048_576) } ?? "—")</td>"
+            return "<tr><td><a href=\"/ui/backups/\(record.id)\">\(record.id)</a></td><td>\(HTML.escape(record.branch))</td><td>\(record.type.rawValue)</td>"
+                + "<td>\(BackupPage.status[record.status] ?? record.status.rawValue)</td>"
+                + "<td>\(HTML.time(record.startedAt, in: zone))</td><td>\(record.sizeBytes.map { HTML.escape(ByteCount.text($0)) } ?? "—")</td>"
                 + "<td>\(verdict)</td><td>\(record.encryption ?? "—")</td><td>\(HTML.escape(String((record.error ?? "").prefix(80))))</td></tr>"
         }.joined()
         return ("Backups", """

@@ -51,7 +51,7 @@ enum HTML {
             .net{list-style:none;padding:0}.net li{border-left:.6rem solid #999;padding:.5rem .75rem;margin:.5rem 0;background:#fafafa}
             .green{border-color:#2e7d32!important}.amber{border-color:#f9a825!important}.red{border-color:#c62828!important}
             .status{font-weight:bold;text-transform:uppercase;font-size:.8rem}.todo{display:block;font-family:monospace;font-size:.85rem;margin-top:.25rem}
-            pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem}form.inline{display:inline}
+            pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem}.scroll{overflow-x:auto}td.num{text-align:right}table.facts th{width:12rem}form.inline{display:inline}
             .error{color:#c62828}svg{max-width:100%;height:auto}
             </style></head><body>
             \(nav)

@@ -31,11 +31,12 @@ public struct BackupHistory: Sendable {
     /// Marks a running row completed. False when it is no longer running: a later attempt of
     /// its job closed it (this attempt had lost its worker's lease and went on regardless) and
     /// has removed, or will remove, what it made.
-    func complete(_ id: Int64, sizeBytes: Int64, sha256: String, tableCounts: [String: Int64]) async throws -> Bool {
-        let counts = String(decoding: try JSONEncoder.sorted.encode(tableCounts), as: UTF8.self)
+    func complete(_ id: Int64, sizeBytes: Int64, sha256: String, tables: [String: TableContent]) async throws -> Bool {
+        let counts = String(decoding: try JSONEncoder.sorted.encode(tables.mapValues(\.count)), as: UTF8.self)
+        let digests = String(decoding: try JSONEncoder.sorted.encode(tables.mapValues(\.digest)), as: UTF8.self)
         let rows = try await client.query("""
-            UPDATE backup_history SET status = 'completed', finished_at = now(), size_bytes = \(sizeBytes),
-                                      sha256 = \(sha256), table_counts = \(counts)::jsonb, error = NULL
+            UPDATE backup_history SET status = 'completed', finished_at = now(), size_bytes = \(sizeBytes), sha256 = \(sha256),
+                                      table_counts = \(counts)::jsonb, table_digests = \(digests)::jsonb, error = NULL
             WHERE id = \(id) AND status = 'running'
             RETURNING id
             """, logger: logger)
@@ -118,7 +119,7 @@ public struct BackupHistory: Sendable {
     static let columns = """
         id, type, branch, started_at, finished_at, status, size_bytes, sha256, object_key, local_path,
         verification_status, verified_at, verification_details::text, coalesce(table_counts, '{}')::text, retention_until,
-        error, job_id, attempt, encryption
+        error, job_id, attempt, encryption, coalesce(table_digests, '{}')::text
         """
 
     private func records(_ query: PostgresQuery) async throws -> [BackupRecord] {
@@ -136,7 +137,8 @@ public struct BackupHistory: Sendable {
                 tableCounts: (try? JSONDecoder().decode([String: Int64].self, from: Data(counts.utf8))) ?? [:],
                 retentionUntil: try cells[14].decode(Date.self), error: try cells[15].decode(String?.self),
                 jobID: try cells[16].decode(Int64?.self), attempt: try cells[17].decode(Int?.self),
-                encryption: try cells[18].decode(String?.self)))
+                encryption: try cells[18].decode(String?.self),
+                tableDigests: (try? JSONDecoder().decode([String: String].self, from: Data(try cells[19].decode(String.self).utf8))) ?? [:]))
         }
         return result
     }

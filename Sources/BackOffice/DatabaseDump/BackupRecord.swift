@@ -19,7 +19,8 @@ public struct BackupRecord: Sendable, Codable, Equatable {
     /// was drilled without its identity; nil before.
     public var verificationStatus: String?
     public var verifiedAt: Date?
-    /// What the last drill found: `{"restored_into": …, "differences": [{table, dumped, restored}]}`.
+    /// What the last drill found (``RestoreDrill/Report``, as JSON): where it restored, whether
+    /// it compared contents, and each table whose count or content differed.
     public var verificationDetails: String?
     /// Rows per table (`schema.table`) at dump time.
     public var tableCounts: [String: Int64]
@@ -29,4 +30,7 @@ public struct BackupRecord: Sendable, Codable, Equatable {
     public var attempt: Int?
     /// `age` for an encrypted dump; nil for a plain one.
     public var encryption: String? = nil
+    /// A digest of each table's rows at dump time (``TableContent``), which a drill compares
+    /// with the restored rows'; empty for a dump made before digests were taken.
+    public var tableDigests: [String: String] = [:]
 }

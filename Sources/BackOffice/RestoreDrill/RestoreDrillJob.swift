@@ -6,7 +6,7 @@ import NightshiftCore
 import ObjectStorage
 
 /// `restore-drill`: restores a dump (default: the branch's latest completed one) and checks
-/// every table's row count against the counts taken at dump time. A dump that fails the drill
+/// every table's row count and content digest against those taken at dump time. A dump that fails the drill
 /// discards the job with the reason (a corrupt dump does not get better by retrying); the
 /// failure is on the backup's history row too.
 public struct RestoreDrillJob: JobKind {
@@ -55,7 +55,7 @@ public struct RestoreDrillJob: JobKind {
             history: BackupHistory(client: context.client, logger: context.logger), database: database, logger: context.logger)
         let report = try await drill.run(backupID: args.backupID, progress: context.progress)
         guard report.passed else {
-            throw JobDiscard("restore drill of backup \(report.backupID) failed: \(report.reason ?? "row counts differ")")
+            throw JobDiscard("restore drill of backup \(report.backupID) failed: \(report.reason ?? "tables differ from the dump")")
         }
     }
 }

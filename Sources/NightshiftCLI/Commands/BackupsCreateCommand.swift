@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackOffice
 import Foundation
+import NightshiftCore
 import JobQueue
 
 struct BackupsCreateCommand: AsyncParsableCommand {

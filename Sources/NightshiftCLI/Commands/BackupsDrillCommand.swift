@@ -6,8 +6,8 @@ import JobQueue
 struct BackupsDrillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drill",
-        abstract: "Restore a dump into a scratch database (or RESTORE_DATABASE_URL) and check every table's row count.",
-        discussion: "Enqueues a restore-drill job; the verdict goes into backup_history (verification_status, verified_at).")
+        abstract: "Restore a dump into a scratch database (or RESTORE_DATABASE_URL) and check every table's row count and content.",
+        discussion: "Enqueues a restore-drill job. It compares each table's row count and a digest of its rows with those taken in the dump's snapshot; the verdict goes into backup_history (verification_status, verified_at, verification_details). `nightshift backups show ID` lists what it found per table.")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "backup_history id (default: the branch's latest completed dump).") var id: Int64?
     @Flag(help: "Wait for the drill and show its verdict.") var wait = false
@@ -26,7 +26,7 @@ struct BackupsDrillCommand: AsyncParsableCommand {
             guard finished.state == .succeeded else {
                 throw CommandFailure("the drill \(finished.state == .discarded ? "FAILED" : finished.state.rawValue): \(finished.lastError ?? "no error recorded")")
             }
-            print("restore drill passed: every table's row count matches the dump")
+            print("restore drill passed: every table's rows match the dump (see `nightshift backups show`)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackOffice
 import Foundation
+import NightshiftCore
 
 struct BackupsListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Dumps, newest first (backup_history).")
@@ -36,12 +37,3 @@ struct BackupsListCommand: AsyncParsableCommand {
 }
 
 /// `123.4 MB`.
-enum ByteCount {
-    static func text(_ bytes: Int64) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
-}

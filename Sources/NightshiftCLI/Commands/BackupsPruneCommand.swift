@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackOffice
 import Foundation
+import NightshiftCore
 
 struct BackupsPruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -102,7 +102,7 @@ final class AtomicFile: @unchecked Sendable {
     }
 
     /// Hands a block to both threads; each gives it back to the pool when done with it.
-    private func submit(_ block: BlockPool.Block) throws {
+    private func submit(_ block: PooledBlock) throws {
         blocks?.lend(block, to: 2)
         do { try writerThread?.submit(block) } catch {
             blocks?.giveBack(block, readers: 2)
@@ -182,118 +182,5 @@ final class AtomicFile: @unchecked Sendable {
 
     static func reason(_ error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-    }
-}
-
-/// A few reusable blocks for the encrypted path's output. Each block goes to the writer and
-/// the hasher and comes back when both are done with it, so a GiB is encrypted into the same
-/// 8 MiB instead of a fresh array per block (whose pages the kernel would fault in again each
-/// time glibc had handed them back; see `AllocatorTuning`).
-final class BlockPool: @unchecked Sendable {
-    final class Block: @unchecked Sendable {
-        var bytes: [UInt8] = []
-        fileprivate var readers = 0
-    }
-
-    private let condition = NSCondition()
-    private var free: [Block]
-
-    init(count: Int, capacity: Int) {
-        free = (0..<count).map { _ in
-            let block = Block()
-            block.bytes.reserveCapacity(capacity)
-            return block
-        }
-    }
-
-    /// A free block, emptied; waits for one when all are lent.
-    func take() -> Block {
-        condition.lock()
-        while free.isEmpty { condition.wait() }
-        let block = free.removeLast()
-        condition.unlock()
-        block.bytes.removeAll(keepingCapacity: true)
-        return block
-    }
-
-    func lend(_ block: Block, to readers: Int) {
-        condition.lock()
-        block.readers = readers
-        condition.unlock()
-    }
-
-    /// `readers` of the block are done with it (a reader's own, or, for a block never handed
-    /// on, all of them); the last one returns it to the pool.
-    func giveBack(_ block: Block, readers: Int = 1) {
-        condition.lock()
-        block.readers -= readers
-        if block.readers <= 0 {
-            free.append(block)
-            condition.signal()
-        }
-        condition.unlock()
-    }
-}
-
-/// A thread that runs `body` on each submitted block in order, at most a few behind the
-/// caller (who waits when it is further ahead), and gives each block back to its pool. The
-/// first error stops it (the blocks it drops go back too) and is thrown to the caller by the
-/// next ``submit(_:)`` or by ``finish()``.
-private final class StoreThread: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queue: [BlockPool.Block] = []
-    private var closed = false
-    private var running = true
-    private var failure: (any Error)?
-
-    init(name: String, pool: BlockPool, _ body: @escaping @Sendable (BlockPool.Block) throws -> Void) {
-        let thread = Thread { [self] in
-            while let next = take() {
-                do { try body(next) } catch {
-                    condition.lock()
-                    failure = error
-                    let dropped = queue
-                    queue.removeAll()
-                    condition.unlock()
-                    for block in dropped { pool.giveBack(block) }
-                }
-                pool.giveBack(next)
-            }
-        }
-        thread.name = name
-        thread.start()
-    }
-
-    private func take() -> BlockPool.Block? {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.isEmpty && !closed && failure == nil { condition.wait() }
-        if failure != nil || queue.isEmpty {
-            running = false
-            condition.broadcast()
-            return nil
-        }
-        condition.broadcast()
-        return queue.removeFirst()
-    }
-
-    func submit(_ block: BlockPool.Block) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.count >= 3 && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        queue.append(block)
-        condition.broadcast()
-    }
-
-    /// Waits until everything submitted is written (or the first failure), and the thread ends.
-    func finish() throws {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        while running { condition.wait() }
-        let failure = self.failure
-        condition.unlock()
-        if let failure { throw failure }
     }
 }

@@ -5,6 +5,12 @@ import Glibc
 
 /// Reads a pipe to its end on a thread of its own (reads block), handing each block to `sink`.
 /// When `sink` throws, the pipe is closed, so the writer gets EPIPE and stops.
+///
+/// A thread of its own rather than `NIOThreadPool`: the read blocks for the whole dump (an
+/// hour on a large database), which would hold one of the shared pool's threads that long;
+/// NIO's non-blocking pipe channel would read it without a thread, but hands each chunk to an
+/// event loop, and the sink (encryption, then the writer's queue) blocks, which an event loop
+/// must never do.
 enum PipePump {
     static func drain(_ pipe: Pipe, into sink: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -31,38 +37,5 @@ enum PipePump {
             thread.name = "nightshift-dump-pump"
             thread.start()
         }
-    }
-}
-
-/// The write end of a pipe to a child that may stop reading early (`pg_restore --list` reads
-/// only the archive's table of contents): once it has gone, the rest is dropped.
-final class EarlyExitFeed: @unchecked Sendable {
-    private let handle: FileHandle
-    private var open = true
-
-    init(_ pipe: Pipe) {
-        handle = pipe.fileHandleForWriting
-        // A write to a pipe whose reader has exited raises SIGPIPE; ask for EPIPE instead.
-        signal(SIGPIPE, SIG_IGN)
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        guard open else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(handle.fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                close()
-                return
-            }
-            offset += written
-        }
-    }
-
-    func close() {
-        guard open else { return }
-        open = false
-        try? handle.close()
     }
 }

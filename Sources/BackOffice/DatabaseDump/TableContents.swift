@@ -1,0 +1,72 @@
+import Database
+
+/// What every table a dump holds contains, read in the dump's own snapshot and again in the
+/// database a drill restored it into: the exact row count and a digest of the rows.
+///
+/// The digest is the sum, modulo 2^64, of a 64-bit hash (`hashtextextended`) of each row's text
+/// form. A sum does not depend on the order rows are stored or read in, so a restore that lays
+/// the rows out anew still matches; it needs no memory beyond the row being read (the server
+/// streams the table through one aggregate); and a row that differs in any column, a row
+/// missing and another doubled, or text that came back re-encoded all change it. Duplicate rows
+/// and NULLs are rows like any other. It is a check against accidents, not against an attacker
+/// who can choose rows that collide.
+public struct TableContent: Sendable, Codable, Equatable {
+    public var count: Int64
+    /// The digest as 16 hex digits.
+    public var digest: String
+
+    public init(count: Int64, digest: String) {
+        self.count = count
+        self.digest = digest
+    }
+
+    /// The digest from the three figures the statement returns: the row count and the sums of
+    /// each hash's high and low 32 bits as `int4` (`sum(int4)` adds in a `bigint`, far faster
+    /// than a `numeric` sum of the whole 64-bit hashes). The low halves are shifted into
+    /// `int4`'s range by -2^31, which the count puts back.
+    static func digest(count: Int64, highSum: Int64, lowSum: Int64) -> String {
+        let total = (UInt64(bitPattern: highSum) << 32) &+ UInt64(bitPattern: lowSum) &+ (UInt64(bitPattern: count) << 31)
+        let hex = String(total, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+enum TableContents {
+    /// A row's text form depends on these session settings (dates, intervals, time zone, float
+    /// digits, bytea, money); both sides set them alike, so a dump and its restore read the same
+    /// text even when the drill restores onto a server configured otherwise.
+    static let settings = """
+        SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; \
+        SET extra_float_digits = 3; SET bytea_output = 'hex'; SET lc_monetary = 'C'
+        """
+
+    /// A statement that writes the reading statement: one row per ordinary table outside the
+    /// system schemas (`schema.table`, count, high sum, low sum), the tables one after another
+    /// in one scan each. `(r.*)` is the whole row even where a column is called `r`.
+    static let readingStatement = """
+        SELECT coalesce(string_agg(format(
+                   'SELECT %L::text, count(*)::bigint, coalesce(sum((h >> 32)::int4), 0)::bigint, '
+                   || 'coalesce(sum(((h & 4294967295) - 2147483648)::int4), 0)::bigint '
+                   || 'FROM (SELECT hashtextextended((r.*)::text, 0) AS h FROM %I.%I AS r) AS hashed',
+                   n.nspname || '.' || c.relname, n.nspname, c.relname),
+               ' UNION ALL ' ORDER BY n.nspname, c.relname), 'SELECT NULL::text, 0::bigint, 0::bigint, 0::bigint WHERE false')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+        """
+
+    /// Every table's contents on `connection`, in whatever transaction it is in. Sets the
+    /// session's output settings first (``settings``).
+    static func read(on connection: LibPQConnection) throws -> [String: TableContent] {
+        _ = try connection.execute(settings)
+        let statement = try connection.execute(readingStatement).string(0, 0)
+        let rows = try connection.execute(statement)
+        var contents: [String: TableContent] = [:]
+        for row in 0..<rows.rowCount {
+            let count = rows.int(row, 1)
+            contents[rows.string(row, 0)] = TableContent(count: count,
+                                                         digest: TableContent.digest(count: count, highSum: rows.int(row, 2), lowSum: rows.int(row, 3)))
+        }
+        return contents
+    }
+}
