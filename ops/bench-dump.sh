@@ -73,13 +73,18 @@ for round in $(seq 1 "$ROUNDS"); do
     clear_bucket
 done
 
-# 4. Restore: bare pg_restore into an empty database against a restore-drill job.
-"${PSQL[@]}" -c "CREATE DATABASE bare_restore TEMPLATE template0"
-start=$(now); pg_restore -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres --no-owner --no-privileges -d bare_restore "$path"; end=$(now)
-restore=$(python3 -c "print($end - $start)")
-echo "bare pg_restore                  $(seconds "$restore") s"
+# 4. Restore: bare pg_restore into an empty database against a restore-drill job (restore, then
+# every table's count and content digest), alternating for ROUNDS rounds.
 "$NS" worker --no-maintenance & WORKER=$!
-start=$(now); "$NS" backups drill --id "$id" --wait >/dev/null; end=$(now)
+for round in $(seq 1 "$ROUNDS"); do
+    "${PSQL[@]}" -c "DROP DATABASE IF EXISTS bare_restore" -c "CREATE DATABASE bare_restore TEMPLATE template0"
+    start=$(now); pg_restore -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres --no-owner --no-privileges -d bare_restore "$path"; end=$(now)
+    restore=$(python3 -c "print($end - $start)")
+    "${PSQL[@]}" -c "DROP DATABASE bare_restore"
+    start=$(now); "$NS" backups drill --id "$id" --wait >/dev/null; end=$(now)
+    drill=$(python3 -c "print($end - $start)")
+    echo "round $round: bare pg_restore $(seconds "$restore") s, restore-drill (restore + counts + digests) $(seconds "$drill") s: ratio $(python3 -c "print(f'{$drill / $restore:.2f}')")x, verification: $("${PSQL[@]}" -c "SELECT verification_status FROM backup_history WHERE id = $id")"
+done
+rss=$(awk '/VmHWM/ {print $2}' /proc/$WORKER/status)
 kill -TERM "$WORKER"; wait "$WORKER" || true; WORKER=""
-drill=$(python3 -c "print($end - $start)")
-echo "restore-drill (restore + counts) $(seconds "$drill") s   ratio $(python3 -c "print(f'{$drill / $restore:.2f}')")x   verification: $("${PSQL[@]}" -c "SELECT verification_status FROM backup_history WHERE id = $id")"
+echo "worker peak RSS over the $ROUNDS drills: $((rss / 1024)) MB"

@@ -34,7 +34,9 @@ public struct APIServer {
                                 limits: (RateLimiter(perMinute: settings.rateLimitPerMinute),
                                          RateLimiter(perMinute: settings.serviceRateLimitPerMinute)))
         HealthRoutes(dependencies: dependencies).register(routes)
+        BulkJobRoutes(dependencies: dependencies).register(routes)
         JobRoutes(dependencies: dependencies).register(routes)
+        QueueRoutes(dependencies: dependencies).register(routes)
         ReadRoutes(dependencies: dependencies).register(routes)
         ServiceRoutes(dependencies: dependencies, maximumWait: settings.serviceMaximumWait).register(routes)
         DashboardRoutes(dependencies: dependencies, authority: authority).register(router)

@@ -64,6 +64,10 @@ public final class StateGauges: Service {
             guard let epoch else { continue }
             set("nightshift_last_success_timestamp_seconds", [("what", what), ("branch", branch)], epoch)
         }
+        // 1 for a paused queue; a resumed one reads 0 (below), so an alert on it resolves.
+        for try await queue in try await client.query("SELECT queue FROM queue_pauses", logger: logger).decode(String.self) {
+            set("nightshift_queue_paused", [("queue", queue)], 1)
+        }
         let closed = try await client.query("""
             SELECT EXISTS (SELECT 1 FROM extratos WHERE make_date(ano, mes, 1)
                            = (date_trunc('month', now() AT TIME ZONE \(studioTimeZone.identifier)) - interval '1 month')::date)
@@ -79,12 +83,14 @@ public final class StateGauges: Service {
             defer { previous = seen.union(previous) }
             return previous.subtracting(seen)
         }
-        for entry in stale where entry.hasPrefix("nightshift_queue_jobs") {
-            let dimensions = entry.dropFirst("nightshift_queue_jobs".count).split(separator: ",").map {
-                let pair = $0.split(separator: "=", maxSplits: 1)
-                return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
+        for label in ["nightshift_queue_jobs", "nightshift_queue_paused"] {
+            for entry in stale where entry.hasPrefix(label + "queue=") {
+                let dimensions = entry.dropFirst(label.count).split(separator: ",").map {
+                    let pair = $0.split(separator: "=", maxSplits: 1)
+                    return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
+                }
+                registry.gauge(label, dimensions).record(0)
             }
-            registry.gauge("nightshift_queue_jobs", dimensions).record(0)
         }
     }
 }

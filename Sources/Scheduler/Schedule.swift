@@ -11,8 +11,11 @@ public struct Schedule: Sendable {
         public var priority: Int
         /// Nil: the kind's own default, else 20.
         public var maxAttempts: Int?
-        /// Runs this long after the slot (so a later job of the slot waits for an earlier one).
+        /// Runs this long after the slot.
         public var delay: Duration
+        /// Kinds of earlier jobs of the same slot this one waits for: it is enqueued `pending`
+        /// and runs once they have succeeded (by their unique keys; see ``NewJob/dependsOn``).
+        public var after: [String] = []
         /// The arguments for one slot, as JSON text.
         let arguments: @Sendable (SlotDetails) throws -> String
         /// Attempts a typed kind declares, when `maxAttempts` is nil.
@@ -21,10 +24,12 @@ public struct Schedule: Sendable {
         /// A job of a typed kind whose arguments are built from the slot.
         public static func job<Kind: JobKind>(
             _ kind: Kind.Type, queue: String = NewJob.defaultQueue, priority: Int = 0, maxAttempts: Int? = nil,
-            delay: Duration = .zero, args: @escaping @Sendable (SlotDetails) -> Kind.Args
+            delay: Duration = .zero, after: [String] = [], args: @escaping @Sendable (SlotDetails) -> Kind.Args
         ) -> JobTemplate {
-            JobTemplate(kind: Kind.kind, queue: queue, priority: priority, maxAttempts: maxAttempts, delay: delay,
-                        arguments: { slot in try NewJob(Kind.self, args: args(slot)).args }, kindMaxAttempts: Kind.maxAttempts)
+            var template = JobTemplate(kind: Kind.kind, queue: queue, priority: priority, maxAttempts: maxAttempts, delay: delay,
+                                       arguments: { slot in try NewJob(Kind.self, args: args(slot)).args }, kindMaxAttempts: Kind.maxAttempts)
+            template.after = after
+            return template
         }
 
         /// A job named by text (a schedules file): `args` may hold `{year}`, `{month}`, `{date}`…
@@ -84,16 +89,19 @@ public struct Schedule: Sendable {
         [keyNamespace, job.kind, period.resolve(slot).label].compactMap { $0 }.joined(separator: ":")
     }
 
-    /// The jobs to enqueue for one slot.
+    /// The jobs to enqueue for one slot, in order: a job waits for the earlier jobs its
+    /// template names in `after`, by their unique keys for this slot.
     public func newJobs(for slot: Date) throws -> [NewJob] {
         let details = period.resolve(slot)
         return try jobs.map { template in
-            NewJob(
+            var job = NewJob(
                 kind: template.kind, args: try template.arguments(details), queue: template.queue,
                 priority: template.priority,
                 runAt: template.delay > .zero ? slot.addingTimeInterval(template.delay.timeInterval) : nil,
                 uniqueKey: uniqueKey(for: template, slot: slot),
                 maxAttempts: template.maxAttempts ?? template.kindMaxAttempts ?? NewJob.defaultMaxAttempts)
+            job.dependsOn = jobs.filter { template.after.contains($0.kind) }.map { .uniqueKey(uniqueKey(for: $0, slot: slot)) }
+            return job
         }
     }
 

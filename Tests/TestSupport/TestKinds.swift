@@ -12,6 +12,7 @@ public enum TestKinds {
         try registry.register(ExclusiveJob())
         try registry.register(ProbeJob())
         try registry.register(TwoPerWorkerJob())
+        try registry.register(SnoozeJob())
     }
 
     /// At most one running across every worker per `group`: on start it writes how many of
@@ -119,6 +120,27 @@ public enum TestKinds {
                     try await Task.sleep(for: .milliseconds(args.holdMilliseconds))
                 }
             }
+        }
+    }
+
+    /// Snoozes `times` times for `milliseconds` each (it reads its own `snoozes` column), then
+    /// succeeds.
+    public struct SnoozeJob: JobKind {
+        public struct Args: Codable, Sendable {
+            public var times: Int
+            public var milliseconds: Int
+            public init(times: Int, milliseconds: Int) {
+                self.times = times
+                self.milliseconds = milliseconds
+            }
+        }
+        public static let kind = "test-snooze"
+        public init() {}
+        public func run(_ args: Args, context: JobContext) async throws {
+            var snoozed = 0
+            for try await count in try await context.client.query("SELECT snoozes FROM jobs WHERE id = \(context.job.id)",
+                                                                   logger: context.logger).decode(Int.self) { snoozed = count }
+            if snoozed < args.times { throw JobSnooze(for: .milliseconds(args.milliseconds), "not yet (\(snoozed + 1) of \(args.times))") }
         }
     }
 

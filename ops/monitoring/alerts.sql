@@ -28,12 +28,19 @@ HAVING max(slot) < now() - CASE
 
 -- 4. Work waiting too long: the oldest available job of a queue is over 10 minutes old (no
 --    worker is running for it, or the workers cannot keep up).
+--    A paused queue backs up on purpose (see 6).
 SELECT 'queue backed up' AS alert, queue, oldest_available_age_seconds
 FROM job_queue_stats
-WHERE state = 'available' AND oldest_available_age_seconds > 600;
+WHERE state = 'available' AND oldest_available_age_seconds > 600
+  AND queue NOT IN (SELECT queue FROM queue_pauses);
 
 -- 5. Running jobs whose worker stopped heartbeating and that no rescuer has returned (no worker
 --    with maintenance is running).
 SELECT 'stuck job' AS alert, id, kind, locked_by, now() - heartbeat_at AS silent_for
 FROM jobs
 WHERE state = 'running' AND heartbeat_at < now() - interval '5 minutes';
+
+-- 6. A queue paused for over 4 hours: none of its jobs start until `nightshift queue resume`.
+SELECT 'queue paused' AS alert, queue, paused_by, reason, now() - paused_at AS paused_for
+FROM queue_pauses
+WHERE paused_at < now() - interval '4 hours';

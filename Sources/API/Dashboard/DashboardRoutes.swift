@@ -55,6 +55,20 @@ struct DashboardRoutes {
             }
         }
         router.get("/ui/queues") { request, _ in try await page(request) { session in try await queues(session) } }
+        router.post("/ui/queues/:queue/pause") { request, context in
+            try await action(request, fields: true) { session, fields in
+                let queue = try QueueRoutes.queue(context)
+                let reason = fields["reason"].flatMap { $0.isEmpty ? nil : String($0.prefix(500)) }
+                _ = try await dependencies.store.pause(queue: queue, by: session.identity.subject, reason: reason)
+                return "/ui/queues"
+            }
+        }
+        router.post("/ui/queues/:queue/resume") { request, context in
+            try await action(request) { _ in
+                _ = try await dependencies.store.resume(queue: try QueueRoutes.queue(context))
+                return "/ui/queues"
+            }
+        }
         router.get("/ui/schedules") { request, _ in try await page(request) { session in try await schedules(session) } }
         router.get("/ui/backups") { request, _ in try await page(request) { session in try await backups(session) } }
         router.get("/ui/backups/:id") { request, context in
@@ -90,10 +104,17 @@ struct DashboardRoutes {
 
     /// A form post that changes something: operator role and the CSRF token, or 403.
     private func action(_ request: Request, _ perform: (DashboardSession) async throws -> String) async throws -> Response {
+        try await action(request, fields: true) { session, _ in try await perform(session) }
+    }
+
+    /// The same, handing `perform` the form's fields.
+    private func action(_ request: Request, fields: Bool,
+                        _ perform: (DashboardSession, [String: String]) async throws -> String) async throws -> Response {
         guard let session = await DashboardSession.of(request, authority: authority) else { return forbidden("entre primeiro") }
         guard session.identity.role >= .operator else { return forbidden("precisa do papel operator; o seu é \(session.identity.role.rawValue)") }
-        guard session.accepts(HTML.form(try await Self.body(request))) else { return forbidden("formulário inválido ou de outra página (CSRF)") }
-        return HTML.redirect(try await perform(session))
+        let form = HTML.form(try await Self.body(request))
+        guard session.accepts(form) else { return forbidden("formulário inválido ou de outra página (CSRF)") }
+        return HTML.redirect(try await perform(session, form))
     }
 
     private func forbidden(_ why: String) -> Response {
@@ -155,6 +176,7 @@ struct DashboardRoutes {
         var actions = ""
         if [.discarded, .cancelled].contains(job.state) { actions += button(session, "/ui/jobs/\(id)/retry", "Tentar de novo") }
         if ![.succeeded, .discarded, .cancelled].contains(job.state) { actions += button(session, "/ui/jobs/\(id)/cancel", "Cancelar") }
+        let relatives = try await self.relatives(id)
         let errors = job.errors.map { error in
             "<li>tentativa \(error.attempt) em \(HTML.escape(error.at)) (\(HTML.escape(error.worker ?? "-"))): <pre>\(HTML.escape(error.error))</pre></li>"
         }.joined()
@@ -165,8 +187,24 @@ struct DashboardRoutes {
             <p>\(actions)</p>
             <h2>Argumentos</h2><pre>\(HTML.escape(job.args))</pre>
             \(job.uniqueKey.map { "<p>Chave única: <code>\(HTML.escape($0))</code></p>" } ?? "")
+            \(job.snoozes > 0 ? "<p id=\"snoozes\">Adiado \(job.snoozes) vez(es), sem contar como tentativa; da última: \(HTML.escape(job.snoozeReason ?? "—"))</p>" : "")
+            \(relatives)
             <h2>Erros</h2>\(errors.isEmpty ? "<p>Nenhum.</p>" : "<ol>\(errors)</ol>")
             """)
+    }
+
+    /// The jobs this one waits for and those that wait for it, each a link with its state.
+    private func relatives(_ id: Int64) async throws -> String {
+        let store = dependencies.store
+        let (waitsFor, waitedBy) = try await (store.dependencies(of: id), store.dependents(of: id))
+        func list(_ jobs: [JobRecord]) -> String {
+            jobs.map { "<a href=\"/ui/jobs/\($0.id)\">\($0.id)</a> \(HTML.escape($0.kind)) <span data-state=\"\($0.state.rawValue)\">\($0.state.rawValue)</span>" }
+                .joined(separator: ", ")
+        }
+        var html = ""
+        if !waitsFor.isEmpty { html += "<p id=\"depends-on\">Espera por: \(list(waitsFor))</p>" }
+        if !waitedBy.isEmpty { html += "<p id=\"dependents\">Esperado por: \(list(waitedBy))</p>" }
+        return html
     }
 
     /// The job's last progress report: a bar when the total is known, the figures, the step.
@@ -185,10 +223,26 @@ struct DashboardRoutes {
 
     private func queues(_ session: DashboardSession) async throws -> (String, String) {
         let stats = try await dependencies.store.queueStats()
+        let pauses = Dictionary(uniqueKeysWithValues: try await dependencies.store.pausedQueues().map { ($0.queue, $0) })
         let states = JobState.allCases.map(\.rawValue)
-        let rows = stats.map { queue in
-            "<tr><td>\(HTML.escape(queue.queue))</td>" + states.map { "<td>\(queue.counts[$0] ?? 0)</td>" }.joined()
-                + "<td>\(queue.oldestAvailableAgeSeconds.map { String(format: "%.1f s", $0) } ?? "—")</td></tr>"
+        let names = Array(Set(stats.map(\.queue)).union(pauses.keys)).sorted()
+        let byName = Dictionary(uniqueKeysWithValues: stats.map { ($0.queue, $0) })
+        let rows = names.map { name in
+            let queue = byName[name]
+            let pause = pauses[name]
+            let path = "/ui/queues/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? name)"
+            let control: String
+            if let pause {
+                control = "<span class=\"paused\" data-paused=\"\(HTML.escape(name))\">pausada por \(HTML.escape(pause.pausedBy))"
+                    + "\(pause.reason.map { ": \(HTML.escape($0))" } ?? "")</span> " + button(session, "\(path)/resume", "Retomar")
+            } else if session.identity.role >= .operator {
+                control = "<form method=\"post\" action=\"\(path)/pause\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(session.csrf)\">"
+                    + "<input name=\"reason\" placeholder=\"motivo\" maxlength=\"500\" size=\"12\"> <button>Pausar</button></form>"
+            } else {
+                control = "ativa"
+            }
+            return "<tr><td>\(HTML.escape(name))</td>" + states.map { "<td>\(queue?.counts[$0] ?? 0)</td>" }.joined()
+                + "<td>\(queue?.oldestAvailableAgeSeconds.map { String(format: "%.1f s", $0) } ?? "—")</td><td>\(control)</td></tr>"
         }.joined()
         let client = dependencies.store.client, logger = dependencies.logger
         var hours: [SVGChart.Bar] = []
@@ -214,7 +268,7 @@ struct DashboardRoutes {
             durations += "<tr><td>\(HTML.escape(kind))</td><td>\(runs)</td><td>\(String(format: "%.3f", p50))</td><td>\(String(format: "%.3f", p95))</td></tr>"
         }
         return ("Filas", """
-            <table><tr><th>fila</th>\(states.map { "<th>\($0)</th>" }.joined())<th>mais antigo disponível</th></tr>\(rows)</table>
+            <div class="scroll"><table><tr><th>fila</th>\(states.map { "<th>\($0)</th>" }.joined())<th>mais antigo disponível</th><th>pausa</th></tr>\(rows)</table></div>
             <h2>Jobs por hora (24 h): sucesso, descartados, cancelados</h2>
             \(SVGChart.bars(hours, title: "Jobs terminados por hora", unit: "jobs"))
             <h2>Duração por tipo (7 dias, segundos)</h2>

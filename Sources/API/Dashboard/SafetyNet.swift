@@ -87,6 +87,14 @@ struct SafetyNet {
             name: "Jobs descartados (7 dias)", status: discarded == 0 ? .green : .red, lastSuccess: nil,
             detail: discarded == 0 ? "nenhum" : "\(discarded) job(s) falharam de vez",
             todo: discarded == 0 ? nil : "veja /ui/jobs?state=discarded e tente de novo"))
+        for try await (queue, pausedAt, pausedBy, reason) in try await client.query(
+            "SELECT queue, paused_at, paused_by, reason FROM queue_pauses ORDER BY paused_at", logger: logger
+        ).decode((String, Date, String, String?).self) {
+            lines.append(Line(
+                name: "Fila \(queue) pausada", status: .amber, lastSuccess: nil,
+                detail: "pausada por \(pausedBy) em \(HTML.time(pausedAt, in: settings.timeZone))\(reason.map { ": \($0)" } ?? ""); nenhum job dela começa",
+                todo: "nightshift queue resume \(queue)"))
+        }
         return lines
     }
 

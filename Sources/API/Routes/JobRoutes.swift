@@ -18,9 +18,13 @@ struct JobRoutes {
         var `in`: String?
         var uniqueKey: String?
         var maxAttempts: Int?
+        /// Jobs to wait for: ids (numbers) or unique keys (strings).
+        var dependsOn: [JSONValue]?
+        var onDependencyFailure: String?
         enum CodingKeys: String, CodingKey {
             case kind, args, queue, priority, `in`
             case runAt = "run_at", uniqueKey = "unique_key", maxAttempts = "max_attempts"
+            case dependsOn = "depends_on", onDependencyFailure = "on_dependency_failure"
         }
     }
 
@@ -100,9 +104,23 @@ struct JobRoutes {
         let args = body.args ?? .object([:])
         guard case .object = args else { throw APIError.invalid("args", "args must be a JSON object, like {\"year\": 2026, \"month\": 10}") }
         let text = String(decoding: try JSONEncoder.sorted.encode(args), as: UTF8.self)
-        let job = NewJob(kind: body.kind, args: text, queue: body.queue ?? NewJob.defaultQueue, priority: body.priority ?? 0,
+        var job = NewJob(kind: body.kind, args: text, queue: body.queue ?? NewJob.defaultQueue, priority: body.priority ?? 0,
                          runAt: runAt, uniqueKey: body.uniqueKey,
                          maxAttempts: body.maxAttempts ?? dependencies.registry.maxAttempts(for: body.kind) ?? NewJob.defaultMaxAttempts)
+        job.dependsOn = try (body.dependsOn ?? []).enumerated().map { index, value in
+            switch value {
+            case .integer(let number) where number >= 1: return .id(Int64(number))
+            case .string(let key) where !key.isEmpty: return .uniqueKey(key)
+            default:
+                throw APIError.invalid("depends_on[\(index)]", "depends_on holds job ids (numbers from 1) or unique keys (non-empty strings)")
+            }
+        }
+        if let failure = body.onDependencyFailure {
+            guard let policy = JobDependency.OnFailure(rawValue: failure) else {
+                throw APIError.invalid("on_dependency_failure", "on_dependency_failure is 'cancel' (the default) or 'run', got '\(failure)'")
+            }
+            job.onDependencyFailure = policy
+        }
         try job.validate()
         try dependencies.registry.validate(kind: body.kind, args: text)
         return job

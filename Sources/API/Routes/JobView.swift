@@ -23,6 +23,9 @@ struct JobView: Encodable, Sendable {
     var result: JSONValue?
     var cancelRequestedAt: Date?
     var progress: Progress?
+    var snoozes: Int
+    var snoozeReason: String?
+    var dependsOn: [Int64]
 
     /// What the job last said of how far it has got, from which attempt, and when.
     struct Progress: Encodable, Sendable {
@@ -54,6 +57,9 @@ struct JobView: Encodable, Sendable {
         errors = job.errors
         result = job.result.flatMap(Self.json)
         cancelRequestedAt = job.cancelRequestedAt
+        snoozes = job.snoozes
+        snoozeReason = job.snoozeReason
+        dependsOn = job.dependsOn
         progress = job.progress.map { reported in
             Progress(done: reported.progress.done, total: reported.progress.total, unit: reported.progress.unit.rawValue,
                      step: reported.progress.step, estimated: reported.progress.estimated, attempt: reported.attempt, at: reported.at)

@@ -1,5 +1,6 @@
 import BackOffice
 import Foundation
+import NightshiftCore
 import Hummingbird
 import JobQueue
 
@@ -71,10 +72,20 @@ struct ServiceRoutes {
         }
     }
 
+    /// Enqueues the month's extrato after the month's backup-month job when one is live (it
+    /// waits for it, as the scheduler's does); with none, at once (the job itself checks that
+    /// the month's backup verifies).
     func generate(_ month: StudioMonth, force: Bool, wait: Duration) async throws -> Response {
-        let job = try NewJob(GenerateExtratoJob.self, args: .init(year: month.year, month: month.month, force: force ? true : nil),
+        var job = try NewJob(GenerateExtratoJob.self, args: .init(year: month.year, month: month.month, force: force ? true : nil),
                              uniqueKey: force ? nil : dependencies.uniqueKey(GenerateExtratoJob.kind, month.label))
-        let result = try await dependencies.store.enqueue(job)
+        job.dependsOn = [.uniqueKey(dependencies.uniqueKey(BackupMonthJob.kind, month.label))]
+        let result: EnqueueResult
+        do {
+            result = try await dependencies.store.enqueue(job)
+        } catch let error as InvalidInput where error.field == "depends_on" {
+            job.dependsOn = []
+            result = try await dependencies.store.enqueue(job)
+        }
         return try await answer(result.id, wait: wait, enqueued: "extrato for \(month.slashed) enqueued") { record in
             Outcome(message: "extrato for \(month.slashed) generated", job: JobView(record),
                     extrato: try? await ExtratoStore(client: dependencies.store.client, logger: dependencies.logger).summary(month))

@@ -111,6 +111,17 @@ public struct BackupHistory: Sendable {
             """)
     }
 
+    /// Whether a dump of the branch is being made now: a `running` row started in the last six
+    /// hours (older ones belong to a worker that died, and its job's retry closes them).
+    public func dumpInProgress(branch: String) async throws -> Bool {
+        let rows = try await client.query("""
+            SELECT EXISTS (SELECT 1 FROM backup_history WHERE branch = \(branch) AND status = 'running'
+                                                         AND started_at > now() - interval '6 hours')
+            """, logger: logger)
+        for try await running in rows.decode(Bool.self) { return running }
+        return false
+    }
+
     /// The newest completed backup of a branch.
     public func latestCompleted(branch: String) async throws -> BackupRecord? {
         try await list(branch: branch, status: .completed, limit: 1).first

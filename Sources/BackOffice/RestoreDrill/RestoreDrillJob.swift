@@ -49,10 +49,18 @@ public struct RestoreDrillJob: JobKind {
         self.store = store
     }
 
+    /// How long a drill waits when the dump it would restore is still being made.
+    public static let waitForDump: Duration = .seconds(600)
+
     public func run(_ args: Args, context: JobContext) async throws {
+        let history = BackupHistory(client: context.client, logger: context.logger)
+        let branch = settings.branch.id
+        if args.backupID == nil, try await history.latestCompleted(branch: branch) == nil, try await history.dumpInProgress(branch: branch) {
+            throw JobSnooze(for: Self.waitForDump, "no completed dump of branch \(branch) yet, and one is being made: the drill waits for it")
+        }
         let drill = RestoreDrill(
             restorer: DumpRestorer(settings: settings, store: store, logger: context.logger),
-            history: BackupHistory(client: context.client, logger: context.logger), database: database, logger: context.logger)
+            history: history, database: database, logger: context.logger)
         let report = try await drill.run(backupID: args.backupID, progress: context.progress)
         guard report.passed else {
             throw JobDiscard("restore drill of backup \(report.backupID) failed: \(report.reason ?? "tables differ from the dump")")

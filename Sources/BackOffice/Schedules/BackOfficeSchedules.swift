@@ -17,14 +17,13 @@ public enum BackOfficeSchedules {
         public init() {}
     }
 
-    /// The month close runs on day 1; its extrato waits this long after the backup's slot, and
-    /// generate-extrato itself refuses to run until the month's backup verifies, retrying.
-    public static let extratoDelayAfterBackup: Duration = .seconds(120)
-
     public static func make(_ settings: BackOfficeSettings, switches: Switches = .init(), keyNamespace: String? = nil) -> [Schedule] {
         let monthClose: [Schedule.JobTemplate] = [
             .job(BackupMonthJob.self, priority: 0) { slot in .init(year: slot.month.year, month: slot.month.month) },
-            .job(GenerateExtratoJob.self, priority: 1, delay: extratoDelayAfterBackup) { slot in
+            // Waits for the month's backup-month job (a job dependency): it runs in the
+            // transaction after the backup succeeds, and is cancelled with the backup's reason
+            // if the backup fails for good. generate-extrato also checks the backup verifies.
+            .job(GenerateExtratoJob.self, priority: 1, after: [BackupMonthJob.kind]) { slot in
                 .init(year: slot.month.year, month: slot.month.month)
             },
         ]

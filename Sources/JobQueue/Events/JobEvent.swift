@@ -15,6 +15,8 @@ public struct JobEvent: Sendable {
         case cancelled
         /// Returned to the queue at shutdown, not counted as an attempt.
         case handedBack = "handed_back"
+        /// The handler said "not yet" (``JobSnooze``): scheduled again, not counted as an attempt.
+        case snoozed
         /// The attempt was no longer running here (rescued or cancelled elsewhere): its writes
         /// were refused.
         case dropped

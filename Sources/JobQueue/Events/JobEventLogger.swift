@@ -38,6 +38,7 @@ public struct JobEventLogger: JobEventSubscriber {
         case .discarded: (.error, "job discarded")
         case .cancelled: (.info, "job cancelled while running")
         case .handedBack: (.info, "handed back at shutdown")
+        case .snoozed: (.info, "job snoozed: runs again later, not counted as an attempt")
         case .dropped: (.warning, "attempt dropped: the database no longer shows it running here (rescued or cancelled)")
         }
     }

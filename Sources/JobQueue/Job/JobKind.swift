@@ -29,7 +29,8 @@ public protocol JobKind: Sendable {
     static func validate(_ args: Args) throws(InvalidInput)
 
     /// Does the work. Return normally to succeed, throw to fail (and retry with backoff).
-    /// Throw ``JobDiscard`` to fail for good at once. To make database changes commit exactly
+    /// Throw ``JobDiscard`` to fail for good at once, ``JobSnooze`` to run again later without
+    /// spending an attempt. To make database changes commit exactly
     /// once, do them inside ``JobContext/completeInTransaction(result:_:)``.
     func run(_ args: Args, context: JobContext) async throws
 }

@@ -32,6 +32,11 @@ public struct JobRecord: Sendable, Codable, Equatable {
     /// What the job last said of how far it has got (``JobContext/progress``), with the attempt
     /// it came from; kept after the job ends.
     public var progress: JobProgress? = nil
+    /// Times a handler snoozed the job (``JobSnooze``), and what it said the last time.
+    public var snoozes: Int = 0
+    public var snoozeReason: String? = nil
+    /// The jobs this one waits for (`job_dependencies`), by id.
+    public var dependsOn: [Int64] = []
 }
 
 /// A job's progress as stored in `jobs.progress`: ``WorkProgress``'s fields, flat, plus the

@@ -13,6 +13,12 @@ public struct NewJob: Sendable {
     /// Makes the enqueue idempotent: see ``JobStore/enqueue(_:on:)``.
     public var uniqueKey: String?
     public var maxAttempts: Int
+    /// Jobs this one waits for: it stays `pending`, out of the claim path, until every one has
+    /// succeeded, and becomes available in the transaction that completes the last. They must
+    /// exist when this job is enqueued (so no cycle can form).
+    public var dependsOn: [JobDependency] = []
+    /// What a dependency that is discarded or cancelled does to this job.
+    public var onDependencyFailure: JobDependency.OnFailure = .cancel
 
     public static let defaultQueue = "default"
     public static let defaultMaxAttempts = 20
@@ -63,5 +69,16 @@ public struct NewJob: Sendable {
             throw InvalidInput(field: "args", "args must be a JSON object, like '{\"month\": \"2026-10\"}'")
         }
         if let uniqueKey, uniqueKey.isEmpty { throw InvalidInput(field: "unique_key", "unique key must not be empty") }
+        guard dependsOn.count <= 100 else {
+            throw InvalidInput(field: "depends_on", "a job can wait for at most 100 jobs, got \(dependsOn.count)")
+        }
+        for dependency in dependsOn {
+            switch dependency {
+            case .id(let id) where id < 1: throw InvalidInput(field: "depends_on", "depends_on id must be a job id (1 or more), got \(id)")
+            case .uniqueKey(let key) where key.isEmpty || key.utf8.contains(0):
+                throw InvalidInput(field: "depends_on", "a depends_on unique key must not be empty nor contain a NUL character")
+            default: break
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ extension JobStore {
             ), waiting AS (
                 UPDATE jobs SET state = 'cancelled', finished_at = now(), cancel_requested_at = now()
                 FROM target WHERE jobs.id = target.id
-                  AND target.state IN ('available', 'scheduled', 'retryable')
+                  AND target.state IN ('pending', 'available', 'scheduled', 'retryable')
                 RETURNING jobs.id
             ), running AS (
                 UPDATE jobs SET cancel_requested_at = now()

@@ -52,7 +52,8 @@ extension JobStore {
         return result
     }
 
-    /// Per queue (`$3`, with its free slots in `$6`), the first rows straight off the claim
+    /// Per queue (`$3`, with its free slots in `$6`) that is not paused (`queue_pauses`, one
+    /// primary-key probe per queue, not per job), the first rows straight off the claim
     /// index (`queue = q.name` keeps the index order, so each scan stops after `q.free` rows;
     /// `queue = ANY($3)` would sort every available row first), leaving out the kinds in
     /// `excludingKinds`, merged in claim order, at most `$4`, and marked running for worker
@@ -81,7 +82,8 @@ extension JobStore {
                 \(JobSQL.completeAttempts(ids: "$1", attempts: "$2"))
             ), candidates AS (
                 SELECT c.id, c.priority, c.run_at
-                FROM unnest($3::text[], $6::int[]) AS q(name, free)
+                FROM (SELECT * FROM unnest($3::text[], $6::int[]) AS u(name, free)
+                      WHERE NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.queue = u.name)) AS q
                 CROSS JOIN LATERAL (
                     \(scan)
                 ) AS c

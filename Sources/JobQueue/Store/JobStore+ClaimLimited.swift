@@ -88,7 +88,8 @@ extension JobStore {
             WHERE $3::int IS NOT NULL AND kind = $1 AND state = 'running' AND heartbeat_at IS NOT NULL
             GROUP BY 1
         ), candidates AS (
-            SELECT c.* FROM unnest($4::text[], $5::int[]) AS q(name, free)
+            SELECT c.* FROM (SELECT * FROM unnest($4::text[], $5::int[]) AS u(name, free)
+                             WHERE NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.queue = u.name)) AS q
             CROSS JOIN LATERAL (
                 SELECT j.id, j.priority, j.run_at, j.queue, q.free, coalesce(j.args->>$2::text, '') AS part FROM jobs j
                 WHERE j.id = ANY (ARRAY(

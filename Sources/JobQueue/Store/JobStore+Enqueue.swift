@@ -32,11 +32,12 @@ extension JobStore {
         return (record, inserted)
     }
 
-    private func enqueue<Row>(
+    func enqueue<Row>(
         _ job: NewJob, on runner: (any QueryRunner)?, returning columns: String, _ decode: (PostgresRow) throws -> Row
     ) async throws -> (Row, Bool) {
         try job.validate()
         let runner = runner ?? client
+        if !job.dependsOn.isEmpty { return try await enqueueDependent(job, on: runner, returning: columns, decode) }
         // A conflicting row can be invisible to this statement's snapshot (committed after it
         // began) or leave the key's states meanwhile; then ask again.
         for _ in 0..<10 {
@@ -78,7 +79,12 @@ extension JobStore {
     @discardableResult
     public func enqueueBatch(_ jobs: [NewJob], on runner: (any QueryRunner)? = nil) async throws -> [Int64] {
         guard !jobs.isEmpty else { return [] }
-        for job in jobs { try job.validate() }
+        for job in jobs {
+            try job.validate()
+            guard job.dependsOn.isEmpty else {
+                throw InvalidInput(field: "depends_on", "a batch enqueue takes no dependencies: enqueue a job that waits for others on its own")
+            }
+        }
         let runner = runner ?? client
         // Only a batch with unique keys can skip jobs; only then say which keys went in, so a
         // plain batch costs what it always did.

@@ -7,6 +7,7 @@ extension JobStore {
     /// is the database's clock unless a caller (a test) passes one. Succeeded and cancelled
     /// jobs are found through the BRIN index on `finished_at`, discarded ones through their own
     /// index (migration 0006): two selects, as an `OR` of both would read the whole table.
+    /// Their `job_dependencies` rows go with them.
     public func pruneFinishedJobs(
         succeededAndCancelledOlderThan keep: Duration, discardedOlderThan keepDiscarded: Duration, limit: Int,
         now: Date? = nil
@@ -27,7 +28,10 @@ extension JobStore {
             ), deleted AS (
                 DELETE FROM jobs
                 WHERE id IN (SELECT id FROM finished UNION ALL SELECT id FROM discarded)
-                RETURNING 1
+                RETURNING id
+            ), edges AS (
+                -- A pruned job waits for nothing any more (it finished long ago).
+                DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM deleted)
             )
             SELECT count(*)::int FROM deleted
             """, logger: logger)

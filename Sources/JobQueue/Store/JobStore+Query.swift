@@ -82,7 +82,8 @@ extension JobStore {
     static let recordColumns = """
         id, kind, queue, args::text, state::text, priority::int, attempt, max_attempts, run_at, unique_key,
         created_at, attempted_at, finished_at, heartbeat_at, locked_by, last_error, errors::text, result::text,
-        cancel_requested_at, progress::text
+        cancel_requested_at, progress::text, snoozes, snooze_reason,
+        (SELECT coalesce(array_agg(d.depends_on ORDER BY d.depends_on), '{}') FROM job_dependencies d WHERE d.job_id = id)
         """
 
     static func record(_ row: PostgresRow) throws -> JobRecord {
@@ -105,6 +106,7 @@ extension JobStore {
             priority: priority, attempt: attempt, maxAttempts: maxAttempts, runAt: runAt, uniqueKey: uniqueKey,
             createdAt: createdAt, attemptedAt: attemptedAt, finishedAt: finishedAt, heartbeatAt: heartbeatAt,
             lockedBy: lockedBy, lastError: lastError, errors: errors, result: result,
-            cancelRequestedAt: cancelRequestedAt, progress: progress)
+            cancelRequestedAt: cancelRequestedAt, progress: progress, snoozes: try cells[20].decode(Int.self),
+            snoozeReason: try cells[21].decode(String?.self), dependsOn: try cells[22].decode([Int64].self))
     }
 }

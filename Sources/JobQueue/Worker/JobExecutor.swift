@@ -84,6 +84,17 @@ final class JobExecutor: Sendable {
             }
         case (.failure, .timedOut(let limit)?):
             await fail(ref, job: job, message: "timed out after \(limit) and was cancelled", discard: false, duration: duration)
+        case (.failure(let snooze as JobSnooze), nil):
+            do {
+                if try await store.markSnoozed(ref, delay: snooze.duration, reason: snooze.reason) {
+                    events.emit(.snoozed, job, duration: duration, error: snooze.reason, retryIn: snooze.duration)
+                } else {
+                    events.emit(.dropped, job, duration: duration, error: "\(snooze)")
+                }
+            } catch {
+                logger.error("could not snooze job; the rescuer will return it",
+                             metadata: ["job_id": "\(job.id)", "error": "\(DatabaseErrorMessage.describe(error))"])
+            }
         case (.failure(let error as JobDiscard), nil):
             await fail(ref, job: job, error: error, discard: true, duration: duration)
         case (.failure(let error), nil):

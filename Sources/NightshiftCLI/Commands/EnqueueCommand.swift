@@ -10,8 +10,11 @@ struct EnqueueCommand: AsyncParsableCommand {
         discussion: """
             The kind must be one this build runs, and --args must decode as its arguments: a bad \
             job is refused here, naming the field, instead of being discarded by a worker later. \
-            A unique key is held while its job is available, scheduled, running, retryable or \
-            succeeded; once that job is discarded or cancelled the key can be enqueued again.
+            A unique key is held while its job is pending, available, scheduled, running, retryable \
+            or succeeded; once that job is discarded or cancelled the key can be enqueued again.
+            With --after, the job waits (state pending) until every job named has succeeded, and \
+            is cancelled with the reason if one is discarded or cancelled (unless \
+            --run-if-dependency-fails). The jobs named must exist already.
             Prints the job id, its state and whether it was inserted or matched an existing job.
             """
     )
@@ -42,14 +45,21 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-attempts"), help: "Attempts before the job is discarded (default: the kind's own, else 20).")
     var maxAttempts: Int?
 
+    @Option(name: .customLong("after"), help: "Wait for this job to succeed first: a job id or a unique key (repeatable).")
+    var after: [String] = []
+
+    @Flag(name: .customLong("run-if-dependency-fails"), help: "With --after: run once the jobs waited for finish, even if one fails.")
+    var runIfDependencyFails = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     static let flags = ["kind": "KIND", "queue": "--queue", "priority": "--priority", "max_attempts": "--max-attempts",
-                        "args": "--args", "unique_key": "--unique-key"]
+                        "args": "--args", "unique_key": "--unique-key", "depends_on": "--after"]
 
     func validate() throws {
         if runAt != nil && delay != nil { throw ValidationError("give --run-at or --in, not both") }
+        if runIfDependencyFails && after.isEmpty { throw ValidationError("--run-if-dependency-fails needs --after: name the jobs to wait for") }
         if let runAt, ISO8601.parse(runAt) == nil {
             throw ValidationError("--run-at '\(runAt)' is not an ISO 8601 time: use e.g. 2026-12-01T02:00:00Z")
         }
@@ -60,8 +70,11 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     func newJob(maxAttempts: Int) -> NewJob {
         let when = runAt.flatMap(ISO8601.parse) ?? delay.map { Date().addingTimeInterval($0.duration.timeInterval) }
-        return NewJob(kind: kind, args: args, queue: queue, priority: priority, runAt: when,
-                      uniqueKey: uniqueKey, maxAttempts: maxAttempts)
+        var job = NewJob(kind: kind, args: args, queue: queue, priority: priority, runAt: when,
+                         uniqueKey: uniqueKey, maxAttempts: maxAttempts)
+        job.dependsOn = after.map(JobDependency.init(parsing:))
+        job.onDependencyFailure = runIfDependencyFails ? .run : .cancel
+        return job
     }
 
     func run() async throws {

@@ -25,8 +25,17 @@ struct JobsShowCommand: AsyncParsableCommand {
                 ("heartbeat at", job.heartbeatAt?.shortISO), ("locked by", job.lockedBy),
                 ("cancel requested", job.cancelRequestedAt?.shortISO), ("result", job.result),
                 ("last error", job.lastError), ("progress", job.progress.map(Self.progressLine)),
+                ("snoozed", job.snoozes > 0 ? "\(job.snoozes) time(s), last: \(job.snoozeReason ?? "-") (not counted as attempts)" : nil),
             ]
-            for (name, value) in fields where name != "progress" || value != nil { print("\(name.padding(toLength: 17, withPad: " ", startingAt: 0)) \(value ?? "-")") }
+            for (name, value) in fields where (name != "progress" && name != "snoozed") || value != nil { print("\(name.padding(toLength: 17, withPad: " ", startingAt: 0)) \(value ?? "-")") }
+            let store = JobStore(client: client, logger: logger)
+            let (dependencies, dependents) = try await (store.dependencies(of: id), store.dependents(of: id))
+            for (title, jobs) in [("waits for", dependencies), ("waited for by", dependents)] where !jobs.isEmpty {
+                print("\n\(title):")
+                var table = Table("ID", "KIND", "STATE", "FINISHED")
+                for job in jobs { table.add(String(job.id), job.kind, job.state.rawValue, job.finishedAt?.shortISO ?? "-") }
+                print(table.rendered)
+            }
             if !job.errors.isEmpty {
                 print("\nerrors:")
                 var table = Table("ATTEMPT", "AT", "WORKER", "ERROR")

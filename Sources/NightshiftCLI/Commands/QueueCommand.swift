@@ -4,7 +4,8 @@ import JobQueue
 
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "queue", abstract: "Look at queues.", subcommands: [QueueStatsCommand.self])
+        commandName: "queue", abstract: "Look at queues, pause and resume them.",
+        subcommands: [QueueStatsCommand.self, QueuePauseCommand.self, QueueResumeCommand.self, QueuePausedCommand.self])
 }
 
 struct QueueStatsCommand: AsyncParsableCommand {
@@ -20,11 +21,11 @@ struct QueueStatsCommand: AsyncParsableCommand {
             let stats = try await JobStore(client: client, logger: logger).queueStats()
             if json { try JSONOutput.print(stats); return }
             guard !stats.isEmpty else { print("no jobs"); return }
-            var table = Table("QUEUE", "AVAILABLE", "SCHEDULED", "RUNNING", "RETRYABLE", "SUCCEEDED", "DISCARDED", "CANCELLED", "OLDEST AVAILABLE")
+            var table = Table("QUEUE", "PENDING", "AVAILABLE", "SCHEDULED", "RUNNING", "RETRYABLE", "SUCCEEDED", "DISCARDED", "CANCELLED", "OLDEST AVAILABLE")
             for queue in stats {
                 func count(_ state: JobState) -> String { String(queue.counts[state.rawValue] ?? 0) }
                 let age = queue.oldestAvailableAgeSeconds.map { String(format: "%.1fs", max(0, $0)) } ?? "-"
-                table.add(queue.queue, count(.available), count(.scheduled), count(.running), count(.retryable),
+                table.add(queue.queue, count(.pending), count(.available), count(.scheduled), count(.running), count(.retryable),
                           count(.succeeded), count(.discarded), count(.cancelled), age)
             }
             print(table.rendered)

@@ -33,5 +33,13 @@ public enum DurationText {
         if !number.isEmpty || !unit.isEmpty { guard flush() else { return nil } }
         return parsedAny ? total : nil
     }
-}
 
+    /// The other way: `90 s`, `10 min`, `2 h`, `1 h 30 min`, as a person writes it.
+    public static func short(_ duration: Duration) -> String {
+        let seconds = Int(duration.timeInterval.rounded())
+        if seconds < 120 { return "\(seconds) s" }
+        if seconds < 3600 { return "\(seconds / 60) min" }
+        let minutes = (seconds % 3600) / 60
+        return minutes == 0 ? "\(seconds / 3600) h" : "\(seconds / 3600) h \(minutes) min"
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import JobQueue
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// Bulk retry and cancel (issue 25) against the real database.
+@Suite struct BulkActionTests {
+    @Test func aBulkRetryOf5000DiscardedJobsRunsInBatchesOf1000AndKeepsTheirHistory() async throws {
+        let queue = TestDatabase.uniqueQueue("bulk")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            try await client.query("""
+                INSERT INTO jobs (kind, queue, state, attempt, max_attempts, finished_at, last_error, errors)
+                SELECT 'prune-cloud', \(queue), 'discarded', 3, 3, now() - interval '1 hour', 'bucket down',
+                       '[{"at": "2026-12-06T01:00:00Z", "attempt": 3, "worker": "w/1", "error": "bucket down"}]'::jsonb
+                FROM generate_series(1, 5000)
+                """, logger: TestDatabase.logger)
+            // Not matched: another kind, and a job of the kind that is not discarded.
+            let other = try await JobFactory.insert(client, kind: "push-metrics", queue: queue, state: .discarded)
+            let running = try await JobFactory.insert(client, kind: "prune-cloud", queue: queue, state: .running)
+            let selection = JobSelection(states: [.discarded], kinds: ["prune-cloud"], queues: [queue])
+
+            let preview = try await store.preview(selection)
+            #expect(preview.count == 5000 && preview.sample.count == 20 && preview.sample.allSatisfy { $0.kind == "prune-cloud" })
+            #expect(try await client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'available'", as: Int.self) == 0,
+                    "a preview changes nothing")
+
+            #expect(try await store.retryAll(selection) == 5000)
+            let counts = try await client.query("""
+                SELECT count(*)::int, count(DISTINCT xmin::text)::int, min(max_attempts), min(jsonb_array_length(errors))
+                FROM jobs WHERE queue = \(queue) AND kind = 'prune-cloud' AND id <> \(running)
+                  AND state = 'available' AND finished_at IS NULL
+                """, logger: TestDatabase.logger).decode((Int, Int, Int, Int).self)
+            for try await (retried, transactions, maxAttempts, errors) in counts {
+                #expect(retried == 5000)
+                #expect(transactions == 5, "one transaction per 1,000 jobs: \(transactions)")
+                #expect(maxAttempts == 4 && errors == 1, "one more attempt; the error history kept")
+            }
+            #expect(try await store.job(other)?.state == .discarded)
+            #expect(try await store.job(running)?.state == .running)
+            #expect(try await store.retryAll(selection) == 0, "nothing left to retry")
+        }
+    }
+
+    @Test func aBulkCancelCancelsTheWaitingJobsItMatchesAndAsksRunningOnesToStop() async throws {
+        let queue = TestDatabase.uniqueQueue("bulk-cancel")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let waiting = try await [JobFactory.insert(client, queue: queue), JobFactory.insert(client, queue: queue, state: .scheduled),
+                                     JobFactory.insert(client, queue: queue, state: .retryable)]
+            let running = try await JobFactory.insert(client, queue: queue, state: .running)
+            let done = try await JobFactory.insert(client, queue: queue, state: .succeeded)
+            let selection = JobSelection(states: [.available, .scheduled, .retryable, .running], queues: [queue])
+            #expect(try await store.cancelAll(selection) == 4)
+            for id in waiting { #expect(try await store.job(id)?.state == .cancelled) }
+            let stopping = try #require(try await store.job(running))
+            #expect(stopping.state == .running && stopping.cancelRequestedAt != nil, "its worker is asked to stop")
+            #expect(try await store.job(done)?.state == .succeeded)
+        }
+    }
+
+    @Test func aRetryLeavesAJobWhoseUniqueKeyANewerJobHolds() async throws {
+        let queue = TestDatabase.uniqueQueue("bulk-key")
+        let key = "bulk-key-\(UUID().uuidString)"
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let old = try await JobFactory.insert(client, queue: queue, state: .discarded, uniqueKey: key)
+            let older = try await JobFactory.insert(client, queue: queue, state: .discarded, uniqueKey: key)
+            // Two discarded jobs with one key: only the newest comes back.
+            #expect(try await store.retryAll(JobSelection(states: [.discarded], queues: [queue])) == 1)
+            #expect(try await store.job(max(old, older))?.state == .available)
+            #expect(try await store.job(min(old, older))?.state == .discarded)
+        }
+    }
+}
