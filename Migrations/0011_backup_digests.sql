@@ -5,4 +5,4 @@
 
 ALTER TABLE backup_history ADD COLUMN table_digests jsonb;
 
-COMMENT ON COLUMN backup_history.table_digests IS 'per table, the sum modulo 2^64 of a 64-bit hash of each row''s text form (16 hex digits), taken in the snapshot the dump was made from';
+COMMENT ON COLUMN backup_history.table_digests IS 'per table, the sum modulo 2^64 of a 64-bit hash of each row (of its stored values, or of its text form for uncommon column types), 16 hex digits, taken in the snapshot the dump was made from';

@@ -35,12 +35,13 @@ public struct Schedule: Sendable {
         /// A job named by text (a schedules file): `args` may hold `{year}`, `{month}`, `{date}`…
         /// placeholders, filled per slot (see ``SlotDetails/templateValues``).
         public init(kind: String, args: JSONValue = .object([:]), queue: String = NewJob.defaultQueue,
-                    priority: Int = 0, maxAttempts: Int? = nil, delay: Duration = .zero) {
+                    priority: Int = 0, maxAttempts: Int? = nil, delay: Duration = .zero, after: [String] = []) {
             self.init(kind: kind, queue: queue, priority: priority, maxAttempts: maxAttempts, delay: delay,
                       arguments: { slot in
                           let data = try JSONEncoder.sorted.encode(args.substituting(slot.templateValues))
                           return String(decoding: data, as: UTF8.self)
                       }, kindMaxAttempts: nil)
+            self.after = after
         }
 
         private init(kind: String, queue: String, priority: Int, maxAttempts: Int?, delay: Duration,

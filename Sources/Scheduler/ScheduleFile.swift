@@ -35,9 +35,11 @@ public enum ScheduleFile {
         var priority: Int?
         var maxAttempts: Int?
         var delay: String?
+        /// Kinds of earlier jobs of the same schedule this one waits for.
+        var after: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case kind, args, queue, priority, delay
+            case kind, args, queue, priority, delay, after
             case maxAttempts = "max_attempts"
         }
     }
@@ -144,9 +146,12 @@ public enum ScheduleFile {
                 if case .some(let args) = job.args, case .object = args {} else if job.args != nil {
                     throw ScheduleConfigurationError("\(jobAt): args must be a mapping, e.g. args: {date: \"{date}\"}")
                 }
+                for kind in job.after ?? [] where !jobs.contains(where: { $0.kind == kind }) {
+                    throw ScheduleConfigurationError("\(jobAt): after names '\(kind)', which is not an earlier job of this schedule: list it above")
+                }
                 jobs.append(Schedule.JobTemplate(
                     kind: job.kind, args: job.args ?? .object([:]), queue: job.queue ?? NewJob.defaultQueue,
-                    priority: job.priority ?? 0, maxAttempts: job.maxAttempts, delay: delay))
+                    priority: job.priority ?? 0, maxAttempts: job.maxAttempts, delay: delay, after: job.after ?? []))
             }
         }
         guard !jobs.isEmpty else { throw ScheduleConfigurationError("\(at): jobs must list at least one job") }

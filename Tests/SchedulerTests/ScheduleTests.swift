@@ -40,9 +40,12 @@ import Testing
         #expect(dayOne.map(\.uniqueKey) == ["backup-month:2026-10", "generate-extrato:2026-10"])
         #expect(dayOne.map(\.uniqueKey) == dayTwo.map(\.uniqueKey))
         #expect(dayOne[0].args == #"{"month":10,"year":2026}"#)
-        // The extrato is enqueued after its backup, with a lower priority and a later run_at.
+        // The extrato waits for its month's backup (a dependency by the backup's unique key), not
+        // for a fixed offset; day 2 names the same backup key.
         #expect(dayOne[0].priority < dayOne[1].priority)
-        #expect(dayOne[0].runAt == nil && dayOne[1].runAt == utc("2026-11-01T05:02:00Z"))
+        #expect(dayOne[0].runAt == nil && dayOne[1].runAt == nil)
+        #expect(dayOne[0].dependsOn.isEmpty && dayOne[1].dependsOn == [.uniqueKey("backup-month:2026-10")])
+        #expect(dayTwo[1].dependsOn == dayOne[1].dependsOn)
     }
 
     @Test func catchUpStartCoversTheLastSlotOrAWindow() throws {

@@ -152,4 +152,41 @@ import TestSupport
             #expect(try await store.job(rerun)?.uniqueKey == "\(tag):noop:2026-11")
         }
     }
+
+    /// The month close's extrato waits for its backup by a job dependency: enqueued pending in
+    /// the slot's transaction, released when the backup succeeds; on day 2, after day 1's backup
+    /// failed for good (and its extrato was cancelled with it), both come back.
+    @Test func theMonthClosesExtratoWaitsForItsBackupAndTheSafetyNetBringsBothBack() async throws {
+        let tag = "dep-\(UUID().uuidString.prefix(6).lowercased())"
+        let queue = TestDatabase.uniqueQueue("close-dep")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let all = try schedules(tag, queue: queue).map { schedule -> Schedule in
+                var copy = schedule
+                copy.jobs = [
+                    .init(kind: "noop", queue: queue),
+                    .init(kind: TestKinds.FailJob.kind, args: .object(["failTimes": .integer(0)]), queue: queue, priority: 1, after: ["noop"]),
+                ]
+                return copy
+            }
+            let dayOne = all.first { $0.name.hasSuffix("-monthly-extrato") }!
+            let net = all.first { $0.name.hasSuffix("-safety-net") }!
+            let fired = try #require(try await service([dayOne], client: client, instance: "a").runOnce(now: utc("2026-12-01T05:00:30Z")).fired.first)
+            let (backup, extrato) = (fired.jobIDs[0], fired.jobIDs[1])
+            let waiting = try #require(try await store.job(extrato))
+            #expect(waiting.state == .pending && waiting.dependsOn == [backup])
+            try await JobFactory.mark([backup], .discarded, on: client)
+            #expect(try await store.job(extrato)?.state == .cancelled, "a backup failed for good cancels its extrato")
+
+            let again = try #require(try await service([net], client: client, instance: "a").runOnce(now: utc("2026-12-02T03:00:30Z")).fired.first)
+            #expect(again.inserted == [true, true])
+            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue))
+            try await eventually("the safety net's backup and then its extrato ran") { try await store.job(again.jobIDs[1])?.state == .succeeded }
+            try await harness.stop()
+            let rerunBackup = try #require(try await store.job(again.jobIDs[0]))
+            let rerunExtrato = try #require(try await store.job(again.jobIDs[1]))
+            #expect(rerunExtrato.dependsOn == [rerunBackup.id])
+            #expect(try #require(rerunExtrato.attemptedAt) >= (try #require(rerunBackup.finishedAt)))
+        }
+    }
 }

@@ -33,7 +33,6 @@ struct BulkJobRoutes {
             let body = try await Input.body(Request.self, request, context)
             let selection = try Self.selection(body, defaults: [.discarded], allowed: [.discarded, .cancelled], action: "retried")
             let attempts = body.attempts ?? 1
-            guard (1...1_000).contains(attempts) else { throw APIError.invalid("attempts", "attempts must be 1…1000") }
             let preview = try await store.preview(selection)
             let changed = body.dryRun == true ? 0 : try await store.retryAll(selection, extraAttempts: attempts)
             return try Reply.json(Outcome(matched: preview.count, changed: changed, dryRun: body.dryRun == true, sample: preview.sample.map(JobView.init)))
@@ -50,6 +49,7 @@ struct BulkJobRoutes {
     /// The filter, each field checked; at least one of state, kind, queue or since, so an empty
     /// body never means "every job".
     static func selection(_ body: Request, defaults: [JobState], allowed: [JobState], action: String) throws -> JobSelection {
+        if let attempts = body.attempts, !(1...1_000).contains(attempts) { throw APIError.invalid("attempts", "attempts must be 1…1000") }
         guard body.state != nil || body.kind != nil || body.queue != nil || body.since != nil else {
             throw APIError.invalid(nil, "give a filter: state, kind, queue or since (an empty body would mean every job)")
         }

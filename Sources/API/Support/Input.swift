@@ -54,15 +54,6 @@ enum Input {
     }
 }
 
-enum ISO8601 {
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
-}
-
 /// A JSON response of an `Encodable` value.
 enum Reply {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

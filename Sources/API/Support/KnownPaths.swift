@@ -8,14 +8,18 @@ final class KnownPaths: Sendable {
         entries.withLock { $0 = routes.map { ($0.path.split(separator: "/"), $0.method) } }
     }
 
-    /// The methods a concrete path takes (`{name}` segments match anything), sorted.
+    /// The methods a concrete path takes, sorted. `{name}` segments match anything, but a
+    /// literal segment wins, as in the router: `/api/jobs/retry` is not `/api/jobs/{id}`.
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
         return entries.withLock { entries in
-            Set(entries.filter { entry in
+            let matching = entries.filter { entry in
                 entry.segments.count == segments.count
                     && zip(entry.segments, segments).allSatisfy { pattern, value in pattern.hasPrefix("{") || pattern == value }
-            }.map(\.method)).sorted()
+            }
+            let literals = { (entry: (segments: [Substring], method: String)) in entry.segments.filter { !$0.hasPrefix("{") }.count }
+            let best = matching.map(literals).max() ?? 0
+            return Set(matching.filter { literals($0) == best }.map(\.method)).sorted()
         }
     }
 }

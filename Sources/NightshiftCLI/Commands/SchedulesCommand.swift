@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cron
 import Foundation
+import NightshiftCore
 import JobQueue
 import Scheduler
 
