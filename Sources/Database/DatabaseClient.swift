@@ -24,7 +24,14 @@ public enum DatabaseClient {
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    static func tls(for mode: DatabaseURL.SSLMode) -> PostgresClient.Configuration.TLS {
+    /// What an `sslmode` asks of TLS, for the pool and for a lone connection alike.
+    enum TLSChoice {
+        case disable
+        case prefer(TLSConfiguration)
+        case require(TLSConfiguration)
+    }
+
+    static func tlsChoice(for mode: DatabaseURL.SSLMode) -> TLSChoice {
         switch mode {
         case .disable:
             return .disable
@@ -42,6 +49,14 @@ public enum DatabaseClient {
             return .require(tls)
         case .verifyFull:
             return .require(.makeClientConfiguration())
+        }
+    }
+
+    static func tls(for mode: DatabaseURL.SSLMode) -> PostgresClient.Configuration.TLS {
+        switch tlsChoice(for: mode) {
+        case .disable: .disable
+        case .prefer(let configuration): .prefer(configuration)
+        case .require(let configuration): .require(configuration)
         }
     }
 }

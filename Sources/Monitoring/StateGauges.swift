@@ -10,19 +10,31 @@ import Synchronization
 /// age per queue, when each safety net last succeeded (month backup, extrato, nightly dump,
 /// restore drill, metrics push, cloud prune), whether the previous month is closed, and each
 /// schedule's last slot. What the alert rules in ops/monitoring/ watch.
+///
+/// A safety net that has never succeeded still has its series: until its first success,
+/// `nightshift_last_success_timestamp_seconds` reads the deployment's start (when the first
+/// migration was applied), so "no success for 26 hours" fires once the deployment is older
+/// than that, instead of never (an absent series matches no rule).
 public final class StateGauges: Service {
     let client: PostgresClient
     let registry: MetricsRegistry
     let studioTimeZone: TimeZone
+    /// The branch (`BRANCH_ID`) whose per-branch safety nets must exist from the start.
+    let branch: String
     let interval: Duration
     let logger: Logger
     private let known = Mutex<Set<String>>([])
 
-    public init(client: PostgresClient, registry: MetricsRegistry, studioTimeZone: TimeZone, interval: Duration = .seconds(15),
-                logger: Logger) {
+    /// The safety nets with a last-success series: those kept per branch, then the others.
+    static let perBranch = ["nightly_dump", "restore_drill", "metrics_push"]
+    static let global = ["month_backup", "extrato", "cloud_prune"]
+
+    public init(client: PostgresClient, registry: MetricsRegistry, studioTimeZone: TimeZone, branch: String,
+                interval: Duration = .seconds(15), logger: Logger) {
         self.client = client
         self.registry = registry
         self.studioTimeZone = studioTimeZone
+        self.branch = branch
         self.interval = interval
         self.logger = logger
     }
@@ -63,6 +75,16 @@ public final class StateGauges: Service {
             """, logger: logger).decode((String, String, Double?).self) {
             guard let epoch else { continue }
             set("nightshift_last_success_timestamp_seconds", [("what", what), ("branch", branch)], epoch)
+        }
+        // Never succeeded yet: the deployment's start stands in for the last success.
+        var origin: Double?
+        for try await first in try await client.query("SELECT extract(epoch FROM min(applied_at))::float8 FROM schema_migrations",
+                                                      logger: logger).decode(Double?.self) { origin = first }
+        if let origin {
+            let expected = Self.perBranch.map { ($0, branch) } + Self.global.map { ($0, "") }
+            for (what, branch) in expected where !seen.contains("nightshift_last_success_timestamp_seconds" + "what=\(what),branch=\(branch)") {
+                set("nightshift_last_success_timestamp_seconds", [("what", what), ("branch", branch)], origin)
+            }
         }
         // 1 for a paused queue; a resumed one reads 0 (below), so an alert on it resolves.
         for try await queue in try await client.query("SELECT queue FROM queue_pauses", logger: logger).decode(String.self) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Database
 import JobQueue
 import NIOCore
 import NIOPosix
@@ -34,7 +35,13 @@ public enum NightshiftMain {
                 try command.run()
             }
         } catch let error as ValidationError {
-            Nightshift.exit(withError: error)
+            // Thrown by a command's run() (a kind or args checked against the registry): the
+            // usage shown is that command's, as for errors found while parsing.
+            let usage = Nightshift.usageString(for: type(of: command))
+            FileHandle.standardError.write(Data("Error: \(error.message)\n\(usage)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch let error as DatabaseUnreachable {
+            fail(error.description)
         } catch let error as ExitCode {
             Nightshift.exit(withError: error)
         } catch let error as CleanExit {

@@ -24,14 +24,18 @@ enum ProcessAssembly {
         let metrics = plan.api || settings.metricsPort != nil ? MetricsRegistry() : nil
         var subscribers: [any JobEventSubscriber] = [JobEventLogger(logger: logger)]
         var services: [any Service] = []
-        if let metrics { subscribers.append(JobMetrics(registry: metrics)) }
+        let registry = try JobKindCatalog.registry(settings, database: url)
+        if let metrics {
+            let jobMetrics = JobMetrics(registry: metrics)
+            jobMetrics.prime(kinds: registry.kinds, queues: plan.worker?.queueNames ?? [NewJob.defaultQueue])
+            subscribers.append(jobMetrics)
+        }
         if runsJobs, let webhook = settings.alertWebhook {
             let alerts = AlertWebhook(url: webhook, logger: logger)
             subscribers.append(alerts)
             services.append(alerts)
         }
         let store = JobStore(client: client, logger: logger, events: JobEvents(subscribers))
-        let registry = try JobKindCatalog.registry(settings, database: url)
 
         if var worker = plan.worker {
             worker.errorText = { ErrorText.describe($0, url: url) }
@@ -59,7 +63,8 @@ enum ProcessAssembly {
         }
         var ungated: [any Service] = []
         if let metrics {
-            let gauges = StateGauges(client: client, registry: metrics, studioTimeZone: settings.backOffice.timeZone, logger: logger)
+            let gauges = StateGauges(client: client, registry: metrics, studioTimeZone: settings.backOffice.timeZone,
+                                     branch: settings.backOffice.branch.id, logger: logger)
             if gated { services.append(gauges) } else { ungated.append(gauges) }
         }
         if plan.api {
