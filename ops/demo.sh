@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# The two-minute tour: builds Nightshift, starts a private PostgreSQL under .nightshift-demo/
-# (and a local S3-compatible server when moto can be had), migrates, enqueues demo jobs, seeds a
-# studio, runs every schedule's slot now, lets a worker drain them, shows the history, then
-# serves the dashboard and prints its URL and a token to sign in with.
-#   bash ops/demo.sh             # stops after the tour (or when you press Enter, on a terminal)
-#   DEMO_SERVE=0 bash ops/demo.sh  # no dashboard at the end
+# The tour: builds Nightshift (the first debug build takes 10-20 minutes on two cores; later
+# runs a few seconds), starts a private PostgreSQL under .nightshift-demo/ (and a local
+# S3-compatible server when moto can be had), migrates, enqueues demo jobs (one waiting for
+# another, one snoozing), seeds a studio, closes last month, runs every schedule's slot now,
+# lets a worker drain them, shows the history, then serves the dashboard and prints its URL, a
+# token to sign in with, and the two lines that point a second shell's CLI at this database.
+# The demo stays up until Ctrl-C or SIGTERM, with or without a terminal; its database goes
+# with it.
+#   bash ops/demo.sh               # the tour, then the dashboard until Ctrl-C
+#   DEMO_SERVE=0 bash ops/demo.sh  # the tour only
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# psql prints straight to the terminal: no pager waits for a key.
+export PAGER=cat PSQL_PAGER=cat
 source ops/pg-local.sh
 source ops/s3-local.sh
 
@@ -30,7 +36,7 @@ drain() { # waits until no job is left to run
 trap cleanup EXIT
 
 pg_local_build_deps
-echo "== building"
+echo "== building (the first build takes 10-20 minutes on two cores)"
 swift build --product nightshift 2>&1 | tail -1
 NS="$(swift build --show-bin-path)/nightshift"
 
@@ -48,18 +54,22 @@ for i in 1 2 3 4 5; do "$NS" enqueue noop --args "{\"n\": $i}"; done
 "$NS" enqueue demo-flaky --args '{"failTimes": 2}' --max-attempts 5  # fails twice, then succeeds
 "$NS" enqueue demo-flaky --args '{"failTimes": 9}' --max-attempts 2  # fails for good: discarded
 "$NS" enqueue demo-sleep --args '{"milliseconds": 200}' --in 2s     # scheduled, runs in 2 s
+echo "-- a job that waits for another (a dependency): pending until job 1 succeeds"
+"$NS" enqueue noop --args '{"n": 6}' --after 1
 echo "-- a bad job is refused before it is written, naming the field:"
 "$NS" enqueue no-such-kind 2>&1 | head -1 || true
 "$NS" enqueue backup-month --args '{"year": 2026, "month": 13}' 2>&1 | head -1 || true
+"$NS" enqueue backup-month --args '{"yaer": 2026, "month": 10}' 2>&1 | head -1 || true
 
 echo "== the studio: three months of records, then last month's close as jobs"
 export BACKUP_DIR="$DEMO_DIR/backups"
 "$NS" demo seed --months 3 --rows-per-month 400
 LAST_MONTH="$(TZ=America/Sao_Paulo date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)"
 YEAR="${LAST_MONTH%-*}"; MONTH="$((10#${LAST_MONTH#*-}))"
-# The extrato job is enqueued first on purpose: it refuses to run until the backup verifies.
-"$NS" enqueue generate-extrato --args "{\"year\": $YEAR, \"month\": $MONTH}" --priority 1 --unique-key "generate-extrato:$LAST_MONTH"
+# As the scheduler does it: the backup, and the extrato waiting for it (a job dependency).
 "$NS" enqueue backup-month --args "{\"year\": $YEAR, \"month\": $MONTH}" --unique-key "backup-month:$LAST_MONTH"
+"$NS" enqueue generate-extrato --args "{\"year\": $YEAR, \"month\": $MONTH}" --priority 1 --unique-key "generate-extrato:$LAST_MONTH" \
+    --after "backup-month:$LAST_MONTH"
 
 echo "== nightshift worker (until every demo job is finished)"
 LOG_LEVEL=warning "$NS" worker --retry-base 200ms --concurrency 4 &
@@ -102,7 +112,7 @@ LOG_LEVEL=warning "$NS" worker --retry-base 200ms &
 WORKER_PID=$!
 echo "== nightshift schedules run (each schedule's latest slot, now)"
 for schedule in nightly-dump push-metrics restore-drill prune-cloud; do "$NS" schedules run "$schedule"; done
-drain   # the drill retries until the dump it restores has finished
+drain   # the drill snoozes until the dump it restores has finished
 echo; echo "== nightshift backups list"
 "$NS" backups list
 echo; echo "== nightshift queue stats"
@@ -118,8 +128,11 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>
 TOKEN="$("$NS" token create --subject demo-operator --role operator --days 1)"
 echo "   open http://127.0.0.1:$PORT/ and sign in with this token (operator, valid for a day):"
 echo "   $TOKEN"
-if [ -t 0 ]; then
-    read -r -p "   press Enter to stop the demo " _
-else
-    echo "   (not a terminal: stopping now; run it in one to keep the dashboard up)"
-fi
+echo
+echo "   In a second shell, point the CLI at this demo's database:"
+echo "     export DATABASE_URL='$DATABASE_URL' BACKUP_DIR='$BACKUP_DIR'"
+echo "     alias nightshift='$NS'    # then: nightshift jobs list, nightshift queue pause default, …"
+echo
+echo "   The demo stays up until Ctrl-C (or SIGTERM); its database and files in $DEMO_DIR go with it."
+trap 'exit 0' INT TERM
+while kill -0 "$SERVE_PID" 2>/dev/null; do sleep 1 & wait $!; done

@@ -66,6 +66,11 @@ pg_local_start() {
         pg_local_run_as "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
             || pg_local_run_as "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; return 1; }
+        # Two roles the tests of connection errors use: one that must give a password, one that
+        # pg_hba.conf refuses. The first matching line wins, so these go before initdb's trust.
+        pg_local_run_as sh -c "printf '%s\n' 'host all nightshift_password_role 127.0.0.1/32 scram-sha-256' \
+            'host all nightshift_rejected_role 127.0.0.1/32 reject' | cat - '$dir/data/pg_hba.conf' > '$dir/data/pg_hba.new' \
+            && mv '$dir/data/pg_hba.new' '$dir/data/pg_hba.conf'"
     fi
     PG_LOCAL_PORT="$(pg_local_free_port)"
     pg_local_run_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \

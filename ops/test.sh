@@ -26,6 +26,14 @@ if ! command -v age >/dev/null 2>&1 || ! command -v age-keygen >/dev/null 2>&1; 
     sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq age >&2
 fi
+# promtool (Debian's prometheus package) checks the alert rules and runs their unit tests.
+if ! command -v promtool >/dev/null 2>&1; then
+    echo "promtool not found: installing Debian's prometheus package" >&2
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >&2
+    # The package starts its own server where a service manager runs; the tests need only promtool.
+    $sudo systemctl stop prometheus >/dev/null 2>&1 || true
+fi
 # Independent peers the tests check against: PyJWT (tokens from another JWT library) and
 # prometheus_client (the reference parser of /metrics).
 python3 -c "import jwt, prometheus_client" 2>/dev/null || python3 -m pip install --quiet PyJWT prometheus-client
@@ -33,6 +41,9 @@ python3 -c "import jwt, prometheus_client" 2>/dev/null || python3 -m pip install
 export PATH="$HOME/.local/bin:$PATH"
 # check-jsonschema validates docker-compose.yml against the compose specification.
 command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install --quiet check-jsonschema
+echo "== alert rules: promtool check and unit tests (ops/monitoring/prometheus-rules.test.yml)"
+promtool check rules ops/monitoring/prometheus-rules.yml >/dev/null
+promtool test rules ops/monitoring/prometheus-rules.test.yml
 echo "== building (debug, with tests)"
 swift build --build-tests
 

@@ -16,9 +16,7 @@ public struct CronSchedule: Sendable, Equatable {
     }
 
     public init(_ expression: String, timeZone identifier: String) throws {
-        guard let zone = TimeZone(identifier: identifier) else {
-            throw CronParseError(field: nil, text: identifier, reason: "is not an IANA time zone: use a name like America/Sao_Paulo or UTC")
-        }
+        guard let zone = TimeZone(identifier: identifier) else { throw UnknownTimeZone(identifier: identifier) }
         self.init(try CronExpression(expression), timeZone: zone)
     }
 

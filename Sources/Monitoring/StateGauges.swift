@@ -8,8 +8,8 @@ import Synchronization
 
 /// Gauges read from the database every `interval`: queue depth and the oldest available job's
 /// age per queue, when each safety net last succeeded (month backup, extrato, nightly dump,
-/// restore drill, metrics push, cloud prune), whether the previous month is closed, and each
-/// schedule's last slot. What the alert rules in ops/monitoring/ watch.
+/// restore drill, metrics push, cloud prune), whether a branch's latest restore drill failed,
+/// whether the previous month is closed, paused queues, and each schedule's last slot. What the alert rules in ops/monitoring/ watch.
 ///
 /// A safety net that has never succeeded still has its series: until its first success,
 /// `nightshift_last_success_timestamp_seconds` reads the deployment's start (when the first
@@ -85,6 +85,13 @@ public final class StateGauges: Service {
             for (what, branch) in expected where !seen.contains("nightshift_last_success_timestamp_seconds" + "what=\(what),branch=\(branch)") {
                 set("nightshift_last_success_timestamp_seconds", [("what", what), ("branch", branch)], origin)
             }
+        }
+        // 1 while the branch's latest drill failed (rows or content differ, or no restore).
+        for try await (branch, failed) in try await client.query("""
+            SELECT DISTINCT ON (branch) branch, verification_status = 'false' FROM backup_history
+            WHERE verification_status IN ('true', 'false') ORDER BY branch, verified_at DESC
+            """, logger: logger).decode((String, Bool).self) {
+            set("nightshift_restore_drill_failed", [("branch", branch)], failed ? 1 : 0)
         }
         // 1 for a paused queue; a resumed one reads 0 (below), so an alert on it resolves.
         for try await queue in try await client.query("SELECT queue FROM queue_pauses", logger: logger).decode(String.self) {

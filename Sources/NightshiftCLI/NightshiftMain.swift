@@ -37,8 +37,9 @@ public enum NightshiftMain {
         } catch let error as ValidationError {
             // Thrown by a command's run() (a kind or args checked against the registry): the
             // usage shown is that command's, as for errors found while parsing.
-            let usage = Nightshift.usageString(for: type(of: command))
-            FileHandle.standardError.write(Data("Error: \(error.message)\n\(usage)\n".utf8))
+            let usage = Nightshift.usageString(for: type(of: command)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") }.joined(separator: " ")
+            FileHandle.standardError.write(Data("Error: \(error.message)\nUsage: \(usage)\n  See '\(name) --help' for more information.\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch let error as DatabaseUnreachable {
             fail(error.description)

@@ -27,6 +27,11 @@ import TestSupport
                 (#"{"kind": "no-such-kind"}"#, "kind", "unknown job kind"),
                 (#"{"kind": "backup-month", "args": {"year": 2026, "month": 13}}"#, "args.month", "month 13 is out of range"),
                 (#"{"kind": "backup-month", "args": {"year": 2026}}"#, "args.month", "missing field"),
+                // A field the kind does not have, named with those it has (optional ones too).
+                (#"{"kind": "backup-month", "args": {"yaer": 2026, "month": 10}}"#, "args.yaer", "backup-month takes year, month, force"),
+                (#"{"kind": "noop", "depends_on": [0]}"#, "depends_on[0]", nil),
+                (#"{"kind": "noop", "depends_on": [9000000000000]}"#, "depends_on", "does not exist"),
+                (#"{"kind": "noop", "depends_on": [1], "on_dependency_failure": "maybe"}"#, "on_dependency_failure", nil),
                 (#"{"kind": "backup-month", "args": [1, 2]}"#, "args", nil),
                 (#"{"kind": "noop", "priority": 99999}"#, "priority", nil),
                 (#"{"kind": "noop", "max_attempts": 0}"#, "max_attempts", nil),

@@ -40,4 +40,18 @@ import TestSupport
         #expect(failure("demo-sleep", #"{"milliseconds": -1}"#)?.field == "args.milliseconds")
         #expect(failure("demo-sleep", #"{"milliseconds": 5}"#) == nil)
     }
+
+    @Test func anUnknownFieldIsRefusedAtEnqueueNamingTheFieldsTheKindHasButAWorkerRunsIt() throws {
+        var registry = JobRegistry()
+        try TestKinds.register(in: &registry)
+        try registry.register(NoopJob())
+        do {
+            try registry.validate(kind: TestKinds.SnoozeJob.kind, args: #"{"times": 1, "milliseconds": 5, "tiems": 2}"#)
+            Issue.record("an unknown field was accepted")
+        } catch {
+            #expect(error.field == "args.tiems" && error.message == "args has no field 'tiems': test-snooze takes times, milliseconds")
+        }
+        // noop takes any fields (a health check's marker).
+        try registry.validate(kind: "noop", args: #"{"marker": "health"}"#)
+    }
 }

@@ -16,6 +16,10 @@ import TestSupport
                 ("backup-month", #"{"year": 2026}"#, "missing field 'month'"),
                 ("no-such-kind", "{}", "unknown job kind 'no-such-kind'"),
                 ("noop", "[1, 2]", "--args"),
+                // A typo is named with the fields the kind has, before its own checks misread it.
+                ("backup-month", #"{"yaer": 2026, "month": 10}"#, "args has no field 'yaer': backup-month takes "),
+                // Malformed JSON is called that, with where it broke.
+                ("backup-month", #"{"year": 2026, "month": }"#, "args is not valid JSON"),
             ] {
                 let run = try ChildProcess(["enqueue", kind, "--args", args, "--queue", queue])
                 #expect(try await run.waitForExit() != 0, "\(kind) \(args)")
@@ -73,6 +77,20 @@ import TestSupport
             let run = try ChildProcess(arguments)
             #expect(try await run.waitForExit() == 0, "\(arguments): \(run.log)")
             #expect(run.log.contains(expected) && !run.log.contains("Error:"), "\(arguments): \(run.log)")
+        }
+    }
+
+    @Test func eachSubcommandsErrorsShowThatSubcommandsUsage() async throws {
+        for (arguments, message, usage) in [
+            (["enqueue", "no-such-kind"], "unknown job kind 'no-such-kind'", "Usage: nightshift enqueue"),
+            (["schedules", "next", "0 2 * * *", "--tz", "Mars/Olympus"], "time zone 'Mars/Olympus' is not an IANA time zone",
+             "Usage: nightshift schedules next"),
+            (["jobs", "retry"], "give a job id, or filters", "Usage: nightshift jobs retry"),
+        ] {
+            let run = try ChildProcess(arguments)
+            #expect(try await run.waitForExit() != 0)
+            #expect(run.log.contains(message) && run.log.contains(usage), "\(arguments): \(run.log)")
+            #expect(!run.log.contains("cron expression 'Mars"), "the zone is called a zone")
         }
     }
 

@@ -44,3 +44,22 @@ WHERE state = 'running' AND heartbeat_at < now() - interval '5 minutes';
 SELECT 'queue paused' AS alert, queue, paused_by, reason, now() - paused_at AS paused_for
 FROM queue_pauses
 WHERE paused_at < now() - interval '4 hours';
+
+-- 7. A branch whose latest restore drill failed: `nightshift backups show ID` names the tables.
+SELECT 'restore drill failed' AS alert, branch, id AS backup_id, verified_at, reason
+FROM (SELECT DISTINCT ON (branch) branch, id, verified_at, verification_status, verification_details->>'reason' AS reason
+      FROM backup_history WHERE verification_status IN ('true', 'false')
+      ORDER BY branch, verified_at DESC) AS latest
+WHERE verification_status = 'false';
+
+-- 8. No dump of a branch completed in 26 hours (it runs at 22:00 every night); and no dump at
+--    all, once the deployment (its first migration) is older than that.
+SELECT 'nightly dump missing' AS alert, branch, max(finished_at) AS last_completed
+FROM backup_history WHERE status IN ('completed', 'expired')
+GROUP BY branch
+HAVING max(finished_at) < now() - interval '26 hours';
+
+SELECT 'nightly dump never made' AS alert, min(applied_at) AS deployed_at
+FROM schema_migrations
+HAVING min(applied_at) < now() - interval '26 hours'
+   AND NOT EXISTS (SELECT 1 FROM backup_history WHERE status IN ('completed', 'expired'));

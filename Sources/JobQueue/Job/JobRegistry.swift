@@ -24,7 +24,7 @@ public struct JobRegistry: Sendable {
         let emptyArgs = try? JobArgsDecoding.decode(Kind.self, "{}")
         entries[Kind.kind] = Entry(
             maxAttempts: Kind.maxAttempts, timeout: Kind.timeout, limit: Kind.limit,
-            validate: { json throws(InvalidInput) in _ = try JobArgsDecoding.decode(Kind.self, json) },
+            validate: { json throws(InvalidInput) in _ = try JobArgsDecoding.decode(Kind.self, json, refusingUnknownFields: true) },
             run: { json, context in
                 let args: Kind.Args
                 do throws(InvalidInput) {
@@ -46,8 +46,10 @@ public struct JobRegistry: Sendable {
     /// The attempts a kind declares, for enqueuers that were given none.
     public func maxAttempts(for kind: String) -> Int? { entries[kind]?.maxAttempts }
 
-    /// Checks that `kind` is known here and that `args` decode as its arguments (and pass its
-    /// own checks), so a bad job is refused before it is written rather than discarded later.
+    /// Checks that `kind` is known here and that `args` decode as its arguments, have no field
+    /// it does not know, and pass its own checks, so a bad job is refused before it is written
+    /// rather than discarded later. (The worker runs what it is given: a field it does not know
+    /// may come from a newer enqueuer.)
     public func validate(kind: String, args: String) throws(InvalidInput) {
         guard let entry = entries[kind] else {
             throw InvalidInput(field: "kind", "unknown job kind '\(kind)': this build knows \(kinds.joined(separator: ", "))")

@@ -62,11 +62,15 @@ public struct NewJob: Sendable {
             throw InvalidInput(field: "priority", "priority \(priority) is out of range: use -32768…32767 (lower runs first)")
         }
         guard maxAttempts >= 1 else { throw InvalidInput(field: "max_attempts", "max attempts must be at least 1, got \(maxAttempts)") }
-        guard let data = args.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-              object is [String: Any]
-        else {
-            throw InvalidInput(field: "args", "args must be a JSON object, like '{\"month\": \"2026-10\"}'")
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(args.utf8), options: [.fragmentsAllowed])
+        } catch {
+            let position = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String).map { ": \($0)" } ?? ""
+            throw InvalidInput(field: "args", "args is not valid JSON\(position); write an object like '{\"year\": 2026, \"month\": 10}'")
+        }
+        guard object is [String: Any] else {
+            throw InvalidInput(field: "args", "args must be a JSON object (in braces), like '{\"year\": 2026, \"month\": 10}'")
         }
         if let uniqueKey, uniqueKey.isEmpty { throw InvalidInput(field: "unique_key", "unique key must not be empty") }
         guard dependsOn.count <= 100 else {

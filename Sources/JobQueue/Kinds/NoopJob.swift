@@ -1,6 +1,7 @@
-/// Does nothing: for health checks and benchmarks.
+/// Does nothing: for health checks and benchmarks. It takes any arguments (a health check's
+/// marker, a benchmark's sequence number) and ignores them.
 public struct NoopJob: JobKind {
-    public struct Args: Codable, Sendable {
+    public struct Args: Codable, Sendable, FreeFormJobArgs {
         public init() {}
     }
     public static let kind = "noop"

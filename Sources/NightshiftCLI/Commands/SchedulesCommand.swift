@@ -33,11 +33,16 @@ struct SchedulesNextCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...1000).contains(count) else { throw ValidationError("--count must be 1…1000") }
         if let after, ISO8601.parse(after) == nil { throw ValidationError("--after '\(after)' is not ISO 8601, e.g. 2026-11-01T00:00:00Z") }
+        do { _ = try CronSchedule(expression, timeZone: tz) } catch let error as UnknownTimeZone {
+            throw ValidationError("--tz: \(error)")
+        } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
         let schedule: CronSchedule
-        do { schedule = try CronSchedule(expression, timeZone: tz) } catch { throw ValidationError("\(error)") }
+        do { schedule = try CronSchedule(expression, timeZone: tz) } catch let error as UnknownTimeZone {
+            throw ValidationError("--tz: \(error)")
+        } catch { throw ValidationError("\(error)") }
         let start = after.flatMap(ISO8601.parse) ?? Date()
         let fires = schedule.next(count, after: start)
         let utc = ISO8601DateFormatter()

@@ -21,6 +21,14 @@ enum ProcessAssembly {
         // Job runners wait for the start-up check (and fail without a database); an API-only
         // process starts at once and reports the database on /readyz.
         let gated = runsJobs || plan.scheduler
+        if !gated {
+            // An API-only process starts without a database (it says so on /readyz), but not
+            // with a database it can never open: a wrong name, password or TLS mode stops it.
+            do { try await ConnectionProbe.check(url, logger: logger) } catch {
+                if error.isPermanent { throw error }
+                logger.warning("database not reachable yet; serving, and /readyz says so", metadata: ["error": "\(error)"])
+            }
+        }
         let metrics = plan.api || settings.metricsPort != nil ? MetricsRegistry() : nil
         var subscribers: [any JobEventSubscriber] = [JobEventLogger(logger: logger)]
         var services: [any Service] = []

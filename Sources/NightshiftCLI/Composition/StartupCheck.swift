@@ -38,7 +38,9 @@ struct Gated: Service {
 
     func run() async throws {
         do {
-            try await gate.wait()
+            // A shutdown while the start-up check still waits for the database ends the wait:
+            // shutdown runs service by service, last first, so a waiting service would hold it.
+            try await cancelWhenGracefulShutdown { try await gate.wait() }
         } catch is CancellationError {
             return
         }
