@@ -35,7 +35,40 @@ struct DashboardRoutes {
             return HTML.redirect("/sign-in", extra: [.setCookie: DashboardSession.clearCookie])
         }
         router.get("/ui/jobs") { request, _ in
-            try await page(request) { session in try await jobs(session, state: request.uri.queryParameters.get("state")) }
+            try await page(request) { session in
+                let filter = JobsPage.Filter { request.uri.queryParameters.get($0) }
+                let list = try await dependencies.store.jobs(JobFilter(
+                    states: filter.state.map { [$0] } ?? [], kind: filter.kind, queue: filter.queue, beforeID: filter.before,
+                    limit: JobsPage.pageSize))
+                return ("Jobs", JobsPage(filter: filter, jobs: list, session: session, zone: zone).render())
+            }
+        }
+        // A bulk action on the filtered jobs: the first post shows how many, the second (with
+        // `confirm`) acts, through the same store calls as the CLI and the API.
+        router.post("/ui/jobs/bulk/:verb") { request, context in
+            let verb = context.parameters.get("verb") ?? ""
+            let filter = JobsPage.Filter { request.uri.queryParameters.get($0) }
+            guard ["retry", "cancel"].contains(verb), filter.state != nil else { return forbidden("ação em lote desconhecida") }
+            var body: (String, String)?
+            let response = try await action(request, fields: true) { session, fields in
+                let store = dependencies.store
+                let allowed: [JobState] = verb == "retry" ? [.discarded, .cancelled] : [.pending, .available, .scheduled, .retryable]
+                var selection = filter.selection
+                selection.states = selection.states.filter(allowed.contains)
+                guard fields["confirm"] != nil else {
+                    body = ("Confirmar", JobsPage.confirmation(verb: verb, filter: filter, preview: try await store.preview(selection),
+                                                               session: session, zone: zone))
+                    return ""
+                }
+                _ = verb == "retry" ? try await store.retryAll(selection) : try await store.cancelAll(selection)
+                var after = filter
+                after.state = verb == "retry" ? nil : .cancelled
+                return "/ui/jobs?\(after.query())"
+            }
+            if let (title, html) = body, let session = await DashboardSession.of(request, authority: authority) {
+                return HTML.response(HTML.page(title, session: session, body: html))
+            }
+            return response
         }
         router.get("/ui/jobs/:id") { request, context in
             try await page(request) { session in try await job(session, id: try context.parameters.require("id", as: Int64.self)) }
@@ -139,6 +172,13 @@ struct DashboardRoutes {
 
     // MARK: - Pages
 
+    /// A remedy: a page of the dashboard as a link, a command as code to copy.
+    private func remedy(_ todo: String) -> String {
+        todo.hasPrefix("/ui/")
+            ? "<a class=\"todo\" href=\"\(HTML.escape(todo))\">ver e tentar de novo</a>"
+            : "<code class=\"todo\">\(HTML.escape(todo))</code>"
+    }
+
     private func home(_ session: DashboardSession) async throws -> (String, String) {
         let lines = try await SafetyNet.lines(client: dependencies.store.client, settings: dependencies.backOffice, logger: dependencies.logger)
         let label: [SafetyNet.Status: String] = [.green: "ok", .amber: "atenção", .red: "agir"]
@@ -147,28 +187,11 @@ struct DashboardRoutes {
             <li class="\(line.status.rawValue)" data-status="\(line.status.rawValue)"><span class="status">\(label[line.status]!)</span> \
             <strong>\(HTML.escape(line.name))</strong>: \(HTML.escape(line.detail))\
             \(line.lastSuccess.map { " — último sucesso \(HTML.time($0, in: zone))" } ?? "")\
-            \(line.todo.map { "<span class=\"todo\">\(HTML.escape($0))</span>" } ?? "")</li>
+            \(line.todo.map(remedy) ?? "")</li>
             """
         }.joined(separator: "\n")
         let worst = lines.contains { $0.status == .red } ? "Algo precisa de você." : lines.contains { $0.status == .amber } ? "Nada urgente; veja os itens em amarelo." : "Tudo em dia."
         return ("Rede de segurança", "<p><strong>\(worst)</strong> Horários em \(HTML.escape(zone.identifier)).</p><ul class=\"net\">\(items)</ul>")
-    }
-
-    private func jobs(_ session: DashboardSession, state: String?) async throws -> (String, String) {
-        let states = state.flatMap(JobState.init(rawValue:)).map { [$0] } ?? []
-        let list = try await dependencies.store.jobs(JobFilter(states: states, limit: 100))
-        let options = ([""] + JobState.allCases.map(\.rawValue)).map {
-            "<option value=\"\($0)\"\($0 == (state ?? "") ? " selected" : "")>\($0.isEmpty ? "todos" : $0)</option>"
-        }.joined()
-        let rows = list.map { job in
-            "<tr><td><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a></td><td>\(HTML.escape(job.kind))</td><td>\(HTML.escape(job.queue))</td>"
-                + "<td data-state=\"\(job.state.rawValue)\">\(job.state.rawValue)</td><td>\(job.attempt)/\(job.maxAttempts)</td>"
-                + "<td>\(HTML.time(job.createdAt, in: zone))</td><td>\(HTML.escape(String((job.lastError ?? "").prefix(80))))</td></tr>"
-        }.joined(separator: "\n")
-        return ("Jobs", """
-            <form method="get" action="/ui/jobs"><label>Estado <select name="state">\(options)</select></label> <button>Filtrar</button></form>
-            <table><tr><th>id</th><th>tipo</th><th>fila</th><th>estado</th><th>tentativa</th><th>criado</th><th>último erro</th></tr>\(rows)</table>
-            """)
     }
 
     private func job(_ session: DashboardSession, id: Int64) async throws -> (String, String) {

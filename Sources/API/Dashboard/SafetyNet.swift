@@ -86,7 +86,7 @@ struct SafetyNet {
         lines.append(Line(
             name: "Jobs descartados (7 dias)", status: discarded == 0 ? .green : .red, lastSuccess: nil,
             detail: discarded == 0 ? "nenhum" : "\(discarded) job(s) falharam de vez",
-            todo: discarded == 0 ? nil : "veja /ui/jobs?state=discarded e tente de novo"))
+            todo: discarded == 0 ? nil : "/ui/jobs?state=discarded"))
         for try await (queue, pausedAt, pausedBy, reason) in try await client.query(
             "SELECT queue, paused_at, paused_by, reason FROM queue_pauses ORDER BY paused_at", logger: logger
         ).decode((String, Date, String, String?).self) {

@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Foundation
+import JobQueue
+import NIOCore
+import NIOHTTP1
+import Testing
+import TestSupport
+
+/// The Jobs page over plain HTTP against the real server: filters by state, kind and queue,
+/// pages by id, and a bulk retry of the filtered set behind a confirmation page.
+@Suite struct DashboardJobsTests {
+    @Test func filtersPagesAndABulkRetryOfTheFilteredJobs() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        do {
+            try await run(http)
+            try await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    func run(_ http: HTTPClient) async throws {
+        try await APIHarness.with { api in
+            let queue = TestDatabase.uniqueQueue("ui-jobs")
+            for _ in 0..<60 { try await JobFactory.insert(api.client, kind: "prune-cloud", queue: queue, state: .discarded) }
+            let other = try await JobFactory.insert(api.client, kind: "push-metrics", queue: queue, state: .discarded)
+            let token = try await api.token(.operator, subject: "dona")
+            func send(_ method: HTTPMethod, _ path: String, form: String? = nil) async throws -> (Int, String, String?) {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
+                request.method = method
+                request.headers.add(name: "cookie", value: "nightshift_session=\(token)")
+                if let form {
+                    request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+                    request.body = .bytes(ByteBuffer(string: form))
+                }
+                let response = try await http.execute(request, timeout: .seconds(30))
+                return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)), response.headers.first(name: "location"))
+            }
+            func ids(_ html: String) -> [Int64] {
+                html.matches(of: /data-job="(\d+)"/).compactMap { Int64($0.1) }
+            }
+            // Page 1 of the filter: 50 of the 60, newest first, and a link to the next page.
+            let (status, first, _) = try await send(.GET, "/ui/jobs?state=discarded&kind=prune-cloud&queue=\(queue)")
+            #expect(status == 200)
+            #expect(ids(first).count == 50 && ids(first) == ids(first).sorted(by: >) && !ids(first).contains(other), "\(ids(first))")
+            let next = try #require(first.firstMatch(of: /href="([^"]+)" id="next-page"/).map { String($0.1) })
+            let (_, second, _) = try await send(.GET, next.replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(ids(second).count == 10 && Set(ids(second)).isDisjoint(with: ids(first)), "the next page holds the other 10")
+
+            // The bulk retry: a confirmation page with the count, then the action.
+            let csrf = try #require(first.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/)?.1).description
+            let path = "/ui/jobs/bulk/retry?state=discarded&kind=prune-cloud&queue=\(queue)"
+            let (confirmStatus, confirm, _) = try await send(.POST, path, form: "csrf=\(csrf)")
+            #expect(confirmStatus == 200 && confirm.contains("<strong>60</strong> job(s)"), "\(confirm)")
+            #expect(try await api.client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'available'", as: Int.self) == 0,
+                    "nothing changes before the confirmation")
+            let (done, _, location) = try await send(.POST, path, form: "csrf=\(csrf)&confirm=60")
+            #expect(done == 303 && location?.hasPrefix("/ui/jobs") == true)
+            #expect(try await api.client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'available'", as: Int.self) == 60)
+            #expect(try await JobStore(client: api.client, logger: TestDatabase.logger).job(other)?.state == .discarded, "only the filtered kind")
+            // Without the form's CSRF token: refused.
+            let (forged, _, _) = try await send(.POST, path, form: "confirm=60")
+            #expect(forged == 403)
+        }
+    }
+}
