@@ -65,8 +65,7 @@ extension JobStore {
                 SELECT pg_notify('\(Self.notificationChannel)', 'available:' || queue)
                 FROM (SELECT DISTINCT queue FROM retried WHERE state = 'available') q
             )
-            SELECT (SELECT max(id) FROM batch), (SELECT count(*)::int FROM retried) + 0 * (SELECT count(*)::int FROM revived)
-                   + 0 * (SELECT count(*)::int FROM notified)
+            SELECT (SELECT max(id) FROM batch), (SELECT count(*)::int FROM retried) + 0 * (SELECT count(*)::int FROM notified)
             """)
     }
 
@@ -92,12 +91,14 @@ extension JobStore {
                 FROM batch WHERE jobs.id = batch.id AND batch.state = 'running'
                 RETURNING jobs.id, pg_notify('\(Self.notificationChannel)', 'cancel:' || jobs.id)
             )
-            SELECT (SELECT max(id) FROM batch), (SELECT count(*)::int FROM waiting) + (SELECT count(*)::int FROM running) + $6 * 0
+            SELECT (SELECT max(id) FROM batch), (SELECT count(*)::int FROM waiting) + (SELECT count(*)::int FROM running)
             """)
     }
 
-    /// Runs `sql` (which reads `$5`, the id the last batch ended at, and returns that batch's
-    /// last id and how many it changed) one transaction at a time until a batch is empty.
+    /// Runs `sql` (which reads `$5`, the id the last batch ended at, and may read `$6`, the extra
+    /// attempts, and returns that batch's last id and how many it changed) one transaction at a
+    /// time until a batch is empty. A data-modifying CTE runs whether or not it is read; the
+    /// notification's SELECT runs only when read, hence `0 * count(…)`.
     private func inBatches(_ selection: JobSelection, extraAttempts: Int, _ sql: String) async throws -> Int {
         var cursor: Int64 = 0, total = 0
         while true {

@@ -60,18 +60,26 @@ extension JobStore {
                   AND NOT EXISTS (SELECT 1 FROM ins)
                 LIMIT 1
                 """, logger: logger)
-            for try await row in rows {
-                let value = try decode(row)
-                let cells = row.makeRandomAccess()
-                let inserted = try cells[cells.count - 1].decode(Bool.self)
-                if inserted {
-                    let id = try cells[0].decode(Int64.self)
-                    events.emit(JobEvent(.enqueued, jobID: id, kind: job.kind, queue: job.queue, maxAttempts: job.maxAttempts))
-                }
-                return (value, inserted)
-            }
+            if let found = try await firstRow(rows, of: job, decode) { return found }
         }
         throw EnqueueError.uniqueKeyContended(job.uniqueKey ?? "")
+    }
+
+    /// The row an enqueue statement returned (the inserted job, flagged true, or the job that
+    /// holds the unique key, flagged false), with the `enqueued` event for an insert; nil when
+    /// it returned none (the key changed hands meanwhile: the caller asks again).
+    func firstRow<Row>(_ rows: PostgresRowSequence, of job: NewJob, _ decode: (PostgresRow) throws -> Row) async throws -> (Row, Bool)? {
+        for try await row in rows {
+            let value = try decode(row)
+            let cells = row.makeRandomAccess()
+            let inserted = try cells[cells.count - 1].decode(Bool.self)
+            if inserted {
+                let id = try cells[0].decode(Int64.self)
+                events.emit(JobEvent(.enqueued, jobID: id, kind: job.kind, queue: job.queue, maxAttempts: job.maxAttempts))
+            }
+            return (value, inserted)
+        }
+        return nil
     }
 
     /// Inserts many jobs in one statement (one round trip, one notification per queue).

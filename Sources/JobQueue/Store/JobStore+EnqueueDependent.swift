@@ -56,16 +56,7 @@ extension JobStore {
                   AND NOT EXISTS (SELECT 1 FROM ins)
                 LIMIT 1
                 """, logger: logger)
-            for try await row in rows {
-                let value = try decode(row)
-                let cells = row.makeRandomAccess()
-                let inserted = try cells[cells.count - 1].decode(Bool.self)
-                if inserted {
-                    let id = try cells[0].decode(Int64.self)
-                    events.emit(JobEvent(.enqueued, jobID: id, kind: job.kind, queue: job.queue, maxAttempts: job.maxAttempts))
-                }
-                return (value, inserted)
-            }
+            if let found = try await firstRow(rows, of: job, decode) { return found }
             // A dependency went away between the two statements (pruned), or the unique key
             // changed hands: look again.
             _ = try await resolve(job.dependsOn, on: runner)
