@@ -37,6 +37,25 @@ public struct SlotStore: Sendable {
         }
     }
 
+    /// Enqueues one slot's jobs now (`nightshift schedules run`, a manual retry) and records
+    /// the slot as fired by `instance`, as ``fire(_:slot:by:)`` does, even when a scheduler fired
+    /// it before: the unique keys keep the jobs from doubling, and the schedule's status then
+    /// shows this run's jobs.
+    public func runNow(_ schedule: Schedule, slot: Date, by instance: String) async throws -> [EnqueueResult] {
+        let newJobs = try schedule.newJobs(for: slot)
+        return try await Transaction.run(on: client, logger: logger) { connection in
+            var results: [EnqueueResult] = []
+            for job in newJobs { results.append(try await jobs.enqueue(job, on: connection)) }
+            try await connection.query("""
+                INSERT INTO scheduler_slots (schedule, slot, enqueued_by, job_ids, inserted)
+                VALUES (\(schedule.name), \(slot), \(instance), \(results.map(\.id))::bigint[], \(results.map(\.inserted))::boolean[])
+                ON CONFLICT (schedule, slot) DO UPDATE
+                SET enqueued_by = EXCLUDED.enqueued_by, enqueued_at = now(), job_ids = EXCLUDED.job_ids, inserted = EXCLUDED.inserted
+                """, logger: logger)
+            return results
+        }
+    }
+
     /// The latest slot a schedule fired, and its jobs with their states now.
     public struct LastSlot: Sendable, Equatable {
         public var slot: Date

@@ -118,7 +118,11 @@ import TestSupport
         for kind in registry.kinds where kind != NoopJob.kind {
             while bad.filter({ $0.0 == kind }).count < 15 {
                 let args = Self.json(&rng)
-                guard args.utf8.count < 200_000, (try? registry.validate(kind: kind, args: args)) == nil,
+                // Refused, and not only for a field the kind does not have: an enqueue refuses
+                // that, but a worker runs such a job (a newer enqueuer may have written it).
+                var refusal: InvalidInput?
+                do { try registry.validate(kind: kind, args: args) } catch { refusal = error }
+                guard args.utf8.count < 200_000, let refusal, !refusal.message.hasPrefix("args has no field"),
                       args.hasPrefix("{") || args.hasPrefix("[") || args.hasPrefix("\"") || args.hasPrefix("n") else { continue }
                 bad.append((kind, args))
             }

@@ -8,29 +8,29 @@ import TestSupport
 /// pg_hba.conf (written by ops/pg-local.sh) makes `nightshift_password_role` give a password and
 /// refuses `nightshift_rejected_role`.
 @Suite struct ConnectionProbeTests {
-    func probe(_ change: (inout DatabaseURL) -> Void) async -> (DatabaseUnreachable?, Duration) {
+    /// The probe's verdict. (How fast it answers is a figure, not a test: the old pool-only
+    /// check said "timed out" after 10 s, so the server's own reason is what tells them apart.)
+    func probe(_ change: (inout DatabaseURL) -> Void) async -> DatabaseUnreachable? {
         var url = TestDatabase.url
         change(&url)
-        let started = ContinuousClock.now
         do {
             try await ConnectionProbe.check(url, logger: TestDatabase.logger)
-            return (nil, ContinuousClock.now - started)
+            return nil
         } catch {
-            return (error, ContinuousClock.now - started)
+            return error
         }
     }
 
     @Test func theTestDatabaseAnswers() async {
-        let (error, _) = await probe { _ in }
+        let error = await probe { _ in }
         #expect(error == nil, "\(error.map { "\($0)" } ?? "")")
     }
 
     @Test func aMissingDatabaseIsNamedAndPermanent() async throws {
-        let (error, took) = await probe { $0.database = "nightshift_no_such_db" }
+        let error = await probe { $0.database = "nightshift_no_such_db" }
         let failure = try #require(error)
         #expect(failure.reason == .noSuchDatabase("nightshift_no_such_db") && failure.isPermanent)
         #expect(failure.description.contains("database \"nightshift_no_such_db\" does not exist"), "\(failure)")
-        #expect(took < .seconds(3))
     }
 
     @Test func aWrongPasswordIsTheServersReasonAndNeverShowsThePassword() async throws {
@@ -43,7 +43,7 @@ import TestSupport
                 END $$
                 """, logger: TestDatabase.logger)
         }
-        let (error, took) = await probe {
+        let error = await probe {
             $0.username = "nightshift_password_role"
             $0.password = "s3cret-wrong-value"
         }
@@ -52,11 +52,10 @@ import TestSupport
         #expect(failure.isPermanent && failure.description.contains("password authentication failed for user \"nightshift_password_role\""),
                 "\(failure)")
         #expect(!failure.description.contains("s3cret-wrong-value"), "the password is never shown")
-        #expect(took < .seconds(3))
     }
 
     @Test func aRoleThatPgHbaRefusesIsTheServersReason() async throws {
-        let (error, _) = await probe { $0.username = "nightshift_rejected_role" }
+        let error = await probe { $0.username = "nightshift_rejected_role" }
         let failure = try #require(error)
         guard case .authenticationFailed(let message) = failure.reason else { Issue.record("\(failure.reason)"); return }
         #expect(message.contains("pg_hba.conf rejects connection") && failure.isPermanent, "\(failure)")
@@ -64,16 +63,15 @@ import TestSupport
 
     @Test func aPortWithNothingListeningIsRefusedAndWorthARetry() async throws {
         let port = try S3TestServer.freePort()
-        let (error, took) = await probe { $0.port = port }
+        let error = await probe { $0.port = port }
         let failure = try #require(error)
         #expect(failure.reason == .refused && !failure.isPermanent, "\(failure.reason)")
         #expect(failure.description.contains("no PostgreSQL at \(TestDatabase.url.host):\(port) (connection refused)"), "\(failure)")
-        #expect(took < .seconds(3))
     }
 
     @Test func sslRequiredOfAServerWithoutSSLIsNamed() async throws {
         try #require(await sslIsOff(), "the test server runs without SSL")
-        let (error, _) = await probe { $0.sslMode = .require }
+        let error = await probe { $0.sslMode = .require }
         let failure = try #require(error)
         #expect(failure.reason == .sslUnsupported && failure.isPermanent, "\(failure.reason)")
         #expect(failure.description.contains("does not accept SSL"), "\(failure)")

@@ -189,4 +189,26 @@ import TestSupport
             #expect(try #require(rerunExtrato.attemptedAt) >= (try #require(rerunBackup.finishedAt)))
         }
     }
+
+    /// `nightshift schedules run`: the slot is recorded as run (the Agendas page and `schedules
+    /// list` showed no last slot after one), and running it again enqueues nothing new.
+    @Test func aManualRunRecordsItsSlotAndIsIdempotent() async throws {
+        let tag = "run-\(UUID().uuidString.prefix(6).lowercased())"
+        let queue = TestDatabase.uniqueQueue("run-now")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            var schedule = try #require(try schedules(tag, queue: queue).first { $0.name.hasSuffix("-nightly-dump") })
+            schedule.jobs = [.init(kind: "noop", queue: queue)]
+            let slots = SlotStore(jobs: store)
+            let slot = utc("2026-12-05T16:30:00Z")
+            let first = try await slots.runNow(schedule, slot: slot, by: "cli test")
+            #expect(first.map(\.inserted) == [true])
+            let recorded = try #require(try await slots.lastSlots()[schedule.name])
+            #expect(recorded.slot == slot && recorded.jobIDs == first.map(\.id))
+            let again = try await slots.runNow(schedule, slot: slot, by: "cli test")
+            #expect(again.map(\.inserted) == [false] && again.map(\.id) == first.map(\.id))
+            // A scheduler reaching the same slot finds it fired and enqueues nothing.
+            #expect(try await slots.fire(schedule, slot: slot, by: "scheduler") == nil)
+        }
+    }
 }

@@ -45,18 +45,7 @@ struct BranchesPage {
         return byID.values.sorted { $0.id < $1.id }
     }
 
-    /// `R$ 1.234,56` from integer centavos, exactly.
-    static func money(_ minor: Int64, currency: String) -> String {
-        let sign = minor < 0 ? "-" : ""
-        let units = abs(minor) / 100, cents = abs(minor) % 100
-        var digits = String(units), grouped = ""
-        while digits.count > 3 {
-            grouped = "." + digits.suffix(3) + grouped
-            digits.removeLast(3)
-        }
-        let symbol = currency == "BRL" ? "R$" : currency
-        return "\(sign)\(symbol) \(digits)\(grouped),\(cents < 10 ? "0" : "")\(cents)"
-    }
+    static func money(_ minor: Int64, currency: String) -> String { MoneyText.text(minor: minor, currency: currency) }
 
     func render() async throws -> String {
         let branches = try await branches()

@@ -349,8 +349,10 @@ struct DashboardRoutes {
     private func extratos(_ session: DashboardSession) async throws -> (String, String) {
         let all = try await ExtratoStore(client: dependencies.store.client, logger: dependencies.logger).all()
         let rows = all.map { extrato in
-            "<tr><td>\(HTML.escape(extrato.month))</td><td>\(HTML.escape(extrato.totalReceita))</td><td>\(HTML.escape(extrato.totalComissoes))</td>"
-                + "<td>\(HTML.escape(extrato.totalGastos))</td><td>\(HTML.escape(extrato.saldo))</td>"
+            "<tr><td>\(HTML.escape(extrato.month))</td><td class=\"num\">\(HTML.escape(MoneyText.text(numeric: extrato.totalReceita)))</td>"
+                + "<td class=\"num\">\(HTML.escape(MoneyText.text(numeric: extrato.totalComissoes)))</td>"
+                + "<td class=\"num\">\(HTML.escape(MoneyText.text(numeric: extrato.totalGastos)))</td>"
+                + "<td class=\"num\">\(HTML.escape(MoneyText.text(numeric: extrato.saldo)))</td>"
                 + "<td>\(extrato.contagens.sorted { $0.key < $1.key }.map { "\(HTML.escape($0.key)): \($0.value)" }.joined(separator: ", "))</td></tr>"
         }.joined()
         return ("Extratos", "<table><tr><th>mês</th><th>receita</th><th>comissões</th><th>gastos</th><th>saldo</th><th>registros</th></tr>\(rows)</table>")

@@ -88,7 +88,7 @@ struct SchedulesListCommand: AsyncParsableCommand {
 struct SchedulesRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Enqueue one slot of a schedule now (a manual retry); idempotent through the unique keys.")
+        abstract: "Enqueue one slot of a schedule now (a manual retry); idempotent through the unique keys. The slot is recorded as run, so `schedules list` shows it.")
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "Schedule name (see `nightshift schedules list`).") var name: String
@@ -110,8 +110,8 @@ struct SchedulesRunCommand: AsyncParsableCommand {
         let jobs = try schedule.newJobs(for: slotDate)
         try await CommandDatabase.with(settings) { client, logger in
             let store = JobStore(client: client, logger: logger)
-            for job in jobs {
-                let result = try await store.enqueue(job)
+            let results = try await SlotStore(jobs: store).runNow(schedule, slot: slotDate, by: "cli \(Operator.name)")
+            for (job, result) in zip(jobs, results) {
                 print("\(job.kind) \(job.uniqueKey ?? ""): job \(result.id) \(result.inserted ? "inserted" : "already exists"), state \(result.state.rawValue)")
             }
         }

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Money as the studio reads it, `R$ 1.234,56`, exactly: from integer centavos, or from a
+/// `numeric(12,2)` as PostgreSQL writes it (`105699.50`), never through a floating point.
+enum MoneyText {
+    static func text(minor: Int64, currency: String = "BRL") -> String {
+        let sign = minor < 0 ? "-" : ""
+        let units = abs(minor) / 100, cents = abs(minor) % 100
+        var digits = String(units), grouped = ""
+        while digits.count > 3 {
+            grouped = "." + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        let symbol = currency == "BRL" ? "R$" : currency
+        return "\(sign)\(symbol) \(digits)\(grouped),\(cents < 10 ? "0" : "")\(cents)"
+    }
+
+    /// A decimal's text (`-12.5`, `105699.50`) in centavos; the text itself when it is not one.
+    static func text(numeric: String, currency: String = "BRL") -> String {
+        guard let minor = minorUnits(numeric) else { return numeric }
+        return text(minor: minor, currency: currency)
+    }
+
+    static func minorUnits(_ numeric: String) -> Int64? {
+        var text = Substring(numeric.trimmingCharacters(in: .whitespaces))
+        let negative = text.hasPrefix("-")
+        if negative || text.hasPrefix("+") { text = text.dropFirst() }
+        guard text.contains(where: \.isNumber) else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let units = Int64(parts[0].isEmpty ? "0" : parts[0]), parts[0].allSatisfy(\.isNumber) else { return nil }
+        var fraction = parts.count == 2 ? String(parts[1]) : ""
+        guard fraction.count <= 2, fraction.allSatisfy(\.isNumber) else { return nil }
+        fraction += String(repeating: "0", count: 2 - fraction.count)
+        let (scaled, overflow) = units.multipliedReportingOverflow(by: 100)
+        guard !overflow, let cents = Int64(fraction) else { return nil }
+        return (negative ? -1 : 1) * (scaled + cents)
+    }
+}
