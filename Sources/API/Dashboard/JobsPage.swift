@@ -14,8 +14,8 @@ struct JobsPage {
 
         init(_ query: (String) -> String?) {
             state = query("state").flatMap(JobState.init(rawValue:))
-            kind = query("kind").flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
-            queue = query("queue").flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
+            kind = query("kind").flatMap { $0.isEmpty || $0.unicodeScalars.count > 128 ? nil : $0 }
+            queue = query("queue").flatMap { $0.isEmpty || $0.unicodeScalars.count > 128 ? nil : $0 }
             before = query("before").flatMap(Int64.init)
         }
 

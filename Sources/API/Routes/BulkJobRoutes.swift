@@ -60,7 +60,7 @@ struct BulkJobRoutes {
             return state
         }
         for (field, values) in [("kind", body.kind ?? []), ("queue", body.queue ?? [])] {
-            if let bad = values.first(where: { $0.isEmpty || $0.count > 128 || $0.utf8.contains(0) }) {
+            if let bad = values.first(where: { $0.isEmpty || $0.unicodeScalars.count > 128 || $0.utf8.contains(0) }) {
                 throw APIError.invalid(field, "\(field) '\(bad)' must be 1 to 128 characters, without NUL")
             }
         }

@@ -56,8 +56,9 @@ public struct NewJob: Sendable {
         if args.contains("\\u0000") || args.utf8.contains(0) {
             throw InvalidInput(field: "args", "args must not contain a NUL character (\\u0000): PostgreSQL cannot store one")
         }
-        guard !kind.isEmpty, kind.count <= 128 else { throw InvalidInput(field: "kind", "kind must be 1 to 128 characters") }
-        guard !queue.isEmpty, queue.count <= 128 else { throw InvalidInput(field: "queue", "queue must be 1 to 128 characters") }
+        // Counted as PostgreSQL's length() and JSON Schema's maxLength count: code points.
+        guard !kind.isEmpty, kind.unicodeScalars.count <= 128 else { throw InvalidInput(field: "kind", "kind must be 1 to 128 characters") }
+        guard !queue.isEmpty, queue.unicodeScalars.count <= 128 else { throw InvalidInput(field: "queue", "queue must be 1 to 128 characters") }
         guard (-32768...32767).contains(priority) else {
             throw InvalidInput(field: "priority", "priority \(priority) is out of range: use -32768…32767 (lower runs first)")
         }

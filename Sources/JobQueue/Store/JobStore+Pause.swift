@@ -8,7 +8,7 @@ extension JobStore {
     /// queue keeps its first pause and returns it with `isNew` false.
     @discardableResult
     public func pause(queue: String, by who: String, reason: String?) async throws -> (pause: QueuePause, isNew: Bool) {
-        guard !queue.isEmpty, queue.count <= 128, !queue.utf8.contains(0) else {
+        guard !queue.isEmpty, queue.unicodeScalars.count <= 128, !queue.utf8.contains(0) else {
             throw InvalidInput(field: "queue", "queue must be 1 to 128 characters")
         }
         let rows = try await client.query("""
