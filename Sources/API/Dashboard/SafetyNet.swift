@@ -57,7 +57,7 @@ struct SafetyNet {
         let dumpAge = hours(lastDump)
         lines.append(Line(
             name: "Dump do banco (\(branch))", status: dumpAge <= 26 ? .green : dumpAge <= 50 ? .amber : .red, lastSuccess: lastDump,
-            detail: lastDump == nil ? "nenhum dump concluído" : String(format: "o último terminou há %.0f h", dumpAge),
+            detail: lastDump.map { "o último terminou \(RelativeTime.ago($0, now: now))" } ?? "nenhum dump concluído",
             todo: dumpAge > 26 ? "nightshift backups create --wait" : nil))
         let drillAge = hours(lastDrillOK)
         let drillStatus: Status = drillVerdict == "false" ? .red : drillVerdict == "true" && drillAge <= 8 * 24 ? .green : .amber
@@ -76,7 +76,7 @@ struct SafetyNet {
         let pushAge = hours(lastPush)
         lines.append(Line(
             name: "Métricas do dia", status: pushAge <= 26 ? .green : pushAge <= 72 ? .amber : .red, lastSuccess: lastPush,
-            detail: lastPush == nil ? "nenhuma métrica enviada" : String(format: "enviadas há %.0f h", pushAge),
+            detail: lastPush.map { "enviadas \(RelativeTime.ago($0, now: now))" } ?? "nenhuma métrica enviada",
             todo: pushAge > 26 ? "nightshift enqueue push-metrics" : nil))
         let pruneAge = hours(lastPrune)
         lines.append(Line(
