@@ -231,6 +231,10 @@ for backup_id, details in sql("SELECT id, coalesce(verification_details->>'reaso
     violate(f"backup {backup_id}: a drill marked it bad ({' '.join(details.split())[:160]})")
 for kind, count, error in sql("SELECT kind, count(*), left(coalesce(last_error, '-'), 160) FROM jobs WHERE state = 'discarded' GROUP BY 1, 3 ORDER BY 2 DESC LIMIT 8"):
     print(f"discarded: {count} x {kind}: {' '.join(error.split())}")
+# Jobs left neither succeeded nor discarded (a drill snoozed while a dump ran, a cancelled one):
+# counted, not waited for, and said by state and kind with what they last said.
+for state, kind, count, note in sql("SELECT state::text, kind, count(*), left(coalesce(snooze_reason, last_error, '-'), 120) FROM jobs WHERE state NOT IN ('succeeded', 'discarded') GROUP BY 1, 2, 4 ORDER BY 3 DESC LIMIT 8"):
+    print(f"left {state}: {count} x {kind}: {' '.join(note.split())}")
 jobs = sql("SELECT count(*), count(*) FILTER (WHERE state = 'succeeded'), count(*) FILTER (WHERE state = 'discarded') FROM jobs")[0]
 with open(os.path.join(os.environ["CHAOS_ROOT"], "result"), "w") as out:
     out.write(f"{jobs[0]} {jobs[1]} {jobs[2]} {len(violations)}\n")
