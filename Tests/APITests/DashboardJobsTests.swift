@@ -64,4 +64,56 @@ import TestSupport
             #expect(forged == 403)
         }
     }
+
+    /// The Filas page's pause and resume buttons (operator, CSRF), and the home page's amber
+    /// line that says who paused the queue, why, and how to resume it.
+    @Test func aQueuePausedFromTheFilasPageShowsAmberOnTheHomePageUntilResumed() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        do {
+            try await pauseAndResume(http)
+            try await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    func pauseAndResume(_ http: HTTPClient) async throws {
+        try await APIHarness.with { api in
+            let queue = TestDatabase.uniqueQueue("ui-pause")
+            try await JobFactory.insert(api.client, queue: queue)
+            let store = JobStore(client: api.client, logger: TestDatabase.logger)
+            func send(_ token: String, _ method: HTTPMethod, _ path: String, form: String? = nil) async throws -> (Int, String) {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
+                request.method = method
+                request.headers.add(name: "cookie", value: "nightshift_session=\(token)")
+                if let form {
+                    request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+                    request.body = .bytes(ByteBuffer(string: form))
+                }
+                let response = try await http.execute(request, timeout: .seconds(30))
+                return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+            }
+            let viewer = try await api.token(.viewer, subject: "olhar")
+            #expect(try await !send(viewer, .GET, "/ui/queues").1.contains("/ui/queues/\(queue)/pause"), "a viewer sees no button")
+
+            let operatorToken = try await api.token(.operator, subject: "dona")
+            let (_, page) = try await send(operatorToken, .GET, "/ui/queues")
+            #expect(page.contains("action=\"/ui/queues/\(queue)/pause\""), "\(page)")
+            let csrf = try #require(page.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/)?.1).description
+            let (paused, _) = try await send(operatorToken, .POST, "/ui/queues/\(queue)/pause", form: "csrf=\(csrf)&reason=troca+de+disco")
+            #expect(paused == 303)
+            let pause = try #require(try await store.pausedQueues().first { $0.queue == queue })
+            #expect(pause.pausedBy == "dona" && pause.reason == "troca de disco")
+            let (_, home) = try await send(operatorToken, .GET, "/")
+            let line = try #require(home.split(separator: "\n").first { $0.contains("Fila \(queue) pausada") }, "\(home)")
+            #expect(line.contains("data-status=\"amber\"") && line.contains("dona") && line.contains("troca de disco")
+                    && line.contains("nightshift queue resume \(queue)"), "\(line)")
+
+            let (resumed, _) = try await send(operatorToken, .POST, "/ui/queues/\(queue)/resume", form: "csrf=\(csrf)")
+            #expect(resumed == 303)
+            #expect(try await store.pausedQueues().allSatisfy { $0.queue != queue })
+            #expect(try await !send(operatorToken, .GET, "/").1.contains("Fila \(queue) pausada"))
+        }
+    }
 }
