@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -124,6 +125,8 @@ let package = Package(
             dependencies: [
                 "NightshiftCore", "Database", "JobQueue",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -135,8 +138,11 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "NightshiftCore", "Database", "JobQueue", "Scheduler", "BackOffice", "Monitoring",
+                "NightshiftCore", "Database", "JobQueue", "Scheduler", "BackOffice", "Monitoring", "ObjectStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -190,7 +196,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ObjectStorageTests",
-            dependencies: ["ObjectStorage", "NightshiftCore", "TestSupport"],
+            dependencies: ["ObjectStorage", "NightshiftCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -202,22 +208,24 @@ let package = Package(
         ),
         .testTarget(
             name: "DatabaseTests",
-            dependencies: ["Database", "NightshiftCore", "TestSupport"],
+            dependencies: ["Database", "NightshiftCore", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue", "Database", "NightshiftCore", "TestSupport"],
+            dependencies: ["JobQueue", "Database", "NightshiftCore", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BackOfficeTests",
-            dependencies: ["BackOffice", "JobQueue", "Database", "NightshiftCore", "Scheduler", "ObjectStorage", "Cron", "TestSupport"],
+            dependencies: ["BackOffice", "JobQueue", "Database", "NightshiftCore", "Scheduler", "ObjectStorage", "Cron", "Age", "TestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "ObjectStorage", "TestSupport"],
+            dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "ObjectStorage", "Database", "TestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -227,6 +235,9 @@ let package = Package(
                 "ObjectStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -236,7 +247,8 @@ let package = Package(
         .testTarget(
             name: "NightshiftCLITests",
             dependencies: ["NightshiftCLI", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Yams", package: "Yams")],
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Yams", package: "Yams"),
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ]

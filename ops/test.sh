@@ -44,8 +44,10 @@ command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install --quiet ch
 echo "== alert rules: promtool check and unit tests (ops/monitoring/prometheus-rules.test.yml)"
 promtool check rules ops/monitoring/prometheus-rules.yml >/dev/null
 promtool test rules ops/monitoring/prometheus-rules.test.yml
+echo "== module graph: every target declares what it imports"
+python3 ops/check-imports.py
 echo "== building (debug, with tests)"
-swift build --build-tests
+swift build --build-tests --explicit-target-dependency-import-check error
 
 echo "== starting PostgreSQL in $TEST_ROOT"
 pg_local_start "$TEST_ROOT/pg" off

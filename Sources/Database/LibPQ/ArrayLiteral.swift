@@ -1,15 +1,42 @@
 /// PostgreSQL array literals for text-format parameters: `{1,2}`, `{"a","b\"c"}`.
 public enum ArrayLiteral {
-    /// Written into one string (the worker sends two of these with every claim, an element per job).
-    public static func integers<Value: BinaryInteger>(_ values: [Value]) -> String {
-        var literal = "{"
-        literal.reserveCapacity(2 + values.count * 8)
-        for (index, value) in values.enumerated() {
-            if index > 0 { literal.append(",") }
-            literal.append(String(Int64(value)))
+    /// Written into one string (the worker sends two of these with every claim, an element per
+    /// job): digits straight into one buffer, no string per element and nothing generic left
+    /// for the runtime to resolve per call (a generic version cost the worker about 5 % of its
+    /// CPU per job, most of it looking up metadata).
+    public static func integers(_ values: [Int64]) -> String {
+        // 20 bytes hold any Int64 with its sign; one more for each comma and the braces.
+        String(unsafeUninitializedCapacity: 2 + values.count * 21) { buffer in
+            var end = 0
+            buffer[end] = UInt8(ascii: "{"); end += 1
+            for (index, value) in values.enumerated() {
+                if index > 0 { buffer[end] = UInt8(ascii: ","); end += 1 }
+                end = writeDecimal(value, into: buffer, at: end)
+            }
+            buffer[end] = UInt8(ascii: "}"); end += 1
+            return end
         }
-        literal.append("}")
-        return literal
+    }
+
+    public static func integers(_ values: [Int]) -> String {
+        integers(values.map { Int64($0) })
+    }
+
+    /// Writes `value` in decimal at `start`; returns the index after its last digit.
+    private static func writeDecimal(_ value: Int64, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var end = start
+        if value < 0 { buffer[end] = UInt8(ascii: "-"); end += 1 }
+        // The magnitude as unsigned, so Int64.min has one too.
+        var rest = value.magnitude
+        var digits: (UInt64, Int) = (rest, 0)
+        repeat { digits.1 += 1; digits.0 /= 10 } while digits.0 > 0
+        var position = end + digits.1 - 1
+        repeat {
+            buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            position -= 1
+        } while rest > 0
+        return end + digits.1
     }
 
     /// Every element quoted, with `"` and `\` escaped, so commas, braces and spaces survive.

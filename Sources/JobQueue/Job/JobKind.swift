@@ -32,6 +32,11 @@ public protocol JobKind: Sendable {
     /// Throw ``JobDiscard`` to fail for good at once, ``JobSnooze`` to run again later without
     /// spending an attempt. To make database changes commit exactly
     /// once, do them inside ``JobContext/completeInTransaction(result:_:)``.
+    ///
+    /// It starts on the claiming thread and runs there until its first suspension (its first
+    /// `await` that waits), so the many jobs that finish before one cost no thread switch. A
+    /// handler that computes for long before it waits on anything holds up the next claim
+    /// meanwhile: start it with `await Task.yield()`.
     func run(_ args: Args, context: JobContext) async throws
 }
 

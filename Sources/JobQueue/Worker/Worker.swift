@@ -133,7 +133,12 @@ public struct Worker: Service {
                         let result = try await connection.claim(
                             open, limit: requested, worker: configuration.workerID, completing: completing)
                         running.settle(open, claimed: result.jobs)
-                        for job in result.jobs { jobs.addTask { await executor.execute(job) } }
+                        // Each job starts at once on this thread and runs here until its first
+                        // suspension: the bookkeeping, and all of a job that never waits. A task
+                        // handed to the global executor instead woke a pool thread per job, and
+                        // that wake-up was the largest part of the worker's CPU per job
+                        // (docs/benchmarks.md, "The worker's CPU per job").
+                        for job in result.jobs { jobs.addImmediateTask { await executor.execute(job) } }
                         completer.logFenced(result.fenced)
                         lastClaimWasFull = result.jobs.count == requested
                         if lastClaimWasFull {
