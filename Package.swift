@@ -17,6 +17,7 @@ let swiftSettings: [SwiftSetting] = [
 //                    and their schedules
 //   Monitoring       metrics (swift-metrics + Prometheus), state gauges, the failure-alert webhook
 //   API              the HTTP API (Hummingbird): JWT auth, routes, the OpenAPI document
+//   Bench            `nightshift bench`'s runs: enqueue, drain, latency, the raw-SQL limits, growth
 //   NightshiftCLI    the composition root (Settings, the services a process runs) and commands
 //   nightshift       the executable: one call into NightshiftCLI
 let package = Package(
@@ -152,9 +153,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Bench",
+            dependencies: [
+                "Database", "JobQueue",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("MinimalQueueTable.sql")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NightshiftCLI",
             dependencies: [
                 "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "BackOffice", "ObjectStorage", "Monitoring", "API", "Age",
+                "Bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -246,7 +258,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NightshiftCLITests",
-            dependencies: ["NightshiftCLI", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
+            dependencies: ["NightshiftCLI", "Bench", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Yams", package: "Yams"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings

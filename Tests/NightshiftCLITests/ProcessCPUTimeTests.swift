@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NightshiftCLI
+@testable import Bench
 
 /// The bench's workers' CPU per job comes from /proc/PID/stat; its command-name field may hold
 /// spaces and parentheses.

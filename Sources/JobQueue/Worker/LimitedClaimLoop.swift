@@ -24,7 +24,7 @@ struct LimitedClaimLoop: Sendable {
             while !stopping.isSet && !Task.isCancelled {
                 if due <= .now {
                     let (claimed, next) = await claimEach()
-                    for job in claimed { jobs.addTask { await executor.execute(job) } }
+                    for job in claimed { jobs.addImmediateTask { await executor.execute(job) } }
                     last = .now
                     due = next
                 }

@@ -45,7 +45,6 @@ public struct WorkerConfiguration: Sendable {
         }
         guard Set(queueNames).count == queues.count else { throw InvalidInput(field: "queues", "a queue is listed twice") }
         guard (1...16).contains(claimers) else { throw InvalidInput(field: "claimers", "claimers must be 1…16, got \(claimers)") }
-        guard (1...16).contains(claimers) else { throw InvalidInput(field: "claimers", "claimers must be 1…16, got \(claimers)") }
         guard claimBatchSize >= 1 else { throw InvalidInput(field: "claimBatchSize", "claim batch size must be at least 1, got \(claimBatchSize)") }
         guard pollInterval > .zero else { throw InvalidInput(field: "pollInterval", "poll interval must be positive") }
     }

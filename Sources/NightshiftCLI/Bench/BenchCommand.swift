@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bench
 import Foundation
 import JobQueue
 import Logging
@@ -52,12 +53,38 @@ struct BenchCommand: AsyncParsableCommand {
         if bloatJobs < 0 { throw ValidationError("--bloat-jobs must be 0 or more, got \(bloatJobs)") }
     }
 
+    /// The flags as the Bench module takes them; the workers it starts are this binary's.
+    var benchSettings: BenchSettings {
+        var bench = BenchSettings(executable: CommandLine.arguments[0])
+        bench.jobs = jobs
+        bench.batchSize = batchSize
+        bench.singleJobs = singleJobs
+        bench.enqueuers = enqueuers
+        bench.workers = workers
+        bench.concurrency = concurrency
+        bench.claimBatch = claimBatch
+        bench.claimers = claimers
+        bench.latencyJobs = latencyJobs
+        bench.latencyRate = latencyRate
+        bench.pgbenchClients = pgbenchClients
+        bench.rounds = rounds
+        bench.history = history
+        bench.scheduled = scheduled
+        bench.pruneHistory = pruneHistory
+        bench.bloatJobs = bloatJobs
+        return bench
+    }
+
     func run() async throws {
-        let options = self
+        let bench = benchSettings
         let settings = try database.settings()
         let url = try settings.requireDatabase()
         try await CommandDatabase.with(settings, maximumConnections: max(enqueuers, 4) + 2) { client, logger in
-            try await BenchRun(settings: options, url: url, client: client, logger: logger).run()
+            do {
+                try await BenchRun(settings: bench, url: url, client: client, logger: logger).run()
+            } catch let failure as BenchFailure {
+                throw CommandFailure(failure.description)
+            }
         }
     }
 }

@@ -5,20 +5,36 @@ import Logging
 import PostgresNIO
 
 /// One benchmark run; each step prints its figure as it completes.
-struct BenchRun: Sendable {
-    let settings: BenchCommand
+///
+/// The minimal queue table (``minimalTableSQL``) and `jobs` are measured in the same state:
+/// the table is made once per run from `jobs`'s columns, gets the same `--history`, has its
+/// round's rows deleted like `jobs`, and both are `VACUUM ANALYZE`d before every measured step.
+public struct BenchRun: Sendable {
+    let settings: BenchSettings
     let url: DatabaseURL
     let client: PostgresClient
     let logger: Logger
     var store: JobStore { JobStore(client: client, logger: logger) }
 
-    func run() async throws {
+    public init(settings: BenchSettings, url: DatabaseURL, client: PostgresClient, logger: Logger) {
+        self.settings = settings
+        self.url = url
+        self.client = client
+        self.logger = logger
+    }
+
+    public func run() async throws {
         let queue = "bench-\(UUID().uuidString.prefix(8).lowercased())"
         report("nightshift bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(try await serverVersion()), queue \(queue)")
         defer { report("(bench jobs are deleted at the end)") }
         do {
+            try await createMinimalTable()
             if settings.history > 0 || settings.scheduled > 0 { try await writeHistory(queue: queue) }
-            if settings.pruneHistory { try await pruneHistoryWhileClaiming(queue: queue) }
+            if settings.pruneHistory {
+                try await pruneHistoryWhileClaiming(queue: queue)
+                // The pruner emptied `jobs` of the history: the minimal table loses it too.
+                try await cleanUp(queue: queue + "-history")
+            }
             if settings.bloatJobs > 0 { try await tableAfterJobs(queue: queue + "-bloat") }
             let single = try await enqueueSingly(queue: queue)
             report(String(format: "enqueue, single (%d callers):  %8.0f jobs/s", settings.enqueuers, single))
@@ -62,9 +78,11 @@ struct BenchRun: Sendable {
             paired(.globalLimit, .tuned, "global-limit kind / tuned       ")
         } catch {
             try? await cleanUp(queue: queue)
+            try? await dropMinimalTable()
             throw error
         }
         try await cleanUp(queue: queue)
+        try await dropMinimalTable()
     }
 
     /// What a round measures, each on a fresh, vacuumed queue of `--jobs` no-op jobs.
@@ -129,23 +147,26 @@ struct BenchRun: Sendable {
     /// statement; then VACUUM ANALYZE, as autovacuum would have.
     private func writeHistory(queue: String) async throws {
         let started = ContinuousClock.now
-        var left = settings.history
-        while left > 0 {
-            let rows = min(left, 1_000_000)
-            try await client.query("""
-                INSERT INTO jobs (kind, queue, state, attempt, run_at, created_at, attempted_at, finished_at)
-                SELECT 'noop', \(queue + "-history"), 'succeeded', 1, now() - interval '1 day', now() - interval '1 day',
-                       now() - interval '1 day', now() - interval '1 day' + (n % 1000) * interval '1 ms'
-                FROM generate_series(1, \(rows)) AS n
-                """, logger: logger)
-            left -= rows
-        }
-        if settings.scheduled > 0 {
-            try await client.query("""
-                INSERT INTO jobs (kind, queue, state, run_at)
-                SELECT 'noop', \(queue + "-scheduled"), 'scheduled', now() + interval '30 days' + n * interval '1 s'
-                FROM generate_series(1, \(settings.scheduled)) AS n
-                """, logger: logger)
+        // The same rows in both tables, so their limits are measured in the same state.
+        for table in ["jobs", Self.minimalTable] {
+            var left = settings.history
+            while left > 0 {
+                let rows = min(left, 1_000_000)
+                try await client.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO \(table) (kind, queue, state, attempt, run_at, created_at, attempted_at, finished_at)
+                    SELECT 'noop', $1, 'succeeded', 1, now() - interval '1 day', now() - interval '1 day',
+                           now() - interval '1 day', now() - interval '1 day' + (n % 1000) * interval '1 ms'
+                    FROM generate_series(1, \(rows)) AS n
+                    """, binds: binds(queue + "-history")), logger: logger)
+                left -= rows
+            }
+            if settings.scheduled > 0 {
+                try await client.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO \(table) (kind, queue, state, run_at)
+                    SELECT 'noop', $1, 'scheduled', now() + interval '30 days' + n * interval '1 s'
+                    FROM generate_series(1, \(settings.scheduled)) AS n
+                    """, binds: binds(queue + "-scheduled")), logger: logger)
+            }
         }
         try await vacuum()
         let size = try await client.query("SELECT pg_size_pretty(pg_total_relation_size('jobs')), pg_size_pretty(pg_indexes_size('jobs'))",
@@ -154,6 +175,12 @@ struct BenchRun: Sendable {
             report(String(format: "history: %d finished + %d scheduled rows written in %.0f s; jobs is %@ (indexes %@)",
                           settings.history, settings.scheduled, (ContinuousClock.now - started).timeInterval, total, indexes))
         }
+    }
+
+    private func binds(_ text: String) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(text)
+        return binds
     }
 
     func report(_ line: String) {
@@ -165,8 +192,10 @@ struct BenchRun: Sendable {
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
+    /// Both tables vacuumed and analyzed, and a checkpoint, before every measured step.
     func vacuum() async throws {
         try await client.query("VACUUM ANALYZE jobs", logger: logger)
+        try await client.query(PostgresQuery(unsafeSQL: "VACUUM ANALYZE \(Self.minimalTable)"), logger: logger)
         try await client.query("CHECKPOINT", logger: logger)
     }
 
@@ -267,12 +296,9 @@ struct BenchRun: Sendable {
         if table == "jobs" {
             try await fill(queue)
         } else {
-            for statement in Self.minimalTableSQL.split(separator: ";") {
-                try await client.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
-            }
             try await client.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(table) (kind, queue) SELECT 'noop', '\(queue)' FROM generate_series(1, \(settings.jobs))
-                """), logger: logger)
+                INSERT INTO \(table) (kind, queue) SELECT 'noop', $1 FROM generate_series(1, \(settings.jobs))
+                """, binds: binds(queue)), logger: logger)
         }
         try await vacuum()
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-bench-\(queue).sql")
@@ -291,12 +317,10 @@ struct BenchRun: Sendable {
         try process.run()
         guard await exited(process, within: .seconds(600)) else {
             await stop([process])
-            throw CommandFailure("pgbench did not finish within 10 minutes")
+            throw BenchFailure("pgbench did not finish within 10 minutes")
         }
-        guard process.terminationStatus == 0 else { throw CommandFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
-        let rate = try await succeededPerSecond(queue, table: table)
-        if table != "jobs" { try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE \(table)"), logger: logger) }
-        return rate
+        guard process.terminationStatus == 0 else { throw BenchFailure("pgbench failed (is it installed? apt-get install postgresql-client)") }
+        return try await succeededPerSecond(queue, table: table)
     }
 
     /// One pgbench transaction: claim `claimBatch` jobs, then complete them in a second statement.
@@ -317,20 +341,23 @@ struct BenchRun: Sendable {
         """
     }
 
-    static let minimalTable = "nightshift_bench_minimal"
+    public static let minimalTable = "nightshift_bench_minimal"
 
-    /// The `jobs` table's columns (so rows are as wide), with only a primary key and the claim
-    /// index: no unique-key, due, heartbeat or finished index, no checks, no defaults to fire.
-    static let minimalTableSQL = """
-        CREATE TABLE IF NOT EXISTS \(minimalTable) (
-            id bigserial PRIMARY KEY, kind text NOT NULL, queue text NOT NULL, args jsonb NOT NULL DEFAULT '{}',
-            state job_state NOT NULL DEFAULT 'available', priority smallint NOT NULL DEFAULT 0, attempt int NOT NULL DEFAULT 0,
-            max_attempts int NOT NULL DEFAULT 20, run_at timestamptz NOT NULL DEFAULT now(), unique_key text,
-            created_at timestamptz NOT NULL DEFAULT now(), attempted_at timestamptz, finished_at timestamptz,
-            heartbeat_at timestamptz, locked_by text, last_error text, errors jsonb NOT NULL DEFAULT '[]', result jsonb,
-            cancel_requested_at timestamptz);
-        CREATE INDEX IF NOT EXISTS \(minimalTable)_claim_idx ON \(minimalTable) (queue, priority, run_at, id) WHERE state = 'available'
-        """
+    /// The minimal table's DDL, written once (`MinimalQueueTable.sql`, beside this file).
+    public static var minimalTableSQL: String {
+        String(decoding: PackageResources.MinimalQueueTable_sql, as: UTF8.self).replacingOccurrences(of: "{table}", with: minimalTable)
+    }
+
+    private func createMinimalTable() async throws {
+        try await dropMinimalTable()
+        for statement in SQLStatementSplitter.split(Self.minimalTableSQL) {
+            try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        }
+    }
+
+    private func dropMinimalTable() async throws {
+        try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(Self.minimalTable)"), logger: logger)
+    }
 
     /// Runs `body` while worker processes serve `queue`, and stops them however it ends.
     func withWorkers<T: Sendable>(queue: String, arguments: [String], _ body: () async throws -> T) async throws -> T {
@@ -353,7 +380,7 @@ struct BenchRun: Sendable {
     private func startWorkers(queue: String, arguments: [String]) throws -> [Process] {
         try (0..<settings.workers).map { _ in
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            process.executableURL = URL(fileURLWithPath: settings.executable).resolvingSymlinksInPath()
             process.arguments = ["worker", "--queues", queue, "--no-maintenance"] + arguments
             var environment = ProcessInfo.processInfo.environment
             // The URL (and its password) goes by environment, not argv, which `ps` shows.
@@ -405,13 +432,15 @@ struct BenchRun: Sendable {
     func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw CommandFailure("benchmark step timed out after \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw BenchFailure("benchmark step timed out after \(timeout)") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
+    /// Deletes the run's rows (queues named after `queue`) from both tables.
     func cleanUp(queue: String) async throws {
-        try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(Self.minimalTable)"), logger: logger)
         try await client.query("DELETE FROM jobs WHERE queue LIKE \(queue + "%")", logger: logger)
+        try await client.query(PostgresQuery(unsafeSQL: "DELETE FROM \(Self.minimalTable) WHERE queue LIKE $1",
+                                             binds: binds(queue + "%")), logger: logger)
     }
 }
