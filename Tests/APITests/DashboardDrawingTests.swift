@@ -34,4 +34,18 @@ import Testing
         #expect(RelativeTime.ago(now.addingTimeInterval(-3 * 3600 - 59), now: now) == "há 3 h")
         #expect(RelativeTime.ago(now.addingTimeInterval(-3 * 86_400), now: now) == "há 3 dias")
     }
+
+    @Test func aPageRefreshesUntilStoppedKeepingItsFilters() {
+        let zone = TimeZone(identifier: "America/Sao_Paulo")!
+        let read = Date(timeIntervalSince1970: 1_765_000_000)
+        let on = PageRefresh(path: "/ui/jobs", query: "state=discarded&kind=noop", zone: zone, readAt: read)
+        #expect(on.isOn && on.meta == #"<meta http-equiv="refresh" content="30">"#)
+        #expect(on.line.contains(#"href="/ui/jobs?state=discarded&amp;kind=noop&amp;refresh=off">parar</a>"#), "\(on.line)")
+        let off = PageRefresh(path: "/ui/jobs", query: "state=discarded&refresh=off&kind=noop", zone: zone, readAt: read)
+        #expect(!off.isOn && off.meta.isEmpty)
+        #expect(off.line.contains(#"href="/ui/jobs?state=discarded&amp;kind=noop">retomar</a>"#) && off.line.contains("atualização parada"))
+        #expect(PageRefresh(path: "/", query: nil, zone: zone, readAt: read).line.contains(#"href="/?refresh=off""#))
+        // 1,765,000,000 s is 05:46:40 UTC on 2025-12-06: 02:46:40 in São Paulo.
+        #expect(on.line.contains("Lida às 02:46:40"))
+    }
 }

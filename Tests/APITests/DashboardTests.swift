@@ -115,6 +115,11 @@ import TestSupport
 
             let (status, _, html) = try await send(.GET, "/ui/jobs/\(discarded)", cookie: viewer)
             #expect(status == 200 && html.contains("discarded") && !html.contains("/retry"), "a viewer sees no buttons")
+            // Pages reload themselves every 30 s and say when they were read; ?refresh=off stops it.
+            #expect(html.contains(#"<meta http-equiv="refresh" content="30">"#) && html.contains("Lida às")
+                    && html.contains(#"href="/ui/jobs/\#(discarded)?refresh=off">parar</a>"#), "\(html.prefix(3_000))")
+            let stopped = try await send(.GET, "/ui/jobs/\(discarded)?refresh=off", cookie: viewer).2
+            #expect(!stopped.contains("http-equiv=\"refresh\"") && stopped.contains(#"href="/ui/jobs/\#(discarded)">retomar</a>"#))
             let viewerCSRF = try csrf(in: html)
             #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: viewer, form: "csrf=\(viewerCSRF)").0 == 403, "a viewer may not retry")
 

@@ -132,7 +132,7 @@ struct DashboardRoutes {
     private func page(_ request: Request, _ render: (DashboardSession) async throws -> (String, String)) async throws -> Response {
         guard let session = await DashboardSession.of(request, authority: authority) else { return HTML.redirect("/sign-in") }
         let (title, body) = try await render(session)
-        return HTML.response(HTML.page(title, session: session, body: body))
+        return HTML.response(HTML.page(title, session: session, body: body, refresh: PageRefresh(request, zone: zone)))
     }
 
     /// A form post that changes something: operator role and the CSRF token, or 403.

@@ -30,7 +30,7 @@ enum HTML {
     }
 
     /// A whole page: navigation (when signed in), the title, the body.
-    static func page(_ title: String, session: DashboardSession?, body: String) -> String {
+    static func page(_ title: String, session: DashboardSession?, body: String, refresh: PageRefresh? = nil) -> String {
         let nav = session.map { session in
             """
             <nav><a href="/">Rede de segurança</a> <a href="/ui/jobs">Jobs</a> <a href="/ui/queues">Filas</a> \
@@ -42,7 +42,7 @@ enum HTML {
         return """
             <!doctype html>
             <html lang="pt-BR"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="viewport" content="width=device-width, initial-scale=1">\(refresh?.meta ?? "")
             <title>\(escape(title)) · Nightshift</title>
             <style>
             body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:.75rem;color:#222}
@@ -52,9 +52,10 @@ enum HTML {
             .green{border-color:#2e7d32!important}.amber{border-color:#f9a825!important}.red{border-color:#c62828!important}
             .status{font-weight:bold;text-transform:uppercase;font-size:.8rem}.todo{display:block;font-family:monospace;font-size:.85rem;margin-top:.25rem}
             pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem}.scroll{overflow-x:auto}td.num{text-align:right}table.facts th{width:12rem}form.inline{display:inline}
-            .error{color:#c62828}svg{max-width:100%;height:auto}
+            .error{color:#c62828}svg{max-width:100%;height:auto}.refresh{color:#666;font-size:.8rem;margin:.25rem 0}
             </style></head><body>
             \(nav)
+            \(refresh?.line ?? "")
             <h1>\(escape(title))</h1>
             \(body)
             </body></html>
