@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Drives headless Chromium over the DevTools protocol (--remote-debugging-pipe: no extra
 package) through the dashboard of a running `nightshift serve`, for the dashboard's test:
-sign in with a token, read the home page, press retry on a job, and keep screenshots.
+sign in with a token, read the home page, press retry on a job; filter the jobs of QUEUE, page
+through them and retry them all with the bulk button; measure every page's width on a 390 px
+phone; and keep screenshots.
 
-    browser-check.py BASE_URL TOKEN JOB_ID OUT_DIR
+    browser-check.py BASE_URL TOKEN JOB_ID OUT_DIR QUEUE
 
 Prints one JSON object with what each page rendered (text and DOM facts), for the test to
 check. The browser runs no page script of ours: the pages have none; the protocol reads them."""
 import base64, json, os, shutil, subprocess, sys, tempfile, time
 
-base, token, job_id, out = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+base, token, job_id, out, queue = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 chromium = next((p for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] if os.path.exists(p)), None)
 if not chromium:
     sys.exit("chromium is not installed (Debian package chromium; ops/test.sh installs it)")
@@ -119,6 +121,40 @@ try:
         result[f"{name}_svg"] = evaluate(session, "document.querySelectorAll('svg').length")
         result[f"{name}_text"] = evaluate(session, "document.body.innerText")
         screenshot(session, f"05-{name}.png")
+
+    # The Jobs page as a person uses it: the filter form, the next page, the bulk retry.
+    goto(session, f"{base}/ui/jobs")
+    evaluate(session, "document.querySelector('select[name=state]').value = 'discarded'; "
+                      f"document.querySelector('input[name=queue]').value = {json.dumps(queue)}; "
+                      "document.querySelector('form.filters').submit(); true")
+    wait_for_load(session)
+    rows = "[...document.querySelectorAll('#jobs tr[data-job]')].map(tr => [+tr.dataset.job, tr.querySelector('[data-state]').dataset.state, tr.children[2].textContent])"
+    result["filtered_search"] = evaluate(session, "location.search")
+    result["filtered_rows"] = evaluate(session, rows)
+    screenshot(session, "06-jobs-filtered.png")
+    evaluate(session, "document.getElementById('next-page').click(); true")
+    wait_for_load(session)
+    result["next_rows"] = evaluate(session, rows)
+    result["next_has_next"] = evaluate(session, "document.getElementById('next-page') !== null")
+    evaluate(session, "document.getElementById('first-page').click(); true")
+    wait_for_load(session)
+    evaluate(session, "document.getElementById('bulk-retry').click(); true")
+    wait_for_load(session)
+    result["bulk_count"] = evaluate(session, "document.getElementById('bulk-count').textContent")
+    screenshot(session, "07-bulk-confirm.png")
+    evaluate(session, "document.getElementById('bulk-confirm').click(); true")
+    wait_for_load(session)
+    result["after_bulk_search"] = evaluate(session, "location.search")
+
+    # A 390 px phone: no page may be wider than the screen (tables scroll in their own box).
+    call("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}, session)
+    widths = {}
+    for path in ["/", "/ui/jobs", f"/ui/jobs?queue={queue}", f"/ui/jobs/{job_id}", "/ui/queues", "/ui/schedules",
+                 "/ui/backups", "/ui/extratos", "/ui/branches"]:
+        goto(session, base + path)
+        widths[path] = [evaluate(session, "document.documentElement.scrollWidth"), evaluate(session, "window.innerWidth")]
+    result["phone_widths"] = widths
+    screenshot(session, "08-phone-jobs.png")
 finally:
     try:
         call("Browser.close", timeout=5)

@@ -161,12 +161,16 @@ import TestSupport
         try await APIHarness.with { api in
             let queue = TestDatabase.uniqueQueue("dash")
             let discarded = try await JobFactory.insert(api.client, queue: queue, state: .discarded)
+            // 60 discarded jobs of their own queue, for the filters, two pages and the bulk retry.
+            let bulkQueue = TestDatabase.uniqueQueue("bulk")
+            var bulk: [Int64] = []
+            for _ in 0..<60 { bulk.append(try await JobFactory.insert(api.client, queue: bulkQueue, state: .discarded)) }
             let token = try await api.token(.operator, subject: "Conceição")
             let shots = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-dashboard-screenshots")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", Self.repository.appendingPathComponent("ops/browser-check.py").path,
-                                 "http://127.0.0.1:\(api.port)", token, "\(discarded)", shots.path]
+                                 "http://127.0.0.1:\(api.port)", token, "\(discarded)", shots.path, bulkQueue]
             let output = Pipe(), errors = Pipe()
             process.standardOutput = output
             process.standardError = errors
@@ -191,6 +195,25 @@ import TestSupport
             #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "available")
             #expect((page["queues_svg"] as? Int ?? 0) >= 1 && (page["queues_text"] as? String ?? "").contains(queue))
             #expect(page["backups_title"] as? String == "Backups" && page["extratos_title"] as? String == "Extratos")
+            // Filters, keyset paging and the bulk retry, pressed in the browser.
+            #expect((page["filtered_search"] as? String ?? "").contains("queue=\(bulkQueue)"))
+            let first = try #require(page["filtered_rows"] as? [[Any]])
+            let second = try #require(page["next_rows"] as? [[Any]])
+            #expect(first.count == 50 && second.count == 10, "\(first.count) + \(second.count) rows")
+            let shown = (first + second).compactMap { $0.first as? Int }.map(Int64.init)
+            #expect(shown == bulk.sorted(by: >), "both pages, newest first, each job once")
+            #expect((first + second).allSatisfy { $0[1] as? String == "discarded" && $0[2] as? String == bulkQueue })
+            #expect(page["next_has_next"] as? Bool == false)
+            #expect((page["bulk_count"] as? String ?? "").contains("60 job(s)"), "\(page["bulk_count"] ?? "")")
+            #expect(try await api.client.scalar("""
+                SELECT count(*)::int FROM jobs WHERE queue = \(bulkQueue) AND state = 'available'
+                """, as: Int.self) == 60, "the bulk retry made all 60 available")
+            // On a 390 px phone no page is wider than the screen.
+            let widths = try #require(page["phone_widths"] as? [String: [Int]])
+            #expect(widths.count == 9)
+            for (path, measured) in widths {
+                #expect(measured.count == 2 && measured[0] <= measured[1] && measured[1] <= 390, "\(path): scroll width \(measured)")
+            }
             for shot in ["01-sign-in.png", "02-home.png", "03-job-discarded.png", "04-job-retried.png", "05-backups.png"] {
                 let size = (try? FileManager.default.attributesOfItem(atPath: shots.appendingPathComponent(shot).path)[.size] as? Int) ?? 0
                 #expect(size > 1_000, "screenshot \(shot)")

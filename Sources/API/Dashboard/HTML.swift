@@ -53,6 +53,8 @@ enum HTML {
             .status{font-weight:bold;text-transform:uppercase;font-size:.8rem}.todo{display:block;font-family:monospace;font-size:.85rem;margin-top:.25rem}
             pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem}.scroll{overflow-x:auto}td.num{text-align:right}table.facts th{width:12rem}form.inline{display:inline}
             .error{color:#c62828}svg{max-width:100%;height:auto}.refresh{color:#666;font-size:.8rem;margin:.25rem 0}
+            .todo,code,td{overflow-wrap:anywhere}input,select,button{max-width:100%}
+            @media (max-width:40rem){table{display:block;overflow-x:auto}}
             </style></head><body>
             \(nav)
             \(refresh?.line ?? "")
