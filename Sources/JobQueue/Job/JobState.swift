@@ -9,4 +9,7 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     /// failure for good. `jobs_unique_key_idx` (Migrations/0001_jobs.sql) has the same list;
     /// a test checks they agree.
     public static let uniqueStates: [JobState] = [.pending, .available, .scheduled, .running, .retryable, .succeeded]
+
+    /// Succeeded, discarded or cancelled: the job will not run again unless retried by hand.
+    public var isFinished: Bool { self == .succeeded || self == .discarded || self == .cancelled }
 }
