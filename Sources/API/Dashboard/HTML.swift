@@ -64,6 +64,13 @@ enum HTML {
             """
     }
 
+    /// A form with one button that posts to `action` with the session's CSRF token; nothing
+    /// for a viewer, who may not change anything.
+    static func button(_ session: DashboardSession, _ action: String, _ label: String) -> String {
+        guard session.identity.role >= .operator else { return "" }
+        return "<form method=\"post\" action=\"\(action)\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(session.csrf)\"><button>\(label)</button></form>"
+    }
+
     /// `dd/MM/yyyy HH:mm` in the studio's zone, as people there read times.
     static func time(_ date: Date?, in zone: TimeZone) -> String {
         guard let date else { return "—" }
