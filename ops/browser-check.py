@@ -106,13 +106,13 @@ try:
     screenshot(session, "02-home.png")
 
     goto(session, f"{base}/ui/jobs/{job_id}")
-    result["job_state_before"] = evaluate(session, "document.getElementById('state').textContent")
+    result["job_state_before"] = evaluate(session, "[document.getElementById('state').dataset.state, document.getElementById('state').textContent]")
     result["job_text"] = evaluate(session, "document.body.innerText")
     result["retry_buttons"] = evaluate(session, f"document.querySelectorAll('form[action=\"/ui/jobs/{job_id}/retry\"] button').length")
     screenshot(session, "03-job-discarded.png")
     evaluate(session, f"document.querySelector('form[action=\"/ui/jobs/{job_id}/retry\"] button').click(); true")
     wait_for_load(session)
-    result["job_state_after"] = evaluate(session, "document.getElementById('state').textContent")
+    result["job_state_after"] = evaluate(session, "[document.getElementById('state').dataset.state, document.getElementById('state').textContent]")
     screenshot(session, "04-job-retried.png")
 
     for name in ["queues", "backups", "extratos"]:
@@ -131,6 +131,7 @@ try:
     rows = "[...document.querySelectorAll('#jobs tr[data-job]')].map(tr => [+tr.dataset.job, tr.querySelector('[data-state]').dataset.state, tr.children[2].textContent])"
     result["filtered_search"] = evaluate(session, "location.search")
     result["filtered_rows"] = evaluate(session, rows)
+    result["filtered_text"] = evaluate(session, "document.body.innerText")
     screenshot(session, "06-jobs-filtered.png")
     evaluate(session, "document.getElementById('next-page').click(); true")
     wait_for_load(session)

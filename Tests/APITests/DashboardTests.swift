@@ -114,7 +114,7 @@ import TestSupport
             #expect(bad.0 == 401 && bad.1["set-cookie"].isEmpty && bad.2.contains("Token recusado"))
 
             let (status, _, html) = try await send(.GET, "/ui/jobs/\(discarded)", cookie: viewer)
-            #expect(status == 200 && html.contains("discarded") && !html.contains("/retry"), "a viewer sees no buttons")
+            #expect(status == 200 && html.contains(#"data-state="discarded">descartado"#) && !html.contains("/retry"), "a viewer sees no buttons")
             // Pages reload themselves every 30 s and say when they were read; ?refresh=off stops it.
             #expect(html.contains(#"<meta http-equiv="refresh" content="30">"#) && html.contains("Lida às")
                     && html.contains(#"href="/ui/jobs/\#(discarded)?refresh=off">parar</a>"#), "\(html.prefix(3_000))")
@@ -190,8 +190,14 @@ import TestSupport
             let home = page["home_text"] as? String ?? ""
             #expect(home.contains("Conceição") && home.contains("America/Sao_Paulo"), "accents and the zone render: \(home)")
             #expect(page["cookie_visible_to_script"] as? String == "", "the session cookie is HttpOnly")
-            #expect(page["job_state_before"] as? String == "discarded" && page["retry_buttons"] as? Int == 1)
-            #expect(page["job_state_after"] as? String == "available", "\(page["job_text"] ?? "")")
+            #expect(page["job_state_before"] as? [String] == ["discarded", "descartado"] && page["retry_buttons"] as? Int == 1)
+            #expect(page["job_state_after"] as? [String] == ["available", "disponível"], "\(page["job_text"] ?? "")")
+            // The Portuguese pages name states in Portuguese; the raw names stay in attributes.
+            let rawStates = try Regex("\\b(" + JobState.allCases.map(\.rawValue).joined(separator: "|") + ")\\b")
+            for key in ["job_text", "queues_text", "filtered_text"] {
+                let text = page[key] as? String ?? ""
+                #expect(text.firstMatch(of: rawStates) == nil, "\(key) shows a raw state name: \(text.prefix(1_500))")
+            }
             #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "available")
             #expect((page["queues_svg"] as? Int ?? 0) >= 1 && (page["queues_text"] as? String ?? "").contains(queue))
             #expect(page["backups_title"] as? String == "Backups" && page["extratos_title"] as? String == "Extratos")

@@ -205,7 +205,7 @@ struct DashboardRoutes {
             "<li>tentativa \(error.attempt) em \(HTML.escape(error.at)) (\(HTML.escape(error.worker ?? "-"))): <pre>\(HTML.escape(error.error))</pre></li>"
         }.joined()
         return ("Job \(id): \(job.kind)", """
-            <p>Estado: <strong id="state">\(job.state.rawValue)</strong>, tentativa \(job.attempt) de \(job.maxAttempts), fila \(HTML.escape(job.queue)).
+            <p>Estado: <strong>\(StateLabel.span(job.state, id: "state"))</strong>, tentativa \(job.attempt) de \(job.maxAttempts), fila \(HTML.escape(job.queue)).
             Criado \(HTML.time(job.createdAt, in: zone)); terminado \(HTML.time(job.finishedAt, in: zone)).</p>
             \(job.progress.map { progress($0, running: job.state == .running && $0.attempt == job.attempt) } ?? "")
             <p>\(actions)</p>
@@ -222,7 +222,7 @@ struct DashboardRoutes {
         let store = dependencies.store
         let (waitsFor, waitedBy) = try await (store.dependencies(of: id), store.dependents(of: id))
         func list(_ jobs: [JobRecord]) -> String {
-            jobs.map { "<a href=\"/ui/jobs/\($0.id)\">\($0.id)</a> \(HTML.escape($0.kind)) <span data-state=\"\($0.state.rawValue)\">\($0.state.rawValue)</span>" }
+            jobs.map { "<a href=\"/ui/jobs/\($0.id)\">\($0.id)</a> \(HTML.escape($0.kind)) \(StateLabel.span($0.state))" }
                 .joined(separator: ", ")
         }
         var html = ""

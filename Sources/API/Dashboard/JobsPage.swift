@@ -47,12 +47,12 @@ struct JobsPage {
 
     func render() -> String {
         let esc = HTML.escape
-        let options = ([""] + JobState.allCases.map(\.rawValue)).map {
-            "<option value=\"\($0)\"\($0 == (filter.state?.rawValue ?? "") ? " selected" : "")>\($0.isEmpty ? "todos" : $0)</option>"
+        let options = "<option value=\"\"\(filter.state == nil ? " selected" : "")>todos</option>" + JobState.allCases.map {
+            "<option value=\"\($0.rawValue)\"\($0 == filter.state ? " selected" : "")>\(StateLabel.text($0))</option>"
         }.joined()
         let rows = jobs.map { job in
             "<tr data-job=\"\(job.id)\"><td><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a></td><td>\(esc(job.kind))</td><td>\(esc(job.queue))</td>"
-                + "<td data-state=\"\(job.state.rawValue)\">\(job.state.rawValue)</td><td>\(job.attempt)/\(job.maxAttempts)</td>"
+                + "<td data-state=\"\(job.state.rawValue)\">\(StateLabel.text(job.state))</td><td>\(job.attempt)/\(job.maxAttempts)</td>"
                 + "<td>\(HTML.time(job.createdAt, in: zone))</td><td>\(esc(String((job.lastError ?? "").prefix(80))))</td></tr>"
         }.joined(separator: "\n")
         var paging = ""
@@ -108,7 +108,7 @@ struct JobsPage {
 
     static func describe(_ filter: Filter) -> String {
         var parts: [String] = []
-        if let state = filter.state { parts.append("estado \(state.rawValue)") }
+        if let state = filter.state { parts.append("estado \(StateLabel.text(state))") }
         if let kind = filter.kind { parts.append("tipo \(kind)") }
         if let queue = filter.queue { parts.append("fila \(queue)") }
         return parts.joined(separator: ", ")

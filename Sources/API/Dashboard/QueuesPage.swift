@@ -19,7 +19,7 @@ struct QueuesPage {
         async let durationRows = durations()
         let stats = try await overview
         let pauses = Dictionary(uniqueKeysWithValues: try await paused.map { ($0.queue, $0) })
-        let states = JobState.allCases.map(\.rawValue)
+        let states = JobState.allCases
         let names = Array(Set(stats.map(\.queue)).union(pauses.keys)).sorted()
         let byName = Dictionary(uniqueKeysWithValues: stats.map { ($0.queue, $0) })
         let rows = names.map { name in
@@ -36,13 +36,13 @@ struct QueuesPage {
             } else {
                 control = "ativa"
             }
-            return "<tr><td>\(HTML.escape(name))</td>" + states.map { "<td>\(queue?.counts[$0] ?? 0)</td>" }.joined()
+            return "<tr><td>\(HTML.escape(name))</td>" + states.map { "<td>\(queue?.counts[$0.rawValue] ?? 0)</td>" }.joined()
                 + "<td>\(queue?.oldestAvailableAgeSeconds.map { String(format: "%.1f s", $0) } ?? "—")</td><td>\(control)</td></tr>"
         }.joined()
         let hours = try await finishedByHour
         let durations = try await durationRows
         return ("Filas", """
-            <div class="scroll"><table><tr><th>fila</th>\(states.map { "<th>\($0)\(JobState(rawValue: $0)?.isFinished == true ? " (24 h)" : "")</th>" }.joined())<th>mais antigo disponível</th><th>pausa</th></tr>\(rows)</table></div>
+            <div class="scroll"><table><tr><th>fila</th>\(states.map { "<th data-state=\"\($0.rawValue)\">\(StateLabel.text($0))\($0.isFinished ? " (24 h)" : "")</th>" }.joined())<th>mais antigo disponível</th><th>pausa</th></tr>\(rows)</table></div>
             <h2>Jobs por hora (24 h): sucesso, descartados, cancelados</h2>
             \(SVGChart.bars(hours, title: "Jobs terminados por hora", unit: "jobs"))
             <h2>Duração por tipo (24 h, segundos)</h2>
