@@ -33,6 +33,14 @@ import Testing
         #expect(RelativeTime.ago(now.addingTimeInterval(-12 * 60), now: now) == "há 12 min")
         #expect(RelativeTime.ago(now.addingTimeInterval(-3 * 3600 - 59), now: now) == "há 3 h")
         #expect(RelativeTime.ago(now.addingTimeInterval(-3 * 86_400), now: now) == "há 3 dias")
+        #expect(RelativeTime.from(now.addingTimeInterval(-12 * 60), now: now) == "há 12 min")
+        #expect(RelativeTime.from(now.addingTimeInterval(20), now: now) == "agora")
+        #expect(RelativeTime.from(now.addingTimeInterval(12 * 60 + 5), now: now) == "em 12 min")
+        #expect(RelativeTime.from(now.addingTimeInterval(5 * 3600 + 5), now: now) == "em 5 h")
+        #expect(RelativeTime.from(now.addingTimeInterval(3 * 86_400 + 5), now: now) == "em 3 dias")
+        let zone = TimeZone(identifier: "America/Sao_Paulo")!
+        #expect(HTML.when(now.addingTimeInterval(-3 * 3600 - 30), in: zone, now: now).hasSuffix(" (há 3 h)"))
+        #expect(HTML.when(nil, in: zone) == "—")
     }
 
     @Test func aPageRefreshesUntilStoppedKeepingItsFilters() {

@@ -15,14 +15,14 @@ struct BackupPage {
         let esc = HTML.escape
         var facts: [(String, String)] = [
             ("Tipo", esc(record.type.rawValue)), ("Estado", esc(Self.status[record.status] ?? record.status.rawValue)),
-            ("Início", HTML.time(record.startedAt, in: zone)), ("Fim", HTML.time(record.finishedAt, in: zone)),
+            ("Início", HTML.when(record.startedAt, in: zone)), ("Fim", HTML.when(record.finishedAt, in: zone)),
             ("Tamanho", record.sizeBytes.map { esc(ByteCount.text($0)) } ?? "—"),
             ("SHA-256", record.sha256.map { "<code>\(esc($0))</code>" } ?? "—"),
             ("Arquivo local", record.localPath.map { "<code>\(esc($0))</code>" } ?? "—"),
             ("Objeto no bucket", record.objectKey.map { "<code>\(esc($0))</code>" } ?? "—"),
             ("Criptografia", record.encryption.map(esc) ?? "nenhuma"),
-            ("Guardado até", HTML.time(record.retentionUntil, in: zone)),
-            ("Teste de restauração", esc(verdict)), ("Testado em", HTML.time(record.verifiedAt, in: zone)),
+            ("Guardado até", HTML.when(record.retentionUntil, in: zone)),
+            ("Teste de restauração", esc(verdict)), ("Testado em", HTML.when(record.verifiedAt, in: zone)),
         ]
         if let reason = drillReason { facts.append(("Achado do teste", "<span class=\"error\" id=\"drill-reason\">\(esc(reason))</span>")) }
         if let error = record.error { facts.append(("Erro", "<span class=\"error\">\(esc(error))</span>")) }

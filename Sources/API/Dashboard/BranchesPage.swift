@@ -56,7 +56,7 @@ struct BranchesPage {
             let status = hours.map { $0 <= 26 ? "green" : $0 <= 50 ? "amber" : "red" } ?? "red"
             let last = branch.days.last.map { "\(HTML.escape($0.date)): \(HTML.escape(Self.money($0.grossRevenue, currency: $0.currency)))" } ?? "—"
             html += "<tr data-branch=\"\(HTML.escape(branch.id))\"><td>\(HTML.escape(branch.id))</td>"
-                + "<td class=\"\(status)\" data-status=\"\(status)\">\(HTML.time(branch.lastDump, in: zone))\(branch.lastDump.map { " (\(RelativeTime.ago($0)))" } ?? "")</td>"
+                + "<td class=\"\(status)\" data-status=\"\(status)\">\(HTML.when(branch.lastDump, in: zone))</td>"
                 + "<td>\(last)</td></tr>"
         }
         html += "</table>"

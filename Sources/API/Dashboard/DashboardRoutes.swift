@@ -187,7 +187,7 @@ struct DashboardRoutes {
             """
             <li class="\(line.status.rawValue)" data-status="\(line.status.rawValue)"><span class="status">\(label[line.status]!)</span> \
             <strong>\(HTML.escape(line.name))</strong>: \(HTML.escape(line.detail))\
-            \(line.lastSuccess.map { " — último sucesso \(HTML.time($0, in: zone))" } ?? "")\
+            \(line.lastSuccess.map { " — último sucesso \(HTML.when($0, in: zone))" } ?? "")\
             \(line.todo.map(remedy) ?? "")</li>
             """
         }.joined(separator: "\n")
@@ -202,11 +202,11 @@ struct DashboardRoutes {
         if ![.succeeded, .discarded, .cancelled].contains(job.state) { actions += button(session, "/ui/jobs/\(id)/cancel", "Cancelar") }
         let relatives = try await self.relatives(id)
         let errors = job.errors.map { error in
-            "<li>tentativa \(error.attempt) em \(HTML.escape(error.at)) (\(HTML.escape(error.worker ?? "-"))): <pre>\(HTML.escape(error.error))</pre></li>"
+            "<li>tentativa \(error.attempt) em \(ISO8601.parse(error.at).map { HTML.when($0, in: zone) } ?? HTML.escape(error.at)) (\(HTML.escape(error.worker ?? "-"))): <pre>\(HTML.escape(error.error))</pre></li>"
         }.joined()
         return ("Job \(id): \(job.kind)", """
             <p>Estado: <strong>\(StateLabel.span(job.state, id: "state"))</strong>, tentativa \(job.attempt) de \(job.maxAttempts), fila \(HTML.escape(job.queue)).
-            Criado \(HTML.time(job.createdAt, in: zone)); terminado \(HTML.time(job.finishedAt, in: zone)).</p>
+            Criado \(HTML.when(job.createdAt, in: zone)); terminado \(HTML.when(job.finishedAt, in: zone)).</p>
             \(job.progress.map { progress($0, running: job.state == .running && $0.attempt == job.attempt) } ?? "")
             <p>\(actions)</p>
             <h2>Argumentos</h2><pre>\(HTML.escape(job.args))</pre>
@@ -264,7 +264,7 @@ struct DashboardRoutes {
             let verdict = record.verificationStatus.map { $0 == "true" ? "passou" : $0 == "unverified" ? "não verificado" : "FALHOU" } ?? "—"
             return "<tr><td><a href=\"/ui/backups/\(record.id)\">\(record.id)</a></td><td>\(HTML.escape(record.branch))</td><td>\(record.type.rawValue)</td>"
                 + "<td>\(BackupPage.status[record.status] ?? record.status.rawValue)</td>"
-                + "<td>\(HTML.time(record.startedAt, in: zone))</td><td>\(record.sizeBytes.map { HTML.escape(ByteCount.text($0)) } ?? "—")</td>"
+                + "<td>\(HTML.when(record.startedAt, in: zone))</td><td>\(record.sizeBytes.map { HTML.escape(ByteCount.text($0)) } ?? "—")</td>"
                 + "<td>\(verdict)</td><td>\(record.encryption ?? "—")</td><td>\(HTML.escape(String((record.error ?? "").prefix(80))))</td></tr>"
         }.joined()
         return ("Backups", """
@@ -284,8 +284,8 @@ struct DashboardRoutes {
             }.joined(separator: ", ")
             return "<tr><td>\(HTML.escape(status.name))</td><td>\(HTML.escape(status.jobs.joined(separator: ", ")))</td>"
                 + "<td><code>\(HTML.escape(status.cron))</code></td><td>\(HTML.escape(status.timeZone))</td>"
-                + "<td>\(status.enabled ? HTML.time(status.nextFire, in: scheduleZone) : "desligada")</td>"
-                + "<td>\(HTML.time(status.lastSlot, in: scheduleZone))</td><td>\(last.isEmpty ? "—" : last)</td></tr>"
+                + "<td>\(status.enabled ? HTML.when(status.nextFire, in: scheduleZone) : "desligada")</td>"
+                + "<td>\(HTML.when(status.lastSlot, in: scheduleZone))</td><td>\(last.isEmpty ? "—" : last)</td></tr>"
         }.joined()
         return ("Agendas", """
             <table><tr><th>agenda</th><th>jobs</th><th>cron</th><th>fuso</th><th>próxima</th><th>último horário</th><th>jobs do último</th></tr>\(rows)</table>

@@ -71,6 +71,12 @@ enum HTML {
         return "<form method=\"post\" action=\"\(action)\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(session.csrf)\"><button>\(label)</button></form>"
     }
 
+    /// ``time(_:in:)`` with how long ago (or how soon) beside it: `06/12/2026 13:20 (há 3 min)`.
+    static func when(_ date: Date?, in zone: TimeZone, now: Date = Date()) -> String {
+        guard let date else { return "—" }
+        return "\(time(date, in: zone)) (\(RelativeTime.from(date, now: now)))"
+    }
+
     /// `dd/MM/yyyy HH:mm` in the studio's zone, as people there read times.
     static func time(_ date: Date?, in zone: TimeZone) -> String {
         guard let date else { return "—" }

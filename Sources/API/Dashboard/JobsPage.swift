@@ -53,7 +53,7 @@ struct JobsPage {
         let rows = jobs.map { job in
             "<tr data-job=\"\(job.id)\"><td><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a></td><td>\(esc(job.kind))</td><td>\(esc(job.queue))</td>"
                 + "<td data-state=\"\(job.state.rawValue)\">\(StateLabel.text(job.state))</td><td>\(job.attempt)/\(job.maxAttempts)</td>"
-                + "<td>\(HTML.time(job.createdAt, in: zone))</td><td>\(esc(String((job.lastError ?? "").prefix(80))))</td></tr>"
+                + "<td>\(HTML.when(job.createdAt, in: zone))</td><td>\(esc(String((job.lastError ?? "").prefix(80))))</td></tr>"
         }.joined(separator: "\n")
         var paging = ""
         if filter.before != nil { paging += "<a href=\"/ui/jobs?\(filter.query())\" id=\"first-page\">← mais novos</a> " }
@@ -94,7 +94,7 @@ struct JobsPage {
         let esc = HTML.escape
         let what = verb == "retry" ? "tentar de novo" : "cancelar"
         let sample = preview.sample.prefix(10).map { job in
-            "<li><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a> \(esc(job.kind)) (\(esc(job.queue))), \(HTML.time(job.finishedAt ?? job.createdAt, in: zone))</li>"
+            "<li><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a> \(esc(job.kind)) (\(esc(job.queue))), \(HTML.when(job.finishedAt ?? job.createdAt, in: zone))</li>"
         }.joined()
         return """
             <p id="bulk-count">Isto vai \(what) <strong>\(preview.count)</strong> job(s): \(esc(describe(filter))).</p>

@@ -92,7 +92,7 @@ struct SafetyNet {
         ).decode((String, Date, String, String?).self) {
             lines.append(Line(
                 name: "Fila \(queue) pausada", status: .amber, lastSuccess: nil,
-                detail: "pausada por \(pausedBy) em \(HTML.time(pausedAt, in: settings.timeZone))\(reason.map { ": \($0)" } ?? ""); nenhum job dela começa",
+                detail: "pausada por \(pausedBy) em \(HTML.when(pausedAt, in: settings.timeZone))\(reason.map { ": \($0)" } ?? ""); nenhum job dela começa",
                 todo: "nightshift queue resume \(queue)"))
         }
         return lines
