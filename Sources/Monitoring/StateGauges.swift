@@ -1,6 +1,7 @@
 import CoreMetrics
 import Database
 import Foundation
+import JobQueue
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -57,11 +58,15 @@ public final class StateGauges: Service {
             registry.gauge(label, dimensions).record(value)
             seen.insert(label + dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ","))
         }
-        for try await (queue, state, jobs, age) in try await client.query("""
-            SELECT queue, state::text, jobs::int, coalesce(oldest_available_age_seconds, 0)::float8 FROM job_queue_stats
-            """, logger: logger).decode((String, String, Int, Double).self) {
-            set("nightshift_queue_jobs", [("queue", queue), ("state", state)], Double(jobs))
-            if state == "available" { set("nightshift_queue_oldest_available_age_seconds", [("queue", queue)], max(0, age)) }
+        // Live jobs from their partial indexes and those finished in the last 24 h: every 15 s,
+        // a count of every row kept (`job_queue_stats`) read ten million finished rows.
+        for queue in try await JobStore(client: client, logger: logger).queueOverview() {
+            for (state, jobs) in queue.counts {
+                set("nightshift_queue_jobs", [("queue", queue.queue), ("state", state)], Double(jobs))
+            }
+            if let age = queue.oldestAvailableAgeSeconds {
+                set("nightshift_queue_oldest_available_age_seconds", [("queue", queue.queue)], max(0, age))
+            }
         }
         for try await (what, branch, epoch) in try await client.query("""
             SELECT 'month_backup', '', extract(epoch FROM max(finished_at))::float8 FROM jobs WHERE kind = 'backup-month' AND state = 'succeeded'

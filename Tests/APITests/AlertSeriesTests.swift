@@ -33,4 +33,23 @@ import TestSupport
             }
         }
     }
+
+    /// Queue depth from the live jobs' indexes; finished jobs only for their last 24 h.
+    @Test func queueDepthCountsLiveJobsAndTheDaysFinishedOnes() async throws {
+        try await TestDatabase.withClient { client in
+            let queue = TestDatabase.uniqueQueue("gauge")
+            for state in [JobState.available, .available, .scheduled, .discarded] {
+                _ = try await JobFactory.insert(client, queue: queue, state: state)
+            }
+            _ = try await JobFactory.insert(client, queue: queue, state: .succeeded, finishedAt: Date().addingTimeInterval(-2 * 86_400))
+            let registry = MetricsRegistry()
+            try await StateGauges(client: client, registry: registry, studioTimeZone: TimeZone(identifier: "UTC")!, branch: "b",
+                                  logger: TestDatabase.logger).refresh()
+            let families = try PrometheusText.parse(String(decoding: registry.exposition(), as: UTF8.self))
+            let depth = Dictionary(uniqueKeysWithValues: (families["nightshift_queue_jobs"] ?? [])
+                .filter { $0.labels["queue"] == queue }.map { ($0.labels["state"] ?? "", $0.value) })
+            #expect(depth == ["available": 2, "scheduled": 1, "discarded": 1], "\(depth)")
+            #expect(families["nightshift_queue_oldest_available_age_seconds"]?.contains { $0.labels["queue"] == queue } == true)
+        }
+    }
 }
