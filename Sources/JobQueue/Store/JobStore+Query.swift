@@ -65,6 +65,11 @@ extension JobStore {
             SELECT queue, state::text, jobs::int, oldest_available_age_seconds::float8
             FROM job_queue_stats ORDER BY queue, state
             """, logger: logger)
+        return try await Self.queueStats(from: rows)
+    }
+
+    /// Rows of (queue, state, jobs, oldest available age), in queue order, as one value per queue.
+    static func queueStats(from rows: PostgresRowSequence) async throws -> [QueueStats] {
         var byQueue: [String: QueueStats] = [:]
         var order: [String] = []
         for try await (queue, state, count, age) in rows.decode((String, String, Int, Double?).self) {

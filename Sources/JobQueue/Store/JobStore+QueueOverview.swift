@@ -28,16 +28,6 @@ extension JobStore {
             ) AS parts
             GROUP BY queue, state ORDER BY queue, state
             """, logger: logger)
-        var byQueue: [String: QueueStats] = [:]
-        var order: [String] = []
-        for try await (queue, state, count, age) in rows.decode((String, String, Int, Double?).self) {
-            if byQueue[queue] == nil {
-                order.append(queue)
-                byQueue[queue] = QueueStats(queue: queue, counts: [:], oldestAvailableAgeSeconds: nil)
-            }
-            byQueue[queue]!.counts[state] = count
-            if let age { byQueue[queue]!.oldestAvailableAgeSeconds = age }
-        }
-        return order.map { byQueue[$0]! }
+        return try await Self.queueStats(from: rows)
     }
 }
