@@ -28,15 +28,17 @@ public enum ArrayLiteral {
         if value < 0 { buffer[end] = UInt8(ascii: "-"); end += 1 }
         // The magnitude as unsigned, so Int64.min has one too.
         var rest = value.magnitude
-        var digits: (UInt64, Int) = (rest, 0)
-        repeat { digits.1 += 1; digits.0 /= 10 } while digits.0 > 0
-        var position = end + digits.1 - 1
+        var digits = 1
+        var probe = rest / 10
+        while probe > 0 { digits += 1; probe /= 10 }
+        // Written from the last digit back.
+        var position = end + digits - 1
         repeat {
             buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
             rest /= 10
             position -= 1
         } while rest > 0
-        return end + digits.1
+        return end + digits
     }
 
     /// Every element quoted, with `"` and `\` escaped, so commas, braces and spaces survive.
