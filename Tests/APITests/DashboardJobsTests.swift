@@ -1,7 +1,5 @@
-import AsyncHTTPClient
 import Foundation
 import JobQueue
-import NIOCore
 import NIOHTTP1
 import Testing
 import TestSupport
@@ -10,32 +8,14 @@ import TestSupport
 /// pages by id, and a bulk retry of the filtered set behind a confirmation page.
 @Suite struct DashboardJobsTests {
     @Test func filtersPagesAndABulkRetryOfTheFilteredJobs() async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-        do {
-            try await run(http)
-            try await http.shutdown()
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-    }
-
-    func run(_ http: HTTPClient) async throws {
-        try await APIHarness.with { api in
+        try await APIHarness.with { api in try await DashboardHTTP.with(port: api.port) { web in
             let queue = TestDatabase.uniqueQueue("ui-jobs")
             for _ in 0..<60 { try await JobFactory.insert(api.client, kind: "prune-cloud", queue: queue, state: .discarded) }
             let other = try await JobFactory.insert(api.client, kind: "push-metrics", queue: queue, state: .discarded)
             let token = try await api.token(.operator, subject: "dona")
             func send(_ method: HTTPMethod, _ path: String, form: String? = nil) async throws -> (Int, String, String?) {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
-                request.method = method
-                request.headers.add(name: "cookie", value: "nightshift_session=\(token)")
-                if let form {
-                    request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
-                    request.body = .bytes(ByteBuffer(string: form))
-                }
-                let response = try await http.execute(request, timeout: .seconds(30))
-                return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)), response.headers.first(name: "location"))
+                let (status, headers, body) = try await web.send(method, path, cookie: token, form: form)
+                return (status, body, headers.first(name: "location"))
             }
             func ids(_ html: String) -> [Int64] {
                 html.matches(of: /data-job="(\d+)"/).compactMap { Int64($0.1) }
@@ -62,37 +42,19 @@ import TestSupport
             // Without the form's CSRF token: refused.
             let (forged, _, _) = try await send(.POST, path, form: "confirm=60")
             #expect(forged == 403)
-        }
+        } }
     }
 
     /// The Filas page's pause and resume buttons (operator, CSRF), and the home page's amber
     /// line that says who paused the queue, why, and how to resume it.
     @Test func aQueuePausedFromTheFilasPageShowsAmberOnTheHomePageUntilResumed() async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-        do {
-            try await pauseAndResume(http)
-            try await http.shutdown()
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-    }
-
-    func pauseAndResume(_ http: HTTPClient) async throws {
-        try await APIHarness.with { api in
+        try await APIHarness.with { api in try await DashboardHTTP.with(port: api.port) { web in
             let queue = TestDatabase.uniqueQueue("ui-pause")
             try await JobFactory.insert(api.client, queue: queue)
             let store = JobStore(client: api.client, logger: TestDatabase.logger)
             func send(_ token: String, _ method: HTTPMethod, _ path: String, form: String? = nil) async throws -> (Int, String) {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
-                request.method = method
-                request.headers.add(name: "cookie", value: "nightshift_session=\(token)")
-                if let form {
-                    request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
-                    request.body = .bytes(ByteBuffer(string: form))
-                }
-                let response = try await http.execute(request, timeout: .seconds(30))
-                return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+                let (status, _, body) = try await web.send(method, path, cookie: token, form: form)
+                return (status, body)
             }
             let viewer = try await api.token(.viewer, subject: "olhar")
             #expect(try await !send(viewer, .GET, "/ui/queues").1.contains("/ui/queues/\(queue)/pause"), "a viewer sees no button")
@@ -114,6 +76,6 @@ import TestSupport
             #expect(resumed == 303)
             #expect(try await store.pausedQueues().allSatisfy { $0.queue != queue })
             #expect(try await !send(operatorToken, .GET, "/").1.contains("Fila \(queue) pausada"))
-        }
+        } }
     }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NightshiftCore
 import BackOffice
@@ -31,11 +30,8 @@ import TestSupport
             }
             _ = try await store.put("centro/backups/centro_20261130_220005.dump", data: Data("PGDMP".utf8), contentType: "application/octet-stream")
             let token = try await api.token(.viewer, subject: "dona")
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)/ui/branches")
-            request.headers.add(name: "cookie", value: "nightshift_session=\(token)")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            let html = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            #expect(response.status.code == 200)
+            let (status, _, html) = try await DashboardHTTP.with(port: api.port) { try await $0.send(.GET, "/ui/branches", cookie: token) }
+            #expect(status == 200)
             #expect(html.contains("data-branch=\"centro\"") && html.contains("data-branch=\"praia\""), "\(html.prefix(2000))")
             #expect(html.contains("R$ 987.654,32") && html.contains("R$ 0,05"), "exact centavos: \(html.prefix(3000))")
             #expect(html.contains("<svg"), "a revenue chart per branch")
@@ -52,15 +48,13 @@ import TestSupport
             let id = try await BackupFactory.insert(api.client, branch: branch, objectKey: key, sha256: String(repeating: "ab", count: 32))
             try await BackupFactory.recordDrill(api.client, id: id, tables: ["public.clientes": 12, "public.gastos": 30], differing: "public.clientes")
             let token = try await api.token(.viewer, subject: "dona")
-            func get(_ path: String) async throws -> String {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
-                request.headers.add(name: "cookie", value: "nightshift_session=\(token)")
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-                #expect(response.status.code == 200, "\(path)")
-                return String(buffer: try await response.body.collect(upTo: 1 << 20))
+            let (list, html) = try await DashboardHTTP.with(port: api.port) { web in
+                let list = try await web.send(.GET, "/ui/backups", cookie: token)
+                let page = try await web.send(.GET, "/ui/backups/\(id)", cookie: token)
+                #expect(list.0 == 200 && page.0 == 200)
+                return (list.2, page.2)
             }
-            #expect(try await get("/ui/backups").contains("href=\"/ui/backups/\(id)\""), "the list links to the page")
-            let html = try await get("/ui/backups/\(id)")
+            #expect(list.contains("href=\"/ui/backups/\(id)\""), "the list links to the page")
             #expect(html.contains("data-table=\"public.clientes\" data-check=\"differs\"") && html.contains("CONTEÚDO DIFERENTE"), "\(html)")
             #expect(html.contains("data-table=\"public.gastos\" data-check=\"matched\"") && html.contains("conteúdo igual"), "\(html)")
             #expect(html.contains("id=\"drill-reason\"") && html.contains("public.clientes (same row count"), "the drill's reason")
@@ -71,81 +65,61 @@ import TestSupport
 
     /// Over plain HTTP: the cookie's flags, a viewer sees no buttons, a forged post is a 403.
     @Test func theGuardsHoldWithoutABrowser() async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-        do {
-            try await guards(http)
-            try await http.shutdown()
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
+        try await APIHarness.with { api in try await DashboardHTTP.with(port: api.port) { web in try await guards(api, web) } }
     }
 
-    func guards(_ http: HTTPClient) async throws {
-        try await APIHarness.with { api in
-            func send(_ method: HTTPMethod, _ path: String, cookie: String? = nil, form: String? = nil) async throws -> (Int, HTTPHeaders, String) {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)\(path)")
-                request.method = method
-                if let cookie { request.headers.add(name: "cookie", value: "nightshift_session=\(cookie)") }
-                if let form {
-                    request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
-                    request.body = .bytes(ByteBuffer(string: form))
-                }
-                let response = try await http.execute(request, timeout: .seconds(30))
-                return (Int(response.status.code), response.headers, String(buffer: try await response.body.collect(upTo: 1 << 20)))
-            }
-            func csrf(in html: String) throws -> String {
-                try #require(html.range(of: #"name="csrf" value="[0-9a-f]{64}""#, options: .regularExpression).map {
-                    String(html[$0].dropFirst(#"name="csrf" value=""#.count).dropLast())
-                })
-            }
-            let queue = TestDatabase.uniqueQueue("dash")
-            let discarded = try await JobFactory.insert(api.client, queue: queue, state: .discarded)
-            let unsigned = try await send(.GET, "/ui/jobs/\(discarded)")
-            #expect(unsigned.0 == 303 && unsigned.1["location"].first == "/sign-in")
+    func guards(_ api: APIHarness, _ web: DashboardHTTP) async throws {
+        func csrf(in html: String) throws -> String {
+            try #require(html.range(of: #"name="csrf" value="[0-9a-f]{64}""#, options: .regularExpression).map {
+                String(html[$0].dropFirst(#"name="csrf" value=""#.count).dropLast())
+            })
+        }
+        let queue = TestDatabase.uniqueQueue("dash")
+        let discarded = try await JobFactory.insert(api.client, queue: queue, state: .discarded)
+        let unsigned = try await web.send(.GET, "/ui/jobs/\(discarded)")
+        #expect(unsigned.0 == 303 && unsigned.1["location"].first == "/sign-in")
 
-            let viewer = try await api.token(.viewer, subject: "viewer")
-            let signIn = try await send(.POST, "/sign-in", form: "token=\(viewer.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
-            #expect(signIn.0 == 303 && signIn.1["location"].first == "/")
-            let setCookie = try #require(signIn.1["set-cookie"].first)
-            #expect(setCookie.hasPrefix("nightshift_session=\(viewer);") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
-            #expect(!setCookie.contains("Secure"), "plain HTTP here; behind TLS it is Secure")
-            let bad = try await send(.POST, "/sign-in", form: "token=forged")
-            #expect(bad.0 == 401 && bad.1["set-cookie"].isEmpty && bad.2.contains("Token recusado"))
+        let viewer = try await api.token(.viewer, subject: "viewer")
+        let signIn = try await web.send(.POST, "/sign-in", form: "token=\(viewer.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+        #expect(signIn.0 == 303 && signIn.1["location"].first == "/")
+        let setCookie = try #require(signIn.1["set-cookie"].first)
+        #expect(setCookie.hasPrefix("nightshift_session=\(viewer);") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+        #expect(!setCookie.contains("Secure"), "plain HTTP here; behind TLS it is Secure")
+        let bad = try await web.send(.POST, "/sign-in", form: "token=forged")
+        #expect(bad.0 == 401 && bad.1["set-cookie"].isEmpty && bad.2.contains("Token recusado"))
 
-            let (status, _, html) = try await send(.GET, "/ui/jobs/\(discarded)", cookie: viewer)
-            #expect(status == 200 && html.contains(#"data-state="discarded">descartado"#) && !html.contains("/retry"), "a viewer sees no buttons")
-            // Pages reload themselves every 30 s and say when they were read; ?refresh=off stops it.
-            #expect(html.contains(#"<meta http-equiv="refresh" content="30">"#) && html.contains("Lida às")
-                    && html.contains(#"href="/ui/jobs/\#(discarded)?refresh=off">parar</a>"#), "\(html.prefix(3_000))")
-            let stopped = try await send(.GET, "/ui/jobs/\(discarded)?refresh=off", cookie: viewer).2
-            #expect(!stopped.contains("http-equiv=\"refresh\"") && stopped.contains(#"href="/ui/jobs/\#(discarded)">retomar</a>"#))
-            let viewerCSRF = try csrf(in: html)
-            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: viewer, form: "csrf=\(viewerCSRF)").0 == 403, "a viewer may not retry")
+        let (status, _, html) = try await web.send(.GET, "/ui/jobs/\(discarded)", cookie: viewer)
+        #expect(status == 200 && html.contains(#"data-state="discarded">descartado"#) && !html.contains("/retry"), "a viewer sees no buttons")
+        // Pages reload themselves every 30 s and say when they were read; ?refresh=off stops it.
+        #expect(html.contains(#"<meta http-equiv="refresh" content="30">"#) && html.contains("Lida às")
+                && html.contains(#"href="/ui/jobs/\#(discarded)?refresh=off">parar</a>"#), "\(html.prefix(3_000))")
+        let stopped = try await web.send(.GET, "/ui/jobs/\(discarded)?refresh=off", cookie: viewer).2
+        #expect(!stopped.contains("http-equiv=\"refresh\"") && stopped.contains(#"href="/ui/jobs/\#(discarded)">retomar</a>"#))
+        let viewerCSRF = try csrf(in: html)
+        #expect(try await web.send(.POST, "/ui/jobs/\(discarded)/retry", cookie: viewer, form: "csrf=\(viewerCSRF)").0 == 403, "a viewer may not retry")
 
-            let operatorToken = try await api.token(.operator, subject: "op")
-            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "").0 == 403, "no CSRF token")
-            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "csrf=\(viewerCSRF)").0 == 403,
-                    "another session's CSRF token")
-            #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "discarded")
-            let mine = try csrf(in: try await send(.GET, "/ui/jobs/\(discarded)", cookie: operatorToken).2)
-            #expect(try await send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "csrf=\(mine)").0 == 303)
-            #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "available")
-            // A running job's progress, on its page.
-            let running = try await JobFactory.insert(api.client, queue: queue, state: .running, attempt: 1, lockedBy: "w/1")
-            #expect(try await JobStore(client: api.client, logger: TestDatabase.logger)
-                .recordProgress(AttemptRef(id: running, attempt: 1), WorkProgress(done: 1_500, total: 6_000, unit: .records, step: "2025-01")))
-            let progressPage = try await send(.GET, "/ui/jobs/\(running)", cookie: viewer).2
-            #expect(progressPage.contains(#"<progress value="1500" max="6000"></progress>"#) && progressPage.contains("1,500 de 6,000 registros (25 %)")
-                    && progressPage.contains("tentativa 1, 2025-01"), "\(progressPage)")
-            // No page answers with data for a token it cannot verify.
-            let schedulesPage = try await send(.GET, "/ui/schedules", cookie: viewer)
-            #expect(schedulesPage.0 == 200 && schedulesPage.2.contains("<td>nightly-dump</td>") && schedulesPage.2.contains("<code>0 22 * * *</code>"),
-                    "\(schedulesPage.2)")
-            for path in ["/", "/ui/jobs", "/ui/queues", "/ui/schedules", "/ui/backups", "/ui/extratos"] {
-                let answer = try await send(.GET, path, cookie: "forged")
-                #expect(answer.0 == 303 && !answer.2.contains(queue), "\(path)")
-            }
+        let operatorToken = try await api.token(.operator, subject: "op")
+        #expect(try await web.send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "").0 == 403, "no CSRF token")
+        #expect(try await web.send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "csrf=\(viewerCSRF)").0 == 403,
+                "another session's CSRF token")
+        #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "discarded")
+        let mine = try csrf(in: try await web.send(.GET, "/ui/jobs/\(discarded)", cookie: operatorToken).2)
+        #expect(try await web.send(.POST, "/ui/jobs/\(discarded)/retry", cookie: operatorToken, form: "csrf=\(mine)").0 == 303)
+        #expect(try await api.client.scalar("SELECT state::text FROM jobs WHERE id = \(discarded)", as: String.self) == "available")
+        // A running job's progress, on its page.
+        let running = try await JobFactory.insert(api.client, queue: queue, state: .running, attempt: 1, lockedBy: "w/1")
+        #expect(try await JobStore(client: api.client, logger: TestDatabase.logger)
+            .recordProgress(AttemptRef(id: running, attempt: 1), WorkProgress(done: 1_500, total: 6_000, unit: .records, step: "2025-01")))
+        let progressPage = try await web.send(.GET, "/ui/jobs/\(running)", cookie: viewer).2
+        #expect(progressPage.contains(#"<progress value="1500" max="6000"></progress>"#) && progressPage.contains("1,500 de 6,000 registros (25 %)")
+                && progressPage.contains("tentativa 1, 2025-01"), "\(progressPage)")
+        // No page answers with data for a token it cannot verify.
+        let schedulesPage = try await web.send(.GET, "/ui/schedules", cookie: viewer)
+        #expect(schedulesPage.0 == 200 && schedulesPage.2.contains("<td>nightly-dump</td>") && schedulesPage.2.contains("<code>0 22 * * *</code>"),
+                "\(schedulesPage.2)")
+        for path in ["/", "/ui/jobs", "/ui/queues", "/ui/schedules", "/ui/backups", "/ui/extratos"] {
+            let answer = try await web.send(.GET, path, cookie: "forged")
+            #expect(answer.0 == 303 && !answer.2.contains(queue), "\(path)")
         }
     }
 }
