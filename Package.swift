@@ -16,10 +16,20 @@ let swiftSettings: [SwiftSetting] = [
 //   BackOffice       the business's jobs (month backup and close, dumps, drills, metrics, prune)
 //                    and their schedules
 //   Monitoring       metrics (swift-metrics + Prometheus), state gauges, the failure-alert webhook
-//   API              the HTTP API (Hummingbird): JWT auth, routes, the OpenAPI document
+//   API              the HTTP API (Hummingbird): JWT auth, routes, the OpenAPI document; the dashboard
+//                    (swift-mustache templates, a pt-BR and an English catalog)
 //   Bench            `nightshift bench`'s runs: enqueue, drain, latency, the raw-SQL limits, growth
 //   NightshiftCLI    the composition root (Settings, the services a process runs) and commands
 //   nightshift       the executable: one call into NightshiftCLI
+// The dashboard's page templates and its language catalogs, compiled into the binary (see
+// Sources/API/Dashboard/DashboardTemplates.swift, which names each template).
+let dashboardTemplates = [
+    "layout", "sign-in", "message", "home", "jobs", "bulk-confirm", "job", "queues", "schedules", "backups", "backup",
+    "extratos", "branches", "chart", "button", "state",
+]
+let dashboardResources: [Resource] = dashboardTemplates.map { .embedInCode("Dashboard/Templates/\($0).mustache") }
+    + ["pt-BR", "en"].map { .embedInCode("Dashboard/Catalogs/catalog-\($0).json") }
+
 let package = Package(
     name: "nightshift",
     platforms: [.macOS(.v15)],
@@ -43,6 +53,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -148,8 +159,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.embedInCode("openapi.yaml")],
+            resources: [.embedInCode("openapi.yaml")] + dashboardResources,
             swiftSettings: swiftSettings
         ),
         .target(
@@ -258,7 +270,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NightshiftCLITests",
-            dependencies: ["NightshiftCLI", "Bench", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
+            dependencies: ["NightshiftCLI", "API", "Bench", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Yams", package: "Yams"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings

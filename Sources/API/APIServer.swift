@@ -17,6 +17,8 @@ public struct APIServer {
         public var serviceRateLimitPerMinute = 30
         /// `API_SERVICE_MAX_WAIT_SECONDS` (300): the most a service call's `wait` waits.
         public var serviceMaximumWait = 300
+        /// `DASHBOARD_LANG` (pt-BR): the dashboard's language, `pt-BR` or `en`.
+        public var dashboardLanguage = DashboardLanguage.portuguese
         public init() {}
     }
 
@@ -26,7 +28,8 @@ public struct APIServer {
     let settings: Settings
     let logger: Logger
 
-    public init(settings: Settings, authority: TokenAuthority, dependencies: APIDependencies) {
+    /// Throws only when a dashboard template compiled into the binary does not parse.
+    public init(settings: Settings, authority: TokenAuthority, dependencies: APIDependencies) throws {
         let router = Router(context: APIContext.self)
         let known = KnownPaths()
         router.add(middleware: ErrorMiddleware(known: known, logger: dependencies.logger))
@@ -39,7 +42,7 @@ public struct APIServer {
         QueueRoutes(dependencies: dependencies).register(routes)
         ReadRoutes(dependencies: dependencies).register(routes)
         ServiceRoutes(dependencies: dependencies, maximumWait: settings.serviceMaximumWait).register(routes)
-        DashboardRoutes(dependencies: dependencies, authority: authority).register(router)
+        try DashboardRoutes(dependencies: dependencies, authority: authority, language: settings.dashboardLanguage).register(router)
         known.set(routes.all)
         self.router = router
         self.routes = routes.all

@@ -55,7 +55,7 @@ struct APIHarness: Sendable {
                                                metrics: metrics, objectStore: LocalDirectoryStore(root: backups.appendingPathComponent("store")),
                                                logger: TestDatabase.logger)
             let bound = AsyncStream.makeStream(of: Int.self)
-            let server = APIServer(settings: settings, authority: authority, dependencies: dependencies)
+            let server = try APIServer(settings: settings, authority: authority, dependencies: dependencies)
             let application = server.application { port in bound.continuation.yield(port) }
             let group = ServiceGroup(configuration: .init(services: [application], logger: TestDatabase.logger))
             let running = Task { try await group.run() }

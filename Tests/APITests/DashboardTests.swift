@@ -111,7 +111,7 @@ import TestSupport
         #expect(try await JobStore(client: api.client, logger: TestDatabase.logger)
             .recordProgress(AttemptRef(id: running, attempt: 1), WorkProgress(done: 1_500, total: 6_000, unit: .records, step: "2025-01")))
         let progressPage = try await web.send(.GET, "/ui/jobs/\(running)", cookie: viewer).2
-        #expect(progressPage.contains(#"<progress value="1500" max="6000"></progress>"#) && progressPage.contains("1,500 de 6,000 registros (25 %)")
+        #expect(progressPage.contains(#"<progress value="1500" max="6000"></progress>"#) && progressPage.contains("1.500 de 6.000 registros (25 %)")
                 && progressPage.contains("tentativa 1, 2025-01"), "\(progressPage)")
         // No page answers with data for a token it cannot verify.
         let schedulesPage = try await web.send(.GET, "/ui/schedules", cookie: viewer)

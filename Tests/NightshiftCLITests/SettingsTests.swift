@@ -1,3 +1,4 @@
+import API
 import BackOffice
 import Database
 import Foundation
@@ -16,6 +17,9 @@ import Testing
         #expect(settings.backOffice.requireBackup == true)
         #expect(settings.backOffice.backupDirectory.lastPathComponent == "backups")
         #expect(settings.database == nil)
+        #expect(settings.api.dashboardLanguage == .portuguese)
+        #expect(try Settings(environment: ["DASHBOARD_LANG": "en"]).api.dashboardLanguage == .english)
+        #expect(try Settings(environment: ["DASHBOARD_LANG": "pt_BR"]).api.dashboardLanguage == .portuguese)
         #expect(throws: ConfigurationError.self) { try Settings(environment: ["BRANCH_TZ": "Nowhere/City"]) }
         #expect { try Settings(environment: ["ENABLE_NIGHTLY_DUMP_JOB": "maybe"]) } throws: {
             "\($0)".contains("ENABLE_NIGHTLY_DUMP_JOB=maybe is not a boolean")
@@ -29,6 +33,7 @@ import Testing
         ("LOG_FORMAT", "xml", "LOG_FORMAT=xml is not text or json"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL=loud is not one of"),
         ("EXTRATO_REQUIRE_BACKUP", "perhaps", "EXTRATO_REQUIRE_BACKUP=perhaps is not a boolean"),
+        ("DASHBOARD_LANG", "fr", "DASHBOARD_LANG is 'fr'; use pt-BR (the default) or en"),
     ])
     func aWrongValueNamesItsVariable(name: String, value: String, message: String) {
         #expect { try Settings(environment: [name: value]) } throws: { error in

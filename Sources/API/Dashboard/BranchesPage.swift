@@ -7,7 +7,7 @@ import ObjectStorage
 /// over the last days (`{branch}/metrics/{date}.json`, integer centavos).
 struct BranchesPage {
     let store: any ObjectStore
-    let zone: TimeZone
+    let format: PageFormat
 
     struct Branch {
         var id: String
@@ -26,7 +26,7 @@ struct BranchesPage {
             var branch = byID[parts[0]] ?? Branch(id: parts[0])
             switch parts[1] {
             case "backups":
-                if let time = object.lastModified ?? DumpName.time(of: object.key, in: zone), time > (branch.lastDump ?? .distantPast) {
+                if let time = object.lastModified ?? DumpName.time(of: object.key, in: format.zone), time > (branch.lastDump ?? .distantPast) {
                     branch.lastDump = time
                 }
             case "metrics" where parts[2].hasSuffix(".json"):
@@ -45,25 +45,33 @@ struct BranchesPage {
         return byID.values.sorted { $0.id < $1.id }
     }
 
-    static func money(_ minor: Int64, currency: String) -> String { MoneyText.text(minor: minor, currency: currency) }
+    struct Row {
+        var id: String
+        var status: String
+        var lastDump: String
+        var lastDay: String
+    }
 
-    func render() async throws -> String {
+    struct View {
+        var source: String
+        var rows: NonEmpty<Row>?
+        var charts: [SVGChart.View]
+    }
+
+    func content() async throws -> PageContent {
+        let t = format.catalog
         let branches = try await branches()
-        guard !branches.isEmpty else { return "<p>Nenhuma filial no bucket (\(HTML.escape(store.description))).</p>" }
-        var html = "<p>Lido de \(HTML.escape(store.description)).</p><table><tr><th>filial</th><th>último dump</th><th>receita do último dia</th></tr>"
-        for branch in branches {
-            let hours = branch.lastDump.map { Date().timeIntervalSince($0) / 3600 }
+        let rows = branches.map { branch in
+            let hours = branch.lastDump.map { format.now.timeIntervalSince($0) / 3600 }
             let status = hours.map { $0 <= 26 ? "green" : $0 <= 50 ? "amber" : "red" } ?? "red"
-            let last = branch.days.last.map { "\(HTML.escape($0.date)): \(HTML.escape(Self.money($0.grossRevenue, currency: $0.currency)))" } ?? "—"
-            html += "<tr data-branch=\"\(HTML.escape(branch.id))\"><td>\(HTML.escape(branch.id))</td>"
-                + "<td class=\"\(status)\" data-status=\"\(status)\">\(HTML.when(branch.lastDump, in: zone))</td>"
-                + "<td>\(last)</td></tr>"
+            let last = branch.days.last.map { "\($0.date): \(format.money(minor: $0.grossRevenue, currency: $0.currency))" } ?? "—"
+            return Row(id: branch.id, status: status, lastDump: format.when(branch.lastDump), lastDay: last)
         }
-        html += "</table>"
-        for branch in branches where !branch.days.isEmpty {
-            html += SVGChart.bars(branch.days.map { .init(label: String($0.date.suffix(5)), segments: [(Double($0.grossRevenue) / 100, "#2e7d32")]) },
-                                  title: "Receita de \(branch.id), últimos \(Self.days) dias", unit: branch.days.last?.currency ?? "")
+        let charts = branches.filter { !$0.days.isEmpty }.map { branch in
+            SVGChart.bars(branch.days.map { .init(label: String($0.date.suffix(5)), segments: [(Double($0.grossRevenue) / 100, "#2e7d32")]) },
+                          title: t("branches_chart", ["branch": branch.id, "days": Self.days]), unit: branch.days.last?.currency ?? "", format: format)
         }
-        return html
+        return PageContent(template: "branches", title: t["branches_title"],
+                           view: View(source: store.description, rows: NonEmpty(rows), charts: charts))
     }
 }

@@ -40,77 +40,125 @@ struct JobsPage {
 
     static let pageSize = 50
 
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct Row {
+        var id: Int64
+        var kind: String
+        var queue: String
+        var state: StateView
+        var attempt: String
+        var created: String
+        var lastError: String
+    }
+
+    struct BulkButton {
+        var action: String
+        var id: String
+        var label: String
+    }
+
+    struct View {
+        var states: [Option]
+        var kind: String
+        var queue: String
+        var bulk: BulkButton?
+        var rows: [Row]
+        var newer: String?
+        var older: String?
+    }
+
     let filter: Filter
     let jobs: [JobRecord]
     let session: DashboardSession
-    let zone: TimeZone
+    let format: PageFormat
 
-    func render() -> String {
-        let esc = HTML.escape
-        let options = "<option value=\"\"\(filter.state == nil ? " selected" : "")>todos</option>" + JobState.allCases.map {
-            "<option value=\"\($0.rawValue)\"\($0 == filter.state ? " selected" : "")>\(StateLabel.text($0))</option>"
-        }.joined()
-        let rows = jobs.map { job in
-            "<tr data-job=\"\(job.id)\"><td><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a></td><td>\(esc(job.kind))</td><td>\(esc(job.queue))</td>"
-                + "<td data-state=\"\(job.state.rawValue)\">\(StateLabel.text(job.state))</td><td>\(job.attempt)/\(job.maxAttempts)</td>"
-                + "<td>\(HTML.when(job.createdAt, in: zone))</td><td>\(esc(String((job.lastError ?? "").prefix(80))))</td></tr>"
-        }.joined(separator: "\n")
-        var paging = ""
-        if filter.before != nil { paging += "<a href=\"/ui/jobs?\(filter.query())\" id=\"first-page\">← mais novos</a> " }
-        if jobs.count == Self.pageSize, let last = jobs.last {
-            paging += "<a href=\"/ui/jobs?\(filter.query(cursor: last.id))\" id=\"next-page\">mais antigos →</a>"
+    func content() -> PageContent {
+        let t = format.catalog
+        let states = [Option(value: "", label: t["jobs_all_states"], selected: filter.state == nil)] + JobState.allCases.map {
+            Option(value: $0.rawValue, label: format.state($0), selected: $0 == filter.state)
         }
-        return """
-            <form method="get" action="/ui/jobs" class="filters">
-            <label>Estado <select name="state">\(options)</select></label>
-            <label>Tipo <input name="kind" value="\(esc(filter.kind ?? ""))" size="14" placeholder="todos"></label>
-            <label>Fila <input name="queue" value="\(esc(filter.queue ?? ""))" size="10" placeholder="todas"></label>
-            <button>Filtrar</button></form>
-            \(bulkButtons)
-            <div class="scroll"><table id="jobs"><tr><th>id</th><th>tipo</th><th>fila</th><th>estado</th><th>tentativa</th><th>criado</th><th>último erro</th></tr>\(rows)</table></div>
-            <p class="paging">\(paging)</p>
-            """
+        let rows = jobs.map { job in
+            Row(id: job.id, kind: job.kind, queue: job.queue, state: StateView(job.state, format), attempt: "\(job.attempt)/\(job.maxAttempts)",
+                created: format.when(job.createdAt), lastError: String((job.lastError ?? "").prefix(80)))
+        }
+        let older = jobs.count == Self.pageSize ? jobs.last.map { "/ui/jobs?\(filter.query(cursor: $0.id))" } : nil
+        let view = View(states: states, kind: filter.kind ?? "", queue: filter.queue ?? "", bulk: bulkButton, rows: rows,
+                        newer: filter.before != nil ? "/ui/jobs?\(filter.query())" : nil, older: older)
+        return PageContent(template: "jobs", title: t["jobs_title"], view: view)
     }
 
     /// For an operator with a filter on a state that can be acted on: the filtered set's bulk
     /// action, which goes to a confirmation page first.
-    private var bulkButtons: String {
-        guard session.identity.role >= .operator, let state = filter.state else { return "" }
-        let action: (String, String)?
+    private var bulkButton: BulkButton? {
+        guard session.identity.role >= .operator, let state = filter.state else { return nil }
+        let verb: String
         switch state {
-        case .discarded, .cancelled: action = ("retry", "Tentar de novo todos os filtrados")
-        case .pending, .available, .scheduled, .retryable: action = ("cancel", "Cancelar todos os filtrados")
-        default: action = nil
+        case .discarded, .cancelled: verb = "retry"
+        case .pending, .available, .scheduled, .retryable: verb = "cancel"
+        default: return nil
         }
-        guard let (verb, label) = action else { return "" }
-        return """
-            <form method="post" action="/ui/jobs/bulk/\(verb)?\(filter.query())" class="inline">\
-            <input type="hidden" name="csrf" value="\(session.csrf)"><button id="bulk-\(verb)">\(label)…</button></form>
-            """
+        return BulkButton(action: "/ui/jobs/bulk/\(verb)?\(filter.query())", id: "bulk-\(verb)", label: format.catalog["jobs_bulk_\(verb)"])
+    }
+
+    struct Confirmation {
+        struct Sample {
+            var id: Int64
+            var kind: String
+            var queue: String
+            var when: String
+        }
+
+        var intro: String
+        var count: Int
+        var countText: String
+        var description: String
+        var sample: [Sample]
+        var more: String?
+        var action: String
+        var back: String
+        var confirm: String
+        var batches: String
     }
 
     /// The confirmation: how many jobs, the first of them, and the button that acts.
-    static func confirmation(verb: String, filter: Filter, preview: BulkPreview, session: DashboardSession, zone: TimeZone) -> String {
-        let esc = HTML.escape
-        let what = verb == "retry" ? "tentar de novo" : "cancelar"
-        let sample = preview.sample.prefix(10).map { job in
-            "<li><a href=\"/ui/jobs/\(job.id)\">\(job.id)</a> \(esc(job.kind)) (\(esc(job.queue))), \(HTML.when(job.finishedAt ?? job.createdAt, in: zone))</li>"
-        }.joined()
-        return """
-            <p id="bulk-count">Isto vai \(what) <strong>\(preview.count)</strong> job(s): \(esc(describe(filter))).</p>
-            <ul>\(sample)</ul>\(preview.count > 10 ? "<p>… e mais \(preview.count - 10).</p>" : "")
-            <form method="post" action="/ui/jobs/bulk/\(verb)?\(filter.query())">
-            <input type="hidden" name="csrf" value="\(session.csrf)"><input type="hidden" name="confirm" value="\(preview.count)">
-            <button id="bulk-confirm">Sim, \(what) \(preview.count)</button> <a href="/ui/jobs?\(filter.query())">Voltar</a></form>
-            <p>Em lotes de \(JobStore.bulkBatchSize) por transação; o histórico de cada job fica.</p>
-            """
+    static func confirmation(verb: String, filter: Filter, preview: BulkPreview, format: PageFormat) -> PageContent {
+        let t = format.catalog
+        let view = Confirmation(
+            intro: t["bulk_intro_\(verb)"], count: preview.count, countText: format.count(preview.count), description: describe(filter, format),
+            sample: preview.sample.prefix(10).map { Confirmation.Sample(id: $0.id, kind: $0.kind, queue: $0.queue, when: format.when($0.finishedAt ?? $0.createdAt)) },
+            more: preview.count > 10 ? t("bulk_more", ["count": format.count(preview.count - 10)]) : nil,
+            action: "/ui/jobs/bulk/\(verb)?\(filter.query())", back: "/ui/jobs?\(filter.query())",
+            confirm: t("bulk_confirm_\(verb)", ["count": format.count(preview.count)]),
+            batches: t("bulk_batches", ["size": format.count(JobStore.bulkBatchSize)]))
+        return PageContent(template: "bulk-confirm", title: t["bulk_title"], view: view)
     }
 
-    static func describe(_ filter: Filter) -> String {
+    static func describe(_ filter: Filter, _ format: PageFormat) -> String {
+        let t = format.catalog
         var parts: [String] = []
-        if let state = filter.state { parts.append("estado \(StateLabel.text(state))") }
-        if let kind = filter.kind { parts.append("tipo \(kind)") }
-        if let queue = filter.queue { parts.append("fila \(queue)") }
+        if let state = filter.state { parts.append(t("filter_state", ["value": format.state(state)])) }
+        if let kind = filter.kind { parts.append(t("filter_kind", ["value": kind])) }
+        if let queue = filter.queue { parts.append(t("filter_queue", ["value": queue])) }
         return parts.joined(separator: ", ")
+    }
+}
+
+/// A job state for a template: the raw name for `data-state`, the label for people.
+struct StateView {
+    var raw: String
+    var label: String
+
+    init(_ state: JobState, _ format: PageFormat) {
+        self.init(raw: state.rawValue, label: format.state(state))
+    }
+
+    init(raw: String, label: String) {
+        self.raw = raw
+        self.label = label
     }
 }

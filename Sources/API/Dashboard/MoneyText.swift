@@ -1,24 +1,30 @@
 import Foundation
 
-/// Money as the studio reads it, `R$ 1.234,56`, exactly: from integer centavos, or from a
-/// `numeric(12,2)` as PostgreSQL writes it (`105699.50`), never through a floating point.
+/// Money exactly: from integer centavos, or from a `numeric(12,2)` as PostgreSQL writes it
+/// (`105699.50`), never through a floating point. The separators are the page language's
+/// (``PageFormat/money(minor:currency:)``); the defaults write `R$ 1.234,56`.
 enum MoneyText {
-    static func text(minor: Int64, currency: String = "BRL") -> String {
+    static func text(minor: Int64, currency: String = "BRL", group: String = ".", decimal: String = ",") -> String {
         let sign = minor < 0 ? "-" : ""
-        let units = abs(minor) / 100, cents = abs(minor) % 100
-        var digits = String(units), grouped = ""
-        while digits.count > 3 {
-            grouped = "." + digits.suffix(3) + grouped
-            digits.removeLast(3)
-        }
+        let units = minor.magnitude / 100, cents = minor.magnitude % 100
         let symbol = currency == "BRL" ? "R$" : currency
-        return "\(sign)\(symbol) \(digits)\(grouped),\(cents < 10 ? "0" : "")\(cents)"
+        return "\(sign)\(symbol) \(grouped(String(units), by: group))\(decimal)\(cents < 10 ? "0" : "")\(cents)"
     }
 
-    /// A decimal's text (`-12.5`, `105699.50`) in centavos; the text itself when it is not one.
+    /// A decimal's text (`-12.5`, `105699.50`) as money; the text itself when it is not one.
     static func text(numeric: String, currency: String = "BRL") -> String {
         guard let minor = minorUnits(numeric) else { return numeric }
         return text(minor: minor, currency: currency)
+    }
+
+    /// Digits in groups of three from the right: `1234567` → `1.234.567`.
+    static func grouped(_ digits: String, by separator: String) -> String {
+        var digits = Substring(digits), grouped = ""
+        while digits.count > 3 {
+            grouped = separator + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        return digits + grouped
     }
 
     static func minorUnits(_ numeric: String) -> Int64? {

@@ -11,36 +11,37 @@ struct PageRefresh {
     let address: String
     let isOn: Bool
     let readAt: Date
-    let zone: TimeZone
 
-    init(path: String, query: String?, zone: TimeZone, readAt: Date = Date()) {
+    init(path: String, query: String?, readAt: Date = Date()) {
         let parts = (query ?? "").split(separator: "&").map(String.init)
         isOn = !parts.contains("refresh=off")
         let kept = parts.filter { !$0.hasPrefix("refresh=") }
         address = kept.isEmpty ? path : path + "?" + kept.joined(separator: "&")
         self.readAt = readAt
-        self.zone = zone
     }
 
-    init(_ request: Request, zone: TimeZone) {
-        self.init(path: request.uri.path, query: request.uri.query, zone: zone)
+    init(_ request: Request) {
+        self.init(path: request.uri.path, query: request.uri.query)
     }
 
-    /// For the page's head.
-    var meta: String { isOn ? "<meta http-equiv=\"refresh\" content=\"\(Self.interval)\">" : "" }
+    /// The line under the navigation, as the layout shows it: when the page was read, and the
+    /// link that stops or resumes the refresh; `on` also puts the `<meta>` in the page's head.
+    struct Line {
+        var on: Bool
+        var interval: Int
+        var text: String
+        var href: String
+        var link: String
+    }
 
-    /// The line under the navigation: when the page was read, and how to stop or resume.
-    var line: String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "pt_BR")
-        formatter.timeZone = zone
-        formatter.dateFormat = "HH:mm:ss"
-        let read = "Lida às \(formatter.string(from: readAt))"
+    func line(_ format: PageFormat) -> Line {
+        let t = format.catalog
+        let read = format.clock(readAt)
         let separator = address.contains("?") ? "&" : "?"
         if isOn {
-            return "<p class=\"refresh\">\(read) · atualiza a cada \(Self.interval) s · "
-                + "<a href=\"\(HTML.escape(address + separator + "refresh=off"))\">parar</a></p>"
+            return Line(on: true, interval: Self.interval, text: t("refresh_on", ["time": read, "seconds": Self.interval]),
+                        href: address + separator + "refresh=off", link: t["refresh_stop"])
         }
-        return "<p class=\"refresh\">\(read) · atualização parada · <a href=\"\(HTML.escape(address))\">retomar</a></p>"
+        return Line(on: false, interval: Self.interval, text: t("refresh_off", ["time": read]), href: address, link: t["refresh_resume"])
     }
 }

@@ -6,10 +6,43 @@ import PostgresNIO
 /// (with the button to pause or resume it), the day's finished jobs by hour and each kind's
 /// durations.
 struct QueuesPage {
-    let dependencies: APIDependencies
-    let zone: TimeZone
+    struct Header {
+        var state: String
+        var label: String
+    }
 
-    func render(_ session: DashboardSession) async throws -> (String, String) {
+    struct Pause {
+        var text: String
+        var resume: JobPage.Button
+    }
+
+    struct Row {
+        var name: String
+        var counts: [Int]
+        var oldest: String
+        var pause: Pause?
+        /// For an operator when the queue runs: where the pause form posts.
+        var pauseAction: String?
+    }
+
+    struct Duration {
+        var kind: String
+        var runs: String
+        var p50: String
+        var p95: String
+    }
+
+    struct View {
+        var headers: [Header]
+        var rows: [Row]
+        var chart: SVGChart.View
+        var durations: [Duration]
+    }
+
+    let dependencies: APIDependencies
+    let format: PageFormat
+
+    func content(_ session: DashboardSession) async throws -> PageContent {
         // Live jobs, and those finished in the last 24 h: a whole-table count would read every
         // finished job kept (docs/benchmarks.md, "Dashboard pages with a million jobs"). The
         // page's four reads go at once, each on its own pooled connection.
@@ -17,6 +50,7 @@ struct QueuesPage {
         async let paused = dependencies.store.pausedQueues()
         async let finishedByHour = hourlyFinished()
         async let durationRows = durations()
+        let t = format.catalog
         let stats = try await overview
         let pauses = Dictionary(uniqueKeysWithValues: try await paused.map { ($0.queue, $0) })
         let states = JobState.allCases
@@ -24,30 +58,23 @@ struct QueuesPage {
         let byName = Dictionary(uniqueKeysWithValues: stats.map { ($0.queue, $0) })
         let rows = names.map { name in
             let queue = byName[name]
-            let pause = pauses[name]
             let path = "/ui/queues/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? name)"
-            let control: String
-            if let pause {
-                control = "<span class=\"paused\" data-paused=\"\(HTML.escape(name))\">pausada por \(HTML.escape(pause.pausedBy))"
-                    + "\(pause.reason.map { ": \(HTML.escape($0))" } ?? "")</span> " + HTML.button(session, "\(path)/resume", "Retomar")
-            } else if session.identity.role >= .operator {
-                control = "<form method=\"post\" action=\"\(path)/pause\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(session.csrf)\">"
-                    + "<input name=\"reason\" placeholder=\"motivo\" maxlength=\"500\" size=\"12\"> <button>Pausar</button></form>"
-            } else {
-                control = "ativa"
+            let pause = pauses[name].map { pause in
+                Pause(text: pause.reason.map { t("queues_paused_by_reason", ["who": pause.pausedBy, "reason": $0]) }
+                          ?? t("queues_paused_by", ["who": pause.pausedBy]),
+                      resume: JobPage.Button(action: "\(path)/resume", label: t["queues_resume"]))
             }
-            return "<tr><td>\(HTML.escape(name))</td>" + states.map { "<td>\(queue?.counts[$0.rawValue] ?? 0)</td>" }.joined()
-                + "<td>\(queue?.oldestAvailableAgeSeconds.map { String(format: "%.1f s", $0) } ?? "—")</td><td>\(control)</td></tr>"
-        }.joined()
-        let hours = try await finishedByHour
-        let durations = try await durationRows
-        return ("Filas", """
-            <div class="scroll"><table><tr><th>fila</th>\(states.map { "<th data-state=\"\($0.rawValue)\">\(StateLabel.text($0))\($0.isFinished ? " (24 h)" : "")</th>" }.joined())<th>mais antigo disponível</th><th>pausa</th></tr>\(rows)</table></div>
-            <h2>Jobs por hora (24 h): sucesso, descartados, cancelados</h2>
-            \(SVGChart.bars(hours, title: "Jobs terminados por hora", unit: "jobs"))
-            <h2>Duração por tipo (24 h, segundos)</h2>
-            <table><tr><th>tipo</th><th>execuções</th><th>p50</th><th>p95</th></tr>\(durations)</table>
-            """)
+            return Row(name: name, counts: states.map { queue?.counts[$0.rawValue] ?? 0 },
+                       oldest: queue?.oldestAvailableAgeSeconds.map { format.seconds($0, digits: 1) + " s" } ?? "—",
+                       pause: pause, pauseAction: pause == nil && session.identity.role >= .operator ? "\(path)/pause" : nil)
+        }
+        let headers = states.map { state in
+            Header(state: state.rawValue, label: state.isFinished ? t("queues_state_24h", ["state": format.state(state)]) : format.state(state))
+        }
+        let view = View(headers: headers, rows: rows,
+                        chart: SVGChart.bars(try await finishedByHour, title: t["queues_hourly_chart"], unit: t["unit_jobs"], format: format),
+                        durations: try await durationRows)
+        return PageContent(template: "queues", title: t["queues_title"], view: view)
     }
 
     /// Jobs finished in each of the last 24 hours, by outcome: one range scan of the day's
@@ -55,7 +82,7 @@ struct QueuesPage {
     private func hourlyFinished() async throws -> [SVGChart.Bar] {
         var hours: [SVGChart.Bar] = []
         for try await (hour, succeeded, failed, cancelled) in try await dependencies.store.client.query("""
-            SELECT to_char(h AT TIME ZONE \(zone.identifier), 'HH24"h"'),
+            SELECT to_char(h AT TIME ZONE \(format.zone.identifier), 'HH24"h"'),
                    coalesce(c.succeeded, 0), coalesce(c.discarded, 0), coalesce(c.cancelled, 0)
             FROM generate_series(date_trunc('hour', now()) - interval '23 hours', date_trunc('hour', now()), interval '1 hour') AS h
             LEFT JOIN (
@@ -73,9 +100,9 @@ struct QueuesPage {
         return hours
     }
 
-    /// Each kind's runs in the last 24 h with their p50 and p95 durations, as table rows.
-    private func durations() async throws -> String {
-        var rows = ""
+    /// Each kind's runs in the last 24 h with their p50 and p95 durations.
+    private func durations() async throws -> [Duration] {
+        var rows: [Duration] = []
         for try await (kind, runs, p50, p95) in try await dependencies.store.client.query("""
             SELECT kind, count(*)::int,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - attempted_at))::float8,
@@ -83,7 +110,7 @@ struct QueuesPage {
             FROM jobs WHERE state = 'succeeded' AND finished_at > now() - interval '24 hours' AND attempted_at IS NOT NULL
             GROUP BY kind ORDER BY kind
             """, logger: dependencies.logger).decode((String, Int, Double, Double).self) {
-            rows += "<tr><td>\(HTML.escape(kind))</td><td>\(runs)</td><td>\(String(format: "%.3f", p50))</td><td>\(String(format: "%.3f", p95))</td></tr>"
+            rows.append(Duration(kind: kind, runs: format.count(runs), p50: format.seconds(p50, digits: 3), p95: format.seconds(p95, digits: 3)))
         }
         return rows
     }

@@ -17,7 +17,8 @@ struct SafetyNet {
         var todo: String?
     }
 
-    static func lines(client: PostgresClient, settings: BackOfficeSettings, now: Date = Date(), logger: Logger) async throws -> [Line] {
+    static func lines(client: PostgresClient, settings: BackOfficeSettings, format: PageFormat, logger: Logger) async throws -> [Line] {
+        let now = format.now, t = format.catalog
         let month = StudioMonth.previous(of: now, in: settings.timeZone)
         let branch = settings.branch.id
         let rows = try await client.query("""
@@ -44,55 +45,59 @@ struct SafetyNet {
         var lines: [Line] = []
         let manifest = Self.manifest(settings: settings, month: month)
         lines.append(Line(
-            name: "Backup do mês \(month.slashed)", status: manifest != nil ? .green : earlyInMonth ? .amber : .red,
+            name: t("home_backup_name", ["month": month.slashed]), status: manifest != nil ? .green : earlyInMonth ? .amber : .red,
             lastSuccess: manifest?.createdAt,
-            detail: manifest.map { "\($0.totalRecords) registros em \($0.file)\($0.encryption != nil ? " (criptografado)" : "")" }
-                ?? "nenhum backup válido do mês ainda",
+            detail: manifest.map {
+                t($0.encryption != nil ? "home_backup_detail_encrypted" : "home_backup_detail",
+                  ["records": format.count($0.totalRecords), "file": $0.file])
+            } ?? t["home_backup_none"],
             todo: manifest == nil ? "nightshift backup create --year \(month.year) --month \(month.month)" : nil))
         lines.append(Line(
-            name: "Fechamento do mês \(month.slashed)", status: closedAt != nil ? .green : earlyInMonth ? .amber : .red,
+            name: t("home_close_name", ["month": month.slashed]), status: closedAt != nil ? .green : earlyInMonth ? .amber : .red,
             lastSuccess: closedAt,
-            detail: closedAt != nil ? "extrato gerado" : earlyInMonth ? "roda no dia 1 às 02:00; a rede do dia 2 tenta de novo" : "o mês não foi fechado",
+            detail: t[closedAt != nil ? "home_close_done" : earlyInMonth ? "home_close_early" : "home_close_missing"],
             todo: closedAt == nil ? "nightshift enqueue generate-extrato --args \(args)" : nil))
         let dumpAge = hours(lastDump)
         lines.append(Line(
-            name: "Dump do banco (\(branch))", status: dumpAge <= 26 ? .green : dumpAge <= 50 ? .amber : .red, lastSuccess: lastDump,
-            detail: lastDump.map { "o último terminou \(RelativeTime.ago($0, now: now))" } ?? "nenhum dump concluído",
+            name: t("home_dump_name", ["branch": branch]), status: dumpAge <= 26 ? .green : dumpAge <= 50 ? .amber : .red, lastSuccess: lastDump,
+            detail: lastDump.map { t("home_dump_last", ["ago": format.ago($0)]) } ?? t["home_dump_none"],
             todo: dumpAge > 26 ? "nightshift backups create --wait" : nil))
         let drillAge = hours(lastDrillOK)
         let drillStatus: Status = drillVerdict == "false" ? .red : drillVerdict == "true" && drillAge <= 8 * 24 ? .green : .amber
         let drillDetail = switch drillVerdict {
-        case "true": "o último restaurou e as contagens bateram"
-        case "false": "o último FALHOU: veja o motivo em Backups"
-        case "unverified": "dump criptografado testado sem a identidade: conteúdo não restaurado"
-        default: "nenhum teste ainda"
+        case "true": t["home_drill_true"]
+        case "false": t["home_drill_false"]
+        case "unverified": t["home_drill_unverified"]
+        default: t["home_drill_none"]
         }
         lines.append(Line(
-            name: "Teste de restauração", status: drillStatus, lastSuccess: lastDrillOK,
+            name: t["home_drill_name"], status: drillStatus, lastSuccess: lastDrillOK,
             detail: drillDetail,
             todo: drillStatus == .green ? nil : drillVerdict == "unverified"
-                ? "BACKUP_AGE_IDENTITY_FILE onde o teste roda, depois: nightshift backups drill --wait"
+                ? t("home_drill_todo_identity", ["command": "nightshift backups drill --wait"])
                 : "nightshift backups drill --wait"))
         let pushAge = hours(lastPush)
         lines.append(Line(
-            name: "Métricas do dia", status: pushAge <= 26 ? .green : pushAge <= 72 ? .amber : .red, lastSuccess: lastPush,
-            detail: lastPush.map { "enviadas \(RelativeTime.ago($0, now: now))" } ?? "nenhuma métrica enviada",
+            name: t["home_push_name"], status: pushAge <= 26 ? .green : pushAge <= 72 ? .amber : .red, lastSuccess: lastPush,
+            detail: lastPush.map { t("home_push_last", ["ago": format.ago($0)]) } ?? t["home_push_none"],
             todo: pushAge > 26 ? "nightshift enqueue push-metrics" : nil))
         let pruneAge = hours(lastPrune)
         lines.append(Line(
-            name: "Limpeza da nuvem", status: pruneAge <= 8 * 24 ? .green : pruneAge <= 15 * 24 || lastPrune == nil ? .amber : .red, lastSuccess: lastPrune,
-            detail: lastPrune == nil ? "ainda não rodou (domingos às 02:00)" : "retenção de \(settings.dumps.cloudRetentionDays) dias",
+            name: t["home_prune_name"], status: pruneAge <= 8 * 24 ? .green : pruneAge <= 15 * 24 || lastPrune == nil ? .amber : .red,
+            lastSuccess: lastPrune,
+            detail: lastPrune == nil ? t["home_prune_none"] : t("home_prune_retention", ["days": settings.dumps.cloudRetentionDays]),
             todo: pruneAge > 8 * 24 ? "nightshift backups prune --dry-run" : nil))
         lines.append(Line(
-            name: "Jobs descartados (7 dias)", status: discarded == 0 ? .green : .red, lastSuccess: nil,
-            detail: discarded == 0 ? "nenhum" : "\(discarded) job(s) falharam de vez",
+            name: t["home_discarded_name"], status: discarded == 0 ? .green : .red, lastSuccess: nil,
+            detail: discarded == 0 ? t["home_discarded_none"] : t("home_discarded_some", ["count": format.count(discarded)]),
             todo: discarded == 0 ? nil : "/ui/jobs?state=discarded"))
         for try await (queue, pausedAt, pausedBy, reason) in try await client.query(
             "SELECT queue, paused_at, paused_by, reason FROM queue_pauses ORDER BY paused_at", logger: logger
         ).decode((String, Date, String, String?).self) {
             lines.append(Line(
-                name: "Fila \(queue) pausada", status: .amber, lastSuccess: nil,
-                detail: "pausada por \(pausedBy) em \(HTML.when(pausedAt, in: settings.timeZone))\(reason.map { ": \($0)" } ?? ""); nenhum job dela começa",
+                name: t("home_paused_name", ["queue": queue]), status: .amber, lastSuccess: nil,
+                detail: reason.map { t("home_paused_detail_reason", ["who": pausedBy, "when": format.when(pausedAt), "reason": $0]) }
+                    ?? t("home_paused_detail", ["who": pausedBy, "when": format.when(pausedAt)]),
                 todo: "nightshift queue resume \(queue)"))
         }
         return lines

@@ -80,7 +80,7 @@ enum ProcessAssembly {
             let dependencies = APIDependencies(store: store, registry: registry, schedules: schedules, backOffice: settings.backOffice,
                                                keyNamespace: settings.scheduler.keyNamespace, metrics: metrics,
                                                objectStore: StoreCatalog.stores(settings, logger: logger).store, logger: logger)
-            ungated.append(APIServer(settings: settings.api, authority: authority, dependencies: dependencies)
+            ungated.append(try APIServer(settings: settings.api, authority: authority, dependencies: dependencies)
                 .application(onRunning: onAPIRunning))
         } else if let port = settings.metricsPort, let metrics {
             services.append(MetricsServer(registry: metrics, host: settings.metricsHost, port: port, logger: logger).application())

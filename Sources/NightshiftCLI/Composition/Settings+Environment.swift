@@ -87,6 +87,12 @@ extension Settings {
         api.serviceRateLimitPerMinute = try env.integer("API_SERVICE_RATE_LIMIT_PER_MINUTE", default: api.serviceRateLimitPerMinute,
                                                         in: 1...1_000_000)
         api.serviceMaximumWait = try env.integer("API_SERVICE_MAX_WAIT_SECONDS", default: api.serviceMaximumWait, in: 0...3_600)
+        if let text = env.text("DASHBOARD_LANG") {
+            guard let language = DashboardLanguage(setting: text) else {
+                throw ConfigurationError("DASHBOARD_LANG is '\(text)'; use pt-BR (the default) or en", setting: "DASHBOARD_LANG")
+            }
+            api.dashboardLanguage = language
+        }
         jwtSecret = env.text("JWT_SECRET_KEY")
         jwtPreviousSecret = env.text("JWT_PREVIOUS_SECRET_KEY")
         metricsPort = try env.text("METRICS_PORT").map { _ throws(ConfigurationError) in try env.integer("METRICS_PORT", default: 0, in: 0...65535) }
