@@ -5,7 +5,8 @@
 #   [VARIANTS="jobs nobrin minimal"] bash ops/bench-table-variants.sh [ROUNDS] [JOBS]
 # Variants: jobs (as migrated), nocheck (its CHECK constraints dropped), nobrin (the BRIN index on
 # finished_at dropped), lean (both), noheartbeat (the rescuer's heartbeat index dropped),
-# notrigger (the dependencies' trigger dropped), minimal (Sources/Bench/MinimalQueueTable.sql,
+# notrigger (the dependencies' trigger dropped), bare (all of those, and every other index but
+# the primary key and the claim index: what the rest of the table costs together), minimal (Sources/Bench/MinimalQueueTable.sql,
 # the bench's own; always run, the others are measured against it).
 set -euo pipefail
 ROUNDS="${1:-5}"; JOBS="${2:-200000}"
@@ -29,6 +30,13 @@ for variant in "${VARIANTS[@]}"; do
         lean) "${PSQL[@]}" -d "v_$variant" -c "$CHECKS" -c "DROP INDEX jobs_finished_brin" ;;
         noheartbeat) "${PSQL[@]}" -d "v_$variant" -c "DROP INDEX jobs_heartbeat_idx" ;;
         notrigger) "${PSQL[@]}" -d "v_$variant" -c "DROP TRIGGER jobs_release_dependents ON jobs" ;;
+        bare)
+            "${PSQL[@]}" -d "v_$variant" -c "$CHECKS" -c "DROP TRIGGER jobs_release_dependents ON jobs" -c "
+                DO \$\$ DECLARE name text; BEGIN
+                    FOR name IN SELECT indexname FROM pg_indexes WHERE tablename = 'jobs' AND indexname NOT IN ('jobs_pkey', 'jobs_claim_idx') LOOP
+                        EXECUTE format('DROP INDEX %I', name);
+                    END LOOP;
+                END \$\$" ;;
         minimal)
             # The bench's minimal table, made from `jobs`, then put in its place.
             sed 's/{table}/minimal_jobs/g' Sources/Bench/MinimalQueueTable.sql | "${PSQL[@]}" -d "v_$variant"

@@ -9,11 +9,16 @@ struct PageFormat: Sendable {
     let catalog: Catalog
     let zone: TimeZone
     let now: Date
+    /// Made once per page, not per value: a page of 50 jobs writes 100 times.
+    private let timeFormatter: DateFormatter
+    private let dayFormatter: DateFormatter
 
     init(catalog: Catalog, zone: TimeZone, now: Date = Date()) {
         self.catalog = catalog
         self.zone = zone
         self.now = now
+        timeFormatter = Self.pattern(catalog["time_format"], zone)
+        dayFormatter = Self.pattern(catalog["day_format"], zone)
     }
 
     /// The same format in another zone (a schedule's own).
@@ -24,14 +29,14 @@ struct PageFormat: Sendable {
     /// The date and minute as people there write it (`time_format` in the catalog).
     func time(_ date: Date?) -> String {
         guard let date else { return "—" }
-        return pattern(catalog["time_format"]).string(from: date)
+        return timeFormatter.string(from: date)
     }
 
     /// The day alone (`day_format`: `06/12`), for a chart's labels.
-    func day(_ date: Date) -> String { pattern(catalog["day_format"]).string(from: date) }
+    func day(_ date: Date) -> String { dayFormatter.string(from: date) }
 
     /// `HH:mm:ss`, for when a page was read.
-    func clock(_ date: Date) -> String { pattern("HH:mm:ss").string(from: date) }
+    func clock(_ date: Date) -> String { Self.pattern("HH:mm:ss", zone).string(from: date) }
 
     /// ``time(_:)`` with how long ago, or how soon, beside it: `06/12/2026 13:20 (há 3 min)`.
     func when(_ date: Date?) -> String {
@@ -60,7 +65,7 @@ struct PageFormat: Sendable {
         seconds < 3600 ? Int(seconds / 60) : seconds < 48 * 3600 ? Int(seconds / 3600) : Int(seconds / 86_400)
     }
 
-    private func pattern(_ format: String) -> DateFormatter {
+    private static func pattern(_ format: String, _ zone: TimeZone) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = zone
