@@ -6,11 +6,6 @@ import NightshiftCore
 /// unique key, the jobs it waits for and those waiting for it, every attempt's error, and for
 /// an operator the retry or cancel button.
 struct JobPage {
-    struct Button {
-        var action: String
-        var label: String
-    }
-
     struct Progress {
         var label: String
         var done: Int64
@@ -36,7 +31,7 @@ struct JobPage {
         var facts: String
         var times: String
         var progress: Progress?
-        var buttons: [Button]
+        var buttons: [FormButton]
         var args: String
         var uniqueKey: String?
         var snoozes: String?
@@ -52,9 +47,9 @@ struct JobPage {
 
     func content() -> PageContent {
         let t = format.catalog
-        var buttons: [Button] = []
-        if [.discarded, .cancelled].contains(job.state) { buttons.append(Button(action: "/ui/jobs/\(job.id)/retry", label: t["job_retry"])) }
-        if !job.state.isFinished { buttons.append(Button(action: "/ui/jobs/\(job.id)/cancel", label: t["job_cancel"])) }
+        var buttons: [FormButton] = []
+        if [.discarded, .cancelled].contains(job.state) { buttons.append(FormButton(action: "/ui/jobs/\(job.id)/retry", label: t["job_retry"])) }
+        if !job.state.isFinished { buttons.append(FormButton(action: "/ui/jobs/\(job.id)/cancel", label: t["job_cancel"])) }
         let relatives = { (records: [JobRecord]) in
             NonEmpty(records.enumerated().map { index, record in
                 Relative(id: record.id, kind: record.kind, state: StateView(record.state, format), separator: index == records.count - 1 ? "" : ", ")
@@ -91,16 +86,5 @@ struct JobPage {
         let label = t(running ? "job_progress_running" : "job_progress_last",
                       ["attempt": reported.attempt, "step": work.step.map { ", \($0)" } ?? ""])
         return Progress(label: label, done: work.done, total: work.total, figures: figures)
-    }
-}
-
-/// A list a template shows with something around it (a heading, a `<ol>`) only when it has
-/// items: nil when empty, so `{{#list}}…{{#items}}…{{/items}}…{{/list}}` renders once or not.
-struct NonEmpty<Item> {
-    var items: [Item]
-
-    init?(_ items: [Item]) {
-        guard !items.isEmpty else { return nil }
-        self.items = items
     }
 }

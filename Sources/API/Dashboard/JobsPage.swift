@@ -147,18 +147,3 @@ struct JobsPage {
         return parts.joined(separator: ", ")
     }
 }
-
-/// A job state for a template: the raw name for `data-state`, the label for people.
-struct StateView {
-    var raw: String
-    var label: String
-
-    init(_ state: JobState, _ format: PageFormat) {
-        self.init(raw: state.rawValue, label: format.state(state))
-    }
-
-    init(raw: String, label: String) {
-        self.raw = raw
-        self.label = label
-    }
-}

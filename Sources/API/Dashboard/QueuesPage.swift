@@ -13,7 +13,7 @@ struct QueuesPage {
 
     struct Pause {
         var text: String
-        var resume: JobPage.Button
+        var resume: FormButton
     }
 
     struct Row {
@@ -62,7 +62,7 @@ struct QueuesPage {
             let pause = pauses[name].map { pause in
                 Pause(text: pause.reason.map { t("queues_paused_by_reason", ["who": pause.pausedBy, "reason": $0]) }
                           ?? t("queues_paused_by", ["who": pause.pausedBy]),
-                      resume: JobPage.Button(action: "\(path)/resume", label: t["queues_resume"]))
+                      resume: FormButton(action: "\(path)/resume", label: t["queues_resume"]))
             }
             return Row(name: name, counts: states.map { queue?.counts[$0.rawValue] ?? 0 },
                        oldest: queue?.oldestAvailableAgeSeconds.map { format.seconds($0, digits: 1) + " s" } ?? "—",
