@@ -19,6 +19,12 @@ import Testing
         }
     }
 
+    @Test func placeholdersAreFilledInOnePass() {
+        let catalog = Catalog(language: .english, strings: ["k": "paused by {who}: {reason}; {unknown}"])
+        #expect(catalog("k", ["who": "{reason}", "reason": "disk"]) == "paused by {reason}: disk; {unknown}")
+        #expect(catalog("missing") == "⟦missing⟧")
+    }
+
     @Test func everyKeyATemplateReadsIsInTheCatalog() {
         for (name, bytes) in DashboardTemplates.sources {
             let source = String(decoding: bytes, as: UTF8.self)

@@ -125,8 +125,10 @@ import TestSupport
         server.resume()
         guard case .failure(let error) = failure else { Issue.record("the upload succeeded against a frozen server"); return }
         #expect((error as? ObjectStorageError)?.category == .unavailable, "\(error)")
-        // The abort could not reach a frozen server; the next run's clean-up does.
-        #expect(try await store.abortIncompleteUploads(prefix: "b/") <= 1)
+        // The abort could not reach a frozen server; the next run's clean-up does. A frozen
+        // server still queues the requests sent to it and answers them once resumed, so the
+        // second attempt's CreateMultipartUpload may have made a second upload: one per attempt.
+        #expect(try await store.abortIncompleteUploads(prefix: "b/") <= 2)
         #expect(try await store.incompleteUploads(prefix: "b/").isEmpty)
         #expect(try await store.head("b/backups/b_1.dump") == nil, "no half object")
     }

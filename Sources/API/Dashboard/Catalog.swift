@@ -52,11 +52,18 @@ struct Catalog: Sendable, MustacheParent {
 
     subscript(key: String) -> String { strings[key] ?? "⟦\(key)⟧" }
 
-    /// The text of `key` with each `{name}` replaced by `values[name]`.
+    /// The text of `key` with each `{name}` replaced by `values[name]`, in one pass: a value
+    /// that itself holds `{…}` (a queue named `{reason}`) is written as it is.
     func callAsFunction(_ key: String, _ values: [String: any CustomStringConvertible] = [:]) -> String {
-        var text = self[key]
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value.description) }
-        return text
+        let template = self[key]
+        var text = "", rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            text += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            text += values[name]?.description ?? String(rest[open...close])
+            rest = rest[rest.index(after: close)...]
+        }
+        return text + rest
     }
 
     /// The `{name}` placeholders a text uses, for the test that both catalogs agree.

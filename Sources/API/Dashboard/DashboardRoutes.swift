@@ -2,9 +2,6 @@ import BackOffice
 import Foundation
 import Hummingbird
 import JobQueue
-import NightshiftCore
-import PostgresNIO
-import Scheduler
 
 /// The operator's pages, served by `nightshift serve` at `/`, behind the API's tokens: a
 /// sign-in form keeps the token in an HttpOnly, SameSite=Strict cookie; forms that change

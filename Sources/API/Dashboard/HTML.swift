@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NightshiftCore
 
 /// Server-rendered pages over HTTP: the headers that keep a page in its own origin (no script
 /// runs, nothing loads from elsewhere, no framing), redirects and form bodies. The markup is
