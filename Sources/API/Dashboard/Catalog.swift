@@ -55,26 +55,25 @@ struct Catalog: Sendable, MustacheParent {
     /// The text of `key` with each `{name}` replaced by `values[name]`, in one pass: a value
     /// that itself holds `{…}` (a queue named `{reason}`) is written as it is.
     func callAsFunction(_ key: String, _ values: [String: any CustomStringConvertible] = [:]) -> String {
-        let template = self[key]
-        var text = "", rest = Substring(template)
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            text += rest[..<open]
-            let name = String(rest[rest.index(after: open)..<close])
-            text += values[name]?.description ?? String(rest[open...close])
-            rest = rest[rest.index(after: close)...]
-        }
-        return text + rest
+        Self.fill(self[key]) { values[$0]?.description }
     }
 
     /// The `{name}` placeholders a text uses, for the test that both catalogs agree.
     static func placeholders(_ text: String) -> Set<String> {
         var names: Set<String> = []
-        var rest = Substring(text)
+        _ = fill(text) { names.insert($0); return nil }
+        return names
+    }
+
+    /// `text` with each `{name}` replaced by `value(name)`, or left as it is when that is nil.
+    private static func fill(_ text: String, _ value: (String) -> String?) -> String {
+        var filled = "", rest = Substring(text)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            names.insert(String(rest[rest.index(after: open)..<close]))
+            filled += rest[..<open]
+            filled += value(String(rest[rest.index(after: open)..<close])) ?? String(rest[open...close])
             rest = rest[rest.index(after: close)...]
         }
-        return names
+        return filled + rest
     }
 
     func child(named name: String) -> Any? { self[name] }

@@ -12,9 +12,9 @@ enum MoneyText {
     }
 
     /// A decimal's text (`-12.5`, `105699.50`) as money; the text itself when it is not one.
-    static func text(numeric: String, currency: String = "BRL") -> String {
+    static func text(numeric: String, currency: String = "BRL", group: String = ".", decimal: String = ",") -> String {
         guard let minor = minorUnits(numeric) else { return numeric }
-        return text(minor: minor, currency: currency)
+        return text(minor: minor, currency: currency, group: group, decimal: decimal)
     }
 
     /// Digits in groups of three from the right: `1234567` → `1.234.567`.

@@ -88,8 +88,7 @@ struct PageFormat: Sendable {
     /// The same from a `numeric` as PostgreSQL writes it (`105699.50`); the text itself when it
     /// is not a decimal.
     func money(numeric: String, currency: String = "BRL") -> String {
-        guard let minor = MoneyText.minorUnits(numeric) else { return numeric }
-        return money(minor: minor, currency: currency)
+        MoneyText.text(numeric: numeric, currency: currency, group: catalog["number_group"], decimal: catalog["number_decimal"])
     }
 
     /// A size in the CLI's units (`63.7 KB`), so the page and `backups list` agree.
@@ -98,8 +97,8 @@ struct PageFormat: Sendable {
     /// A fraction as a whole percentage: `42 %`.
     func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }
 
-    /// Seconds with the language's decimal mark: `0,125 s`.
-    func seconds(_ value: Double, digits: Int) -> String {
+    /// A fractional number (seconds, megabytes) with the language's decimal mark: `0,125`.
+    func decimal(_ value: Double, digits: Int) -> String {
         String(format: "%.\(digits)f", value).replacingOccurrences(of: ".", with: catalog["number_decimal"])
     }
 

@@ -65,7 +65,7 @@ struct QueuesPage {
                       resume: FormButton(action: "\(path)/resume", label: t["queues_resume"]))
             }
             return Row(name: name, counts: states.map { queue?.counts[$0.rawValue] ?? 0 },
-                       oldest: queue?.oldestAvailableAgeSeconds.map { format.seconds($0, digits: 1) + " s" } ?? "—",
+                       oldest: queue?.oldestAvailableAgeSeconds.map { format.decimal($0, digits: 1) + " s" } ?? "—",
                        pause: pause, pauseAction: pause == nil && session.identity.role >= .operator ? "\(path)/pause" : nil)
         }
         let headers = states.map { state in
@@ -110,7 +110,7 @@ struct QueuesPage {
             FROM jobs WHERE state = 'succeeded' AND finished_at > now() - interval '24 hours' AND attempted_at IS NOT NULL
             GROUP BY kind ORDER BY kind
             """, logger: dependencies.logger).decode((String, Int, Double, Double).self) {
-            rows.append(Duration(kind: kind, runs: format.count(runs), p50: format.seconds(p50, digits: 3), p95: format.seconds(p95, digits: 3)))
+            rows.append(Duration(kind: kind, runs: format.count(runs), p50: format.decimal(p50, digits: 3), p95: format.decimal(p95, digits: 3)))
         }
         return rows
     }

@@ -96,6 +96,6 @@ enum SVGChart {
     /// A value on the axis or in a tooltip: whole from 100 up or when whole, else one decimal,
     /// with the page language's decimal mark.
     static func format(_ value: Double, _ format: PageFormat) -> String {
-        value >= 100 || value == value.rounded() ? String(format: "%.0f", value) : format.seconds(value, digits: 1)
+        value >= 100 || value == value.rounded() ? String(format: "%.0f", value) : format.decimal(value, digits: 1)
     }
 }
