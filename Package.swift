@@ -15,7 +15,8 @@ let swiftSettings: [SwiftSetting] = [
 //   Scheduler        schedules, slots, the scheduler service
 //   BackOffice       the business's jobs (month backup and close, dumps, drills, metrics, prune)
 //                    and their schedules
-//   Monitoring       metrics (swift-metrics + Prometheus), state gauges, the failure-alert webhook
+//   Monitoring       metrics (swift-metrics + Prometheus), state gauges (the safety nets' readings
+//                    are BackOffice's), the failure-alert webhook
 //   API              the HTTP API (Hummingbird): JWT auth, routes, the OpenAPI document; the dashboard
 //                    (swift-mustache templates, a pt-BR and an English catalog)
 //   Bench            `nightshift bench`'s runs: enqueue, drain, latency, the raw-SQL limits, growth
@@ -135,8 +136,7 @@ let package = Package(
         .target(
             name: "Monitoring",
             dependencies: [
-                "NightshiftCore", "Database", "JobQueue",
-                .product(name: "Metrics", package: "swift-metrics"),
+                "NightshiftCore", "Database", "JobQueue", "BackOffice",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -226,7 +226,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgeTests",
-            dependencies: ["Age", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Age", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -255,8 +255,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Monitoring", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport", "NightshiftCLI",
-                "ObjectStorage",
+                "API", "Monitoring", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport", "ObjectStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -270,7 +269,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NightshiftCLITests",
-            dependencies: ["NightshiftCLI", "API", "Bench", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport",
+            dependencies: ["NightshiftCLI", "API", "Bench", "BackOffice", "JobQueue", "Database", "NightshiftCore", "TestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Yams", package: "Yams"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Fails when a target imports a module that Package.swift does not declare as its dependency.
+"""Fails when a target imports a module that Package.swift does not declare as its dependency,
+or declares a dependency that none of its files imports (a stale edge in the module graph).
 
 SwiftPM's own `--explicit-target-dependency-import-check error` (which ops/test.sh also passes)
 depends on the compiler's import prescan and, on the Swift 6.3 toolchain here, passes a target
 that imports an undeclared module without a word. So the module graph the README shows is
 checked here too, from `swift package dump-package` and the sources' import lines:
 
-    python3 ops/check-imports.py        # prints each undeclared import, exits 1 if any
+    python3 ops/check-imports.py        # prints each undeclared import and each unused
+                                        # dependency, exits 1 if any
 """
 import json
 import os
@@ -62,15 +64,20 @@ def main():
             continue
         folder = target.get("path") or os.path.join("Tests" if target["type"] == "test" else "Sources", target["name"])
         allowed = declared(target) | SYSTEM | {target["name"]}
-        for module, path, number in imports(folder):
+        found = imports(folder)
+        for module, path, number in found:
             if module not in allowed:
                 problems.append(f"{path}:{number}: target {target['name']} imports {module} without declaring it "
                                 f"in Package.swift: add it to the target's dependencies")
+        imported = {module for module, _, _ in found}
+        for module in sorted(declared(target) - imported):
+            problems.append(f"Package.swift: target {target['name']} declares {module} but none of its files in {folder} "
+                            f"imports it: remove it from the target's dependencies")
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         return 1
-    print(f"imports: every target declares what it imports ({len(package['targets'])} targets)")
+    print(f"imports: every target declares what it imports and imports what it declares ({len(package['targets'])} targets)")
     return 0
 
 

@@ -46,6 +46,8 @@ promtool check rules ops/monitoring/prometheus-rules.yml >/dev/null
 promtool test rules ops/monitoring/prometheus-rules.test.yml
 echo "== module graph: every target declares what it imports"
 python3 ops/check-imports.py
+echo "== read side: no query on jobs or queue_pauses under Sources/API or Sources/Monitoring"
+python3 ops/check-sql-rooms.py
 echo "== building (debug, with tests)"
 swift build --build-tests --explicit-target-dependency-import-check error
 

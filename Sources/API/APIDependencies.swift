@@ -8,6 +8,12 @@ import Scheduler
 /// What the API's routes read and write, given by the process's composition root.
 public struct APIDependencies: Sendable {
     public var store: JobStore
+    /// `backup_history`: the dumps and drills the API and the Backups pages list.
+    public var backups: BackupHistory
+    /// `extratos`: the closed months.
+    public var extratos: ExtratoStore
+    /// When each safety net last succeeded: the home page's reading (the gauges read the same).
+    public var safetyNets: SafetyNetReadings
     /// The kinds this build runs: enqueues are checked against them.
     public var registry: JobRegistry
     public var schedules: [Schedule]
@@ -23,6 +29,9 @@ public struct APIDependencies: Sendable {
     public init(store: JobStore, registry: JobRegistry, schedules: [Schedule], backOffice: BackOfficeSettings,
                 keyNamespace: String?, metrics: MetricsRegistry?, objectStore: (any ObjectStore)? = nil, logger: Logger) {
         self.store = store
+        backups = BackupHistory(client: store.client, logger: logger)
+        extratos = ExtratoStore(client: store.client, logger: logger)
+        safetyNets = SafetyNetReadings(store: store, timeZone: backOffice.timeZone)
         self.registry = registry
         self.schedules = schedules
         self.backOffice = backOffice

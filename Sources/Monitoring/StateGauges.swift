@@ -1,3 +1,4 @@
+import BackOffice
 import CoreMetrics
 import Database
 import Foundation
@@ -26,10 +27,6 @@ public final class StateGauges: Service {
     let logger: Logger
     private let known = Mutex<Set<String>>([])
 
-    /// The safety nets with a last-success series: those kept per branch, then the others.
-    static let perBranch = ["nightly_dump", "restore_drill", "metrics_push"]
-    static let global = ["month_backup", "extrato", "cloud_prune"]
-
     public init(client: PostgresClient, registry: MetricsRegistry, studioTimeZone: TimeZone, branch: String,
                 interval: Duration = .seconds(15), logger: Logger) {
         self.client = client
@@ -53,6 +50,7 @@ public final class StateGauges: Service {
 
     /// One read of every gauge.
     public func refresh() async throws {
+        let store = JobStore(client: client, logger: logger)
         var seen = Set<String>()
         func set(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
             registry.gauge(label, dimensions).record(value)
@@ -60,7 +58,7 @@ public final class StateGauges: Service {
         }
         // Live jobs from their partial indexes and those finished in the last 24 h: every 15 s,
         // a count of every row kept (`job_queue_stats`) read ten million finished rows.
-        for queue in try await JobStore(client: client, logger: logger).queueOverview() {
+        for queue in try await store.queueOverview() {
             for (state, jobs) in queue.counts {
                 set("nightshift_queue_jobs", [("queue", queue.queue), ("state", state)], Double(jobs))
             }
@@ -68,45 +66,32 @@ public final class StateGauges: Service {
                 set("nightshift_queue_oldest_available_age_seconds", [("queue", queue.queue)], max(0, age))
             }
         }
-        for try await (what, branch, epoch) in try await client.query("""
-            SELECT 'month_backup', '', extract(epoch FROM max(finished_at))::float8 FROM jobs WHERE kind = 'backup-month' AND state = 'succeeded'
-            UNION ALL SELECT 'extrato', '', extract(epoch FROM max(run_at))::float8 FROM extrato_runs WHERE status = 'success'
-            UNION ALL SELECT 'cloud_prune', '', extract(epoch FROM max(finished_at))::float8 FROM jobs WHERE kind = 'prune-cloud' AND state = 'succeeded'
-            UNION ALL SELECT 'nightly_dump', branch, extract(epoch FROM max(finished_at))::float8 FROM backup_history
-                      WHERE status IN ('completed', 'expired') GROUP BY branch
-            UNION ALL SELECT 'restore_drill', branch, extract(epoch FROM max(verified_at))::float8 FROM backup_history
-                      WHERE verification_status = 'true' GROUP BY branch
-            UNION ALL SELECT 'metrics_push', branch, extract(epoch FROM max(pushed_at))::float8 FROM daily_summaries GROUP BY branch
-            """, logger: logger).decode((String, String, Double?).self) {
-            guard let epoch else { continue }
-            set("nightshift_last_success_timestamp_seconds", [("what", what), ("branch", branch)], epoch)
+        // The same readings as the home page and the alert SQL (``SafetyNetReadings``).
+        let nets = try await SafetyNetReadings(store: store, timeZone: studioTimeZone).read()
+        for (net, branches) in nets.lastSuccess {
+            for (branch, at) in branches {
+                set("nightshift_last_success_timestamp_seconds", [("what", net.rawValue), ("branch", branch)], at.timeIntervalSince1970)
+            }
         }
         // Never succeeded yet: the deployment's start stands in for the last success.
         var origin: Double?
         for try await first in try await client.query("SELECT extract(epoch FROM min(applied_at))::float8 FROM schema_migrations",
                                                       logger: logger).decode(Double?.self) { origin = first }
         if let origin {
-            let expected = Self.perBranch.map { ($0, branch) } + Self.global.map { ($0, "") }
+            let expected = SafetyNetReadings.Net.allCases.map { ($0.rawValue, $0.isPerBranch ? branch : "") }
             for (what, branch) in expected where !seen.contains("nightshift_last_success_timestamp_seconds" + "what=\(what),branch=\(branch)") {
                 set("nightshift_last_success_timestamp_seconds", [("what", what), ("branch", branch)], origin)
             }
         }
         // 1 while the branch's latest drill failed (rows or content differ, or no restore).
-        for try await (branch, failed) in try await client.query("""
-            SELECT DISTINCT ON (branch) branch, verification_status = 'false' FROM backup_history
-            WHERE verification_status IN ('true', 'false') ORDER BY branch, verified_at DESC
-            """, logger: logger).decode((String, Bool).self) {
-            set("nightshift_restore_drill_failed", [("branch", branch)], failed ? 1 : 0)
+        for (branch, drill) in nets.drills {
+            if let failed = drill.latestDecidedFailed { set("nightshift_restore_drill_failed", [("branch", branch)], failed ? 1 : 0) }
         }
         // 1 for a paused queue; a resumed one reads 0 (below), so an alert on it resolves.
-        for try await queue in try await client.query("SELECT queue FROM queue_pauses", logger: logger).decode(String.self) {
-            set("nightshift_queue_paused", [("queue", queue)], 1)
+        for pause in try await store.pausedQueues() {
+            set("nightshift_queue_paused", [("queue", pause.queue)], 1)
         }
-        let closed = try await client.query("""
-            SELECT EXISTS (SELECT 1 FROM extratos WHERE make_date(ano, mes, 1)
-                           = (date_trunc('month', now() AT TIME ZONE \(studioTimeZone.identifier)) - interval '1 month')::date)
-            """, logger: logger).decode(Bool.self).reduce(false) { $0 || $1 }
-        set("nightshift_extrato_previous_month_closed", [], closed ? 1 : 0)
+        set("nightshift_extrato_previous_month_closed", [], nets.previousMonthClosed ? 1 : 0)
         for try await (schedule, epoch) in try await client.query("""
             SELECT schedule, extract(epoch FROM slot)::float8 FROM schedule_last_slots
             """, logger: logger).decode((String, Double).self) {

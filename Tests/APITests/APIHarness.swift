@@ -1,6 +1,7 @@
 import API
 import AsyncHTTPClient
 import BackOffice
+import Database
 import Foundation
 import JobQueue
 import Monitoring
@@ -33,8 +34,12 @@ struct APIHarness: Sendable {
 
     static func with<T: Sendable>(settings tune: @Sendable (inout APIServer.Settings) -> Void = { _ in },
                                   backOffice: @Sendable (inout BackOfficeSettings) -> Void = { _ in },
+                                  database: DatabaseURL? = nil,
                                   _ body: @Sendable (APIHarness) async throws -> T) async throws -> T {
-        try await TestDatabase.withClient { client in
+        try await TestDatabase.withClient(url: database ?? TestDatabase.url, migrate: database == nil) { client in
+            if database != nil {
+                _ = try await Migrator(client: client, logger: TestDatabase.logger).migrate(Migration.load(from: TestDatabase.migrationsDirectory))
+            }
             let backups = FileManager.default.temporaryDirectory.appendingPathComponent("ns-api-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: backups) }
             var office = BackOfficeSettings(backupDirectory: backups, branchID: "api-\(UUID().uuidString.prefix(6).lowercased())")

@@ -52,13 +52,33 @@ FROM (SELECT DISTINCT ON (branch) branch, id, verified_at, verification_status, 
       ORDER BY branch, verified_at DESC) AS latest
 WHERE verification_status = 'false';
 
--- 8. No dump of a branch completed in 26 hours (it runs at 22:00 every night); and no dump at
---    all, once the deployment (its first migration) is older than that.
-SELECT 'nightly dump missing' AS alert, branch, max(finished_at) AS last_completed
-FROM backup_history WHERE status IN ('completed', 'expired')
-GROUP BY branch
-HAVING max(finished_at) < now() - interval '26 hours';
+-- 8. A safety net silent for longer than its schedule allows. `last_success` is when each net
+--    last succeeded, defined as in Sources/BackOffice/SafetyNet/SafetyNetReadings.swift — the
+--    home page's "last success" and the gauge nightshift_last_success_timestamp_seconds read the
+--    same (a test checks the three agree on one database). A net that never succeeded has no
+--    row here: see "never made" below.
+WITH last_success (what, branch, at) AS (
+    SELECT 'month_backup', '', max(finished_at) FROM jobs WHERE kind = 'backup-month' AND state = 'succeeded'
+    UNION ALL SELECT 'extrato', '', max(run_at) FROM extrato_runs WHERE status = 'success'
+    UNION ALL SELECT 'nightly_dump', branch, max(finished_at) FROM backup_history
+              WHERE status IN ('completed', 'expired') GROUP BY branch
+    UNION ALL SELECT 'restore_drill', branch, max(verified_at) FROM backup_history
+              WHERE verification_status = 'true' GROUP BY branch
+    UNION ALL SELECT 'metrics_push', branch, max(pushed_at) FROM daily_summaries WHERE pushed_at IS NOT NULL GROUP BY branch
+    UNION ALL SELECT 'cloud_prune', '', max(finished_at) FROM jobs WHERE kind = 'prune-cloud' AND state = 'succeeded'
+)
+SELECT 'safety net silent' AS alert, what, branch, at AS last_success
+FROM last_success
+WHERE at < now() - CASE what
+    WHEN 'month_backup' THEN interval '32 days'
+    WHEN 'extrato' THEN interval '32 days'
+    WHEN 'restore_drill' THEN interval '8 days'
+    WHEN 'cloud_prune' THEN interval '8 days'
+    ELSE interval '26 hours' END
+ORDER BY what, branch;
 
+-- 9. No dump at all, once the deployment (its first migration) is older than 26 hours (it
+--    runs at 22:00 every night).
 SELECT 'nightly dump never made' AS alert, min(applied_at) AS deployed_at
 FROM schema_migrations
 HAVING min(applied_at) < now() - interval '26 hours'

@@ -26,7 +26,7 @@ struct BackupsPage {
 
     func content() async throws -> PageContent {
         let t = format.catalog
-        let records = try await BackupHistory(client: dependencies.store.client, logger: dependencies.logger).list(limit: 200)
+        let records = try await dependencies.backups.list(limit: 200)
         let recent = records.filter { $0.status == .completed || $0.status == .expired }
             .filter { $0.startedAt > format.now.addingTimeInterval(-30 * 86_400) }.reversed()
         var charts: [SVGChart.View] = []

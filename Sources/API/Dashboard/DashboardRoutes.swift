@@ -122,7 +122,7 @@ struct DashboardRoutes {
         router.get("/ui/backups/:id") { request, context in
             try await page(request) { _, format in
                 let id = try context.parameters.require("id", as: Int64.self)
-                guard let record = try await BackupHistory(client: dependencies.store.client, logger: dependencies.logger).record(id) else {
+                guard let record = try await dependencies.backups.record(id) else {
                     return notFound(t("backup_title_bare", ["id": id]), back: ("/ui/backups", t["nav_backups"]))
                 }
                 return BackupPage(record: record, format: format).content()

@@ -17,7 +17,7 @@ struct ExtratosPage {
     let format: PageFormat
 
     func content() async throws -> PageContent {
-        let all = try await ExtratoStore(client: dependencies.store.client, logger: dependencies.logger).all()
+        let all = try await dependencies.extratos.all()
         let rows = all.map { extrato in
             Row(month: extrato.month, receita: format.money(numeric: extrato.totalReceita), comissoes: format.money(numeric: extrato.totalComissoes),
                 gastos: format.money(numeric: extrato.totalGastos), saldo: format.money(numeric: extrato.saldo),

@@ -8,7 +8,10 @@ struct HomePage {
         var statusLabel: String
         var name: String
         var detail: String
+        var net: String?
         var lastSuccess: String?
+        /// The same instant for machines (`<time datetime>`), ISO 8601 in UTC.
+        var lastSuccessISO: String?
         var todoLink: String?
         var todoCommand: String?
     }
@@ -23,13 +26,13 @@ struct HomePage {
     let format: PageFormat
 
     func content() async throws -> PageContent {
-        let lines = try await SafetyNet.lines(client: dependencies.store.client, settings: dependencies.backOffice, format: format,
-                                              logger: dependencies.logger)
+        let lines = try await SafetyNet.lines(dependencies: dependencies, format: format)
         let t = format.catalog
         let worst = lines.contains { $0.status == .red } ? "home_summary_red" : lines.contains { $0.status == .amber } ? "home_summary_amber" : "home_summary_green"
         let view = View(summary: t[worst], zoneNote: t("home_zone", ["zone": format.zone.identifier]), lines: lines.map { line in
             LineView(status: line.status.rawValue, statusLabel: t["home_status_\(line.status.rawValue)"], name: line.name, detail: line.detail,
-                     lastSuccess: line.lastSuccess.map(format.when),
+                     net: line.net?.rawValue, lastSuccess: line.lastSuccess.map(format.when),
+                     lastSuccessISO: line.lastSuccess.map { $0.formatted(.iso8601) },
                      todoLink: line.todo.flatMap { $0.hasPrefix("/ui/") ? $0 : nil },
                      todoCommand: line.todo.flatMap { $0.hasPrefix("/ui/") ? nil : $0 })
         })

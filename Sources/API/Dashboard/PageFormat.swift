@@ -35,6 +35,9 @@ struct PageFormat: Sendable {
     /// The day alone (`day_format`: `06/12`), for a chart's labels.
     func day(_ date: Date) -> String { dayFormatter.string(from: date) }
 
+    /// The hour alone (`13h`), for an hourly chart's labels.
+    func hour(_ date: Date) -> String { Self.pattern("HH'h'", zone).string(from: date) }
+
     /// `HH:mm:ss`, for when a page was read.
     func clock(_ date: Date) -> String { Self.pattern("HH:mm:ss", zone).string(from: date) }
 

@@ -1,6 +1,5 @@
 import Foundation
 import JobQueue
-import PostgresNIO
 
 /// The Filas page: each queue's live jobs and those finished in the last 24 h, its pause
 /// (with the button to pause or resume it), the day's finished jobs by hour and each kind's
@@ -77,41 +76,20 @@ struct QueuesPage {
         return PageContent(template: "queues", title: t["queues_title"], view: view)
     }
 
-    /// Jobs finished in each of the last 24 hours, by outcome: one range scan of the day's
-    /// finished jobs (the BRIN index on `finished_at`), not one per hour.
+    /// Jobs finished in each of the last 24 hours, by outcome, each labelled with its hour in
+    /// the studio's zone.
     private func hourlyFinished() async throws -> [SVGChart.Bar] {
-        var hours: [SVGChart.Bar] = []
-        for try await (hour, succeeded, failed, cancelled) in try await dependencies.store.client.query("""
-            SELECT to_char(h AT TIME ZONE \(format.zone.identifier), 'HH24"h"'),
-                   coalesce(c.succeeded, 0), coalesce(c.discarded, 0), coalesce(c.cancelled, 0)
-            FROM generate_series(date_trunc('hour', now()) - interval '23 hours', date_trunc('hour', now()), interval '1 hour') AS h
-            LEFT JOIN (
-                SELECT date_trunc('hour', finished_at) AS hour,
-                       count(*) FILTER (WHERE state = 'succeeded')::float8 AS succeeded,
-                       count(*) FILTER (WHERE state = 'discarded')::float8 AS discarded,
-                       count(*) FILTER (WHERE state = 'cancelled')::float8 AS cancelled
-                FROM jobs WHERE finished_at >= date_trunc('hour', now()) - interval '23 hours'
-                GROUP BY 1
-            ) AS c ON c.hour = h
-            ORDER BY h
-            """, logger: dependencies.logger).decode((String, Double, Double, Double).self) {
-            hours.append(.init(label: hour, segments: [(succeeded, "#2e7d32"), (failed, "#c62828"), (cancelled, "#9e9e9e")]))
+        try await dependencies.store.finishedByHour(hours: 24).map { hour in
+            .init(label: format.hour(hour.hour), segments: [(Double(hour.succeeded), "#2e7d32"), (Double(hour.discarded), "#c62828"),
+                                                           (Double(hour.cancelled), "#9e9e9e")])
         }
-        return hours
     }
 
     /// Each kind's runs in the last 24 h with their p50 and p95 durations.
     private func durations() async throws -> [Duration] {
-        var rows: [Duration] = []
-        for try await (kind, runs, p50, p95) in try await dependencies.store.client.query("""
-            SELECT kind, count(*)::int,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - attempted_at))::float8,
-                   percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - attempted_at))::float8
-            FROM jobs WHERE state = 'succeeded' AND finished_at > now() - interval '24 hours' AND attempted_at IS NOT NULL
-            GROUP BY kind ORDER BY kind
-            """, logger: dependencies.logger).decode((String, Int, Double, Double).self) {
-            rows.append(Duration(kind: kind, runs: format.count(runs), p50: format.decimal(p50, digits: 3), p95: format.decimal(p95, digits: 3)))
+        try await dependencies.store.durationsByKind(within: .seconds(86_400)).map { kind in
+            Duration(kind: kind.kind, runs: format.count(kind.runs), p50: format.decimal(kind.p50Seconds, digits: 3),
+                     p95: format.decimal(kind.p95Seconds, digits: 3))
         }
-        return rows
     }
 }

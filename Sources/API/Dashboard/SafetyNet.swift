@@ -1,15 +1,16 @@
 import BackOffice
 import Foundation
-import Logging
-import PostgresNIO
+import JobQueue
 
 /// The home page's lines: one per safety net, green, amber or red, with when it last
-/// succeeded and what to do when it is not green. Read in one query, plus the month backup's
-/// manifest on disk.
+/// succeeded and what to do when it is not green. The readings are ``SafetyNetReadings``'s (the
+/// gauges and the alert SQL use the same), plus the month backup's manifest on disk.
 struct SafetyNet {
     enum Status: String { case green, amber, red }
 
     struct Line {
+        /// The safety net the line reads, for those ``SafetyNetReadings`` keeps.
+        var net: SafetyNetReadings.Net?
         var name: String
         var status: Status
         var lastSuccess: Date?
@@ -17,25 +18,20 @@ struct SafetyNet {
         var todo: String?
     }
 
-    static func lines(client: PostgresClient, settings: BackOfficeSettings, format: PageFormat, logger: Logger) async throws -> [Line] {
-        let now = format.now, t = format.catalog
-        let month = StudioMonth.previous(of: now, in: settings.timeZone)
+    static func lines(dependencies: APIDependencies, format: PageFormat) async throws -> [Line] {
+        let now = format.now, t = format.catalog, settings = dependencies.backOffice
         let branch = settings.branch.id
-        let rows = try await client.query("""
-            SELECT (SELECT created_at FROM extratos WHERE ano = \(month.year) AND mes = \(month.month)),
-                   (SELECT max(finished_at) FROM backup_history WHERE branch = \(branch) AND status = 'completed'),
-                   (SELECT verification_status FROM backup_history WHERE branch = \(branch) AND verified_at IS NOT NULL
-                    ORDER BY verified_at DESC LIMIT 1),
-                   (SELECT max(verified_at) FROM backup_history WHERE branch = \(branch) AND verification_status = 'true'),
-                   (SELECT max(pushed_at) FROM daily_summaries WHERE branch = \(branch)),
-                   (SELECT max(finished_at) FROM jobs WHERE kind = 'prune-cloud' AND state = 'succeeded'),
-                   (SELECT count(*)::int FROM jobs WHERE state = 'discarded' AND finished_at > now() - interval '7 days')
-            """, logger: logger)
-        var closedAt: Date?, lastDump: Date?, drillVerdict: String?, lastDrillOK: Date?, lastPush: Date?, lastPrune: Date?, discarded = 0
-        for try await row in rows {
-            (closedAt, lastDump, drillVerdict, lastDrillOK, lastPush, lastPrune, discarded) =
-                try row.decode((Date?, Date?, String?, Date?, Date?, Date?, Int).self)
-        }
+        async let readings = dependencies.safetyNets.read(now: now)
+        async let discardedJobs = dependencies.store.discardedCount(within: .seconds(7 * 86_400))
+        async let pauses = dependencies.store.pausedQueues()
+        let nets = try await readings, discarded = try await discardedJobs
+        let month = nets.previousMonth
+        let closed = nets.previousMonthClosed
+        let lastDump = nets.lastSuccess(.nightlyDump, branch: branch)
+        let drillVerdict = nets.drills[branch]?.latest
+        let lastDrillOK = nets.lastSuccess(.restoreDrill, branch: branch)
+        let lastPush = nets.lastSuccess(.metricsPush, branch: branch)
+        let lastPrune = nets.lastSuccess(.cloudPrune, branch: branch)
         let hours = { (date: Date?) in date.map { now.timeIntervalSince($0) / 3600 } ?? .infinity }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = settings.timeZone
@@ -45,20 +41,23 @@ struct SafetyNet {
         var lines: [Line] = []
         let manifest = Self.manifest(settings: settings, month: month)
         lines.append(Line(
+            net: .monthBackup,
             name: t("home_backup_name", ["month": month.slashed]), status: manifest != nil ? .green : earlyInMonth ? .amber : .red,
-            lastSuccess: manifest?.createdAt,
+            lastSuccess: nets.lastSuccess(.monthBackup, branch: branch),
             detail: manifest.map {
                 t($0.encryption != nil ? "home_backup_detail_encrypted" : "home_backup_detail",
                   ["records": format.count($0.totalRecords), "file": $0.file])
             } ?? t["home_backup_none"],
             todo: manifest == nil ? "nightshift backup create --year \(month.year) --month \(month.month)" : nil))
         lines.append(Line(
-            name: t("home_close_name", ["month": month.slashed]), status: closedAt != nil ? .green : earlyInMonth ? .amber : .red,
-            lastSuccess: closedAt,
-            detail: t[closedAt != nil ? "home_close_done" : earlyInMonth ? "home_close_early" : "home_close_missing"],
-            todo: closedAt == nil ? "nightshift enqueue generate-extrato --args \(args)" : nil))
+            net: .extrato,
+            name: t("home_close_name", ["month": month.slashed]), status: closed ? .green : earlyInMonth ? .amber : .red,
+            lastSuccess: nets.lastSuccess(.extrato, branch: branch),
+            detail: t[closed ? "home_close_done" : earlyInMonth ? "home_close_early" : "home_close_missing"],
+            todo: closed ? nil : "nightshift enqueue generate-extrato --args \(args)"))
         let dumpAge = hours(lastDump)
         lines.append(Line(
+            net: .nightlyDump,
             name: t("home_dump_name", ["branch": branch]), status: dumpAge <= 26 ? .green : dumpAge <= 50 ? .amber : .red, lastSuccess: lastDump,
             detail: lastDump.map { t("home_dump_last", ["ago": format.ago($0)]) } ?? t["home_dump_none"],
             todo: dumpAge > 26 ? "nightshift backups create --wait" : nil))
@@ -71,6 +70,7 @@ struct SafetyNet {
         default: t["home_drill_none"]
         }
         lines.append(Line(
+            net: .restoreDrill,
             name: t["home_drill_name"], status: drillStatus, lastSuccess: lastDrillOK,
             detail: drillDetail,
             todo: drillStatus == .green ? nil : drillVerdict == "unverified"
@@ -78,24 +78,25 @@ struct SafetyNet {
                 : "nightshift backups drill --wait"))
         let pushAge = hours(lastPush)
         lines.append(Line(
+            net: .metricsPush,
             name: t["home_push_name"], status: pushAge <= 26 ? .green : pushAge <= 72 ? .amber : .red, lastSuccess: lastPush,
             detail: lastPush.map { t("home_push_last", ["ago": format.ago($0)]) } ?? t["home_push_none"],
             todo: pushAge > 26 ? "nightshift enqueue push-metrics" : nil))
         let pruneAge = hours(lastPrune)
         lines.append(Line(
+            net: .cloudPrune,
             name: t["home_prune_name"], status: pruneAge <= 8 * 24 ? .green : pruneAge <= 15 * 24 || lastPrune == nil ? .amber : .red,
             lastSuccess: lastPrune,
             detail: lastPrune == nil ? t["home_prune_none"] : t("home_prune_retention", ["days": settings.dumps.cloudRetentionDays]),
             todo: pruneAge > 8 * 24 ? "nightshift backups prune --dry-run" : nil))
         lines.append(Line(
-            name: t["home_discarded_name"], status: discarded == 0 ? .green : .red, lastSuccess: nil,
+            net: nil, name: t["home_discarded_name"], status: discarded == 0 ? .green : .red, lastSuccess: nil,
             detail: discarded == 0 ? t["home_discarded_none"] : t("home_discarded_some", ["count": format.count(discarded)]),
             todo: discarded == 0 ? nil : "/ui/jobs?state=discarded"))
-        for try await (queue, pausedAt, pausedBy, reason) in try await client.query(
-            "SELECT queue, paused_at, paused_by, reason FROM queue_pauses ORDER BY paused_at", logger: logger
-        ).decode((String, Date, String, String?).self) {
+        for pause in try await pauses {
+            let (queue, pausedAt, pausedBy, reason) = (pause.queue, pause.pausedAt, pause.pausedBy, pause.reason)
             lines.append(Line(
-                name: t("home_paused_name", ["queue": queue]), status: .amber, lastSuccess: nil,
+                net: nil, name: t("home_paused_name", ["queue": queue]), status: .amber, lastSuccess: nil,
                 detail: reason.map { t("home_paused_detail_reason", ["who": pausedBy, "when": format.when(pausedAt), "reason": $0]) }
                     ?? t("home_paused_detail", ["who": pausedBy, "when": format.when(pausedAt)]),
                 todo: "nightshift queue resume \(queue)"))

@@ -15,11 +15,11 @@ struct ReadRoutes {
             try Reply.json(try await SlotStore(jobs: d.store).statuses(of: d.schedules))
         }
         routes.add(.get, "/api/extratos", role: .viewer) { _, _ in
-            try Reply.json(try await ExtratoStore(client: d.store.client, logger: d.logger).all())
+            try Reply.json(try await d.extratos.all())
         }
         routes.add(.get, "/api/extratos/{year}/{month}", role: .viewer) { _, context in
             let month = try Self.month(year: context.parameters.get("year"), month: context.parameters.get("month"))
-            guard let extrato = try await ExtratoStore(client: d.store.client, logger: d.logger).summary(month) else {
+            guard let extrato = try await d.extratos.summary(month) else {
                 throw APIError.notFound("no extrato for \(month.slashed): the month is not closed")
             }
             return try Reply.json(extrato)
@@ -32,12 +32,12 @@ struct ReadRoutes {
                 return status
             }
             let limit = Int(try Input.integer(request, "limit", in: 1...500) ?? 50)
-            return try Reply.json(try await BackupHistory(client: d.store.client, logger: d.logger)
+            return try Reply.json(try await d.backups
                 .list(branch: try Input.query(request, "branch"), status: status, limit: limit))
         }
         routes.add(.get, "/api/backups/{id}", role: .viewer) { _, context in
             let id = try Input.parameter(context, "id")
-            guard let record = try await BackupHistory(client: d.store.client, logger: d.logger).record(id) else {
+            guard let record = try await d.backups.record(id) else {
                 throw APIError.notFound("backup \(id) not found")
             }
             return try Reply.json(record)

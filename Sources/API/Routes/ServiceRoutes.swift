@@ -88,7 +88,7 @@ struct ServiceRoutes {
         }
         return try await answer(result.id, wait: wait, enqueued: "extrato for \(month.slashed) enqueued") { record in
             Outcome(message: "extrato for \(month.slashed) generated", job: JobView(record),
-                    extrato: try? await ExtratoStore(client: dependencies.store.client, logger: dependencies.logger).summary(month))
+                    extrato: try? await dependencies.extratos.summary(month))
         }
     }
 
