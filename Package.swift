@@ -14,7 +14,8 @@ let swiftSettings: [SwiftSetting] = [
 //   JobQueue         jobs, kinds, the store's queries, the worker, maintenance, job events
 //   Scheduler        schedules, slots, the scheduler service
 //   BackOffice       the business's jobs (month backup and close, dumps, drills, metrics, prune)
-//                    and their schedules
+//                    and when each safety net last succeeded (their schedules are the
+//                    composition root's, in NightshiftCLI)
 //   Monitoring       metrics (swift-metrics + Prometheus), state gauges (the safety nets' readings
 //                    are BackOffice's), the failure-alert webhook
 //   API              the HTTP API (Hummingbird): JWT auth, routes, the OpenAPI document; the dashboard
@@ -22,8 +23,8 @@ let swiftSettings: [SwiftSetting] = [
 //   Bench            `nightshift bench`'s runs: enqueue, drain, latency, the raw-SQL limits, growth
 //   NightshiftCLI    the composition root (Settings, the services a process runs) and commands
 //   nightshift       the executable: one call into NightshiftCLI
-// The dashboard's page templates and its language catalogs, compiled into the binary (see
-// Sources/API/Dashboard/DashboardTemplates.swift, which names each template).
+// The dashboard's page templates and its language catalogs, compiled into the binary. The names
+// are those of `Template` (Sources/API/Dashboard/Template.swift); a test checks the two agree.
 let dashboardTemplates = [
     "layout", "sign-in", "message", "home", "jobs", "bulk-confirm", "job", "queues", "schedules", "backups", "backup",
     "extratos", "branches", "chart", "button", "state",
@@ -126,7 +127,7 @@ let package = Package(
         .target(
             name: "BackOffice",
             dependencies: [
-                "NightshiftCore", "Cron", "Database", "JobQueue", "Scheduler", "ObjectStorage", "Age",
+                "NightshiftCore", "Cron", "Database", "JobQueue", "ObjectStorage", "Age",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -243,19 +244,21 @@ let package = Package(
         .testTarget(
             name: "BackOfficeTests",
             dependencies: ["BackOffice", "JobQueue", "Database", "NightshiftCore", "Scheduler", "ObjectStorage", "Cron", "Age", "TestSupport",
+                           "NightshiftCLI",
                            .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "ObjectStorage", "Database", "TestSupport",
+            dependencies: ["Scheduler", "Cron", "JobQueue", "BackOffice", "ObjectStorage", "Database", "TestSupport", "NightshiftCLI",
                            .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Monitoring", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport", "ObjectStorage",
+                "API", "Monitoring", "BackOffice", "Scheduler", "JobQueue", "Database", "NightshiftCore", "TestSupport", "NightshiftCLI",
+                "ObjectStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -68,7 +68,7 @@ public final class StateGauges: Service {
         }
         // The same readings as the home page and the alert SQL (``SafetyNetReadings``).
         let nets = try await SafetyNetReadings(store: store, timeZone: studioTimeZone).read()
-        for (net, branches) in nets.lastSuccess {
+        for (net, branches) in nets.lastSuccesses {
             for (branch, at) in branches {
                 set("nightshift_last_success_timestamp_seconds", [("what", net.rawValue), ("branch", branch)], at.timeIntervalSince1970)
             }

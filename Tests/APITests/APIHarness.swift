@@ -7,6 +7,7 @@ import JobQueue
 import Monitoring
 import NIOCore
 import NIOHTTP1
+import NightshiftCLI
 import ObjectStorage
 import PostgresNIO
 import Scheduler

@@ -26,8 +26,8 @@ import Testing
     }
 
     @Test func everyKeyATemplateReadsIsInTheCatalog() {
-        for (name, bytes) in DashboardTemplates.sources {
-            let source = String(decoding: bytes, as: UTF8.self)
+        for template in Template.allCases {
+            let name = template.rawValue, source = String(decoding: template.source, as: UTF8.self)
             for match in source.matches(of: /\{\{t\.([a-z0-9_]+)\}\}/) {
                 #expect(Catalog.portuguese.strings[String(match.1)] != nil, "\(name) reads t.\(match.1)")
             }
@@ -38,7 +38,19 @@ import Testing
     @Test func everyTemplateFileIsCompiledIn() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.templatesDirectory.path)
             .filter { $0.hasSuffix(".mustache") }.map { String($0.dropLast(".mustache".count)) }
-        #expect(Set(files) == Set(DashboardTemplates.sources.keys), "\(Self.templatesDirectory.path)")
+        #expect(Set(files) == Set(Template.allCases.map(\.rawValue)), "\(Self.templatesDirectory.path)")
+    }
+
+    /// Package.swift's `dashboardTemplates`, the resources compiled in, names the same
+    /// templates as ``Template``, the list the code renders by.
+    @Test func packageSwiftCompilesInExactlyTheTemplates() throws {
+        let manifest = try String(contentsOf: Self.templatesDirectory.appendingPathComponent("../../../../Package.swift").standardizedFileURL,
+                                  encoding: .utf8)
+        let list = try #require(manifest.firstMatch(of: /let dashboardTemplates = \[([^\]]*)\]/)?.1, "Package.swift has dashboardTemplates")
+        let names = list.matches(of: /"([a-z-]+)"/).map { String($0.1) }
+        #expect(names.count == Set(names).count, "no name twice: \(names)")
+        let code = Set(Template.allCases.map(\.rawValue))
+        #expect(Set(names) == code, "only in Package.swift: \(Set(names).subtracting(code)); only in Template: \(code.subtracting(names))")
     }
 
     /// A page in one language shows none of the other's state names (the raw names are
@@ -60,7 +72,7 @@ import Testing
                          lastError: "<img src=x onerror=alert(1)>"),
         ], newer: nil, older: nil)
         let context = PageRenderer.Context(t: .english, frame: .init(title: "<t>", nav: nil, refresh: nil), view: view, csrf: nil, operator: false)
-        let html = templates.render(context, "jobs")
+        let html = templates.render(context, .jobs)
         #expect(!html.contains("<script>") && !html.contains("<b>kind") && !html.contains("<img") && !html.contains("<t>"), "\(html)")
         #expect(html.contains("&lt;b&gt;kind&lt;/b&gt;") && html.contains("q&amp;a") && html.contains("&quot;&gt;&lt;script&gt;"))
         #expect(!html.contains("⟦"), "every key the page reads is in the catalog")

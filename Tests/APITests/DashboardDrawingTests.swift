@@ -10,7 +10,7 @@ import Testing
     let english = PageFormat(catalog: .english, zone: TimeZone(identifier: "America/Sao_Paulo")!, now: Date(timeIntervalSince1970: 1_000_000))
 
     func svg(_ bars: [SVGChart.Bar], unit: String = "MB") -> String {
-        Self.templates.render(SVGChart.bars(bars, title: "Tamanho", unit: unit, format: portuguese), "chart")
+        Self.templates.render(SVGChart.bars(bars, title: "Tamanho", unit: unit, format: portuguese), .chart)
     }
 
     func widths(_ svg: String) -> [Double] {

@@ -2,6 +2,7 @@ import BackOffice
 import Database
 import Foundation
 import JobQueue
+import NightshiftCLI
 import NightshiftCore
 import ObjectStorage
 import PostgresNIO

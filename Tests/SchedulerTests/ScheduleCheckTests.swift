@@ -2,6 +2,7 @@ import BackOffice
 import Cron
 import Foundation
 import JobQueue
+import NightshiftCLI
 import ObjectStorage
 import Scheduler
 import Testing

@@ -3,6 +3,7 @@ import Cron
 import Database
 import Foundation
 import JobQueue
+import NightshiftCLI
 import Scheduler
 import Testing
 

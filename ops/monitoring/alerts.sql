@@ -57,7 +57,7 @@ WHERE verification_status = 'false';
 --    home page's "last success" and the gauge nightshift_last_success_timestamp_seconds read the
 --    same (a test checks the three agree on one database). A net that never succeeded has no
 --    row here: see "never made" below.
-WITH last_success (what, branch, at) AS (
+WITH last_success (what, branch, succeeded_at) AS (
     SELECT 'month_backup', '', max(finished_at) FROM jobs WHERE kind = 'backup-month' AND state = 'succeeded'
     UNION ALL SELECT 'extrato', '', max(run_at) FROM extrato_runs WHERE status = 'success'
     UNION ALL SELECT 'nightly_dump', branch, max(finished_at) FROM backup_history
@@ -67,9 +67,9 @@ WITH last_success (what, branch, at) AS (
     UNION ALL SELECT 'metrics_push', branch, max(pushed_at) FROM daily_summaries WHERE pushed_at IS NOT NULL GROUP BY branch
     UNION ALL SELECT 'cloud_prune', '', max(finished_at) FROM jobs WHERE kind = 'prune-cloud' AND state = 'succeeded'
 )
-SELECT 'safety net silent' AS alert, what, branch, at AS last_success
+SELECT 'safety net silent' AS alert, what, branch, succeeded_at AS last_success
 FROM last_success
-WHERE at < now() - CASE what
+WHERE succeeded_at < now() - CASE what
     WHEN 'month_backup' THEN interval '32 days'
     WHEN 'extrato' THEN interval '32 days'
     WHEN 'restore_drill' THEN interval '8 days'

@@ -34,13 +34,16 @@ struct BackupPage {
     }
 
     let record: BackupRecord
+    /// The folder standing for the bucket in local-only mode (no `BACKUP_S3_*`); nil with a
+    /// bucket. An object key is a path under it, not an S3 key.
+    let localStore: URL?
     let format: PageFormat
 
-    func content() -> PageContent {
+    func content() -> DashboardPage<View> {
         let t = format.catalog
         let dash = "—"
         var facts = [
-            Fact(label: t["backup_type"], text: record.type.rawValue),
+            Fact(label: t["backup_type"], text: Self.kind(record.type, t)),
             Fact(label: t["backup_state"], text: Self.status(record.status, t)),
             Fact(label: t["backup_started"], text: format.when(record.startedAt)),
             Fact(label: t["backup_finished"], text: format.when(record.finishedAt)),
@@ -61,11 +64,16 @@ struct BackupPage {
         let tables = record.tableFindings.map { finding in
             Table(name: finding.table, check: finding.check.rawValue, rows: finding.rows.map(format.count) ?? dash, finding: Self.text(finding, format))
         }
-        return PageContent(template: "backup", title: t("backup_title", ["id": record.id, "branch": record.branch]),
+        return DashboardPage(template: .backup, title: t("backup_title", ["id": record.id, "branch": record.branch]),
                            view: View(facts: facts, tables: tables, commands: NonEmpty(commands)))
     }
 
     static func status(_ status: BackupRecord.Status, _ t: Catalog) -> String { t["backup_status_\(status.rawValue)"] }
+
+    /// `daily`, `manual`, `pre-migration` as the page's language names them.
+    static func kind(_ kind: BackupRecord.Kind, _ t: Catalog) -> String {
+        t["backup_kind_\(kind.rawValue.replacingOccurrences(of: "-", with: "_"))"]
+    }
 
     private var verdict: String {
         let t = format.catalog
@@ -105,7 +113,9 @@ struct BackupPage {
             caption: t["cmd_nightshift"],
             command: "nightshift backups restore --id \(record.id) --target-url postgres://\(t["cmd_user"]):\(t["cmd_password"])@HOST:5432/\(database) --yes")]
         let file = record.localPath.map { ($0 as NSString).lastPathComponent } ?? "backup-\(record.id).dump"
-        if let key = record.objectKey {
+        if let key = record.objectKey, let folder = localStore {
+            steps.append(Command(caption: t["cmd_from_folder"], command: "cp \"\(folder.appendingPathComponent(key).path)\" \(file)"))
+        } else if let key = record.objectKey {
             steps.append(Command(caption: t["cmd_from_bucket"],
                                  command: "aws s3 cp \"s3://$BACKUP_S3_BUCKET/\(key)\" \(file) --endpoint-url \"$BACKUP_S3_ENDPOINT\""))
         } else if let path = record.localPath {

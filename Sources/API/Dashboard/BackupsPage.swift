@@ -24,7 +24,7 @@ struct BackupsPage {
     let dependencies: APIDependencies
     let format: PageFormat
 
-    func content() async throws -> PageContent {
+    func content() async throws -> DashboardPage<View> {
         let t = format.catalog
         let records = try await dependencies.backups.list(limit: 200)
         let recent = records.filter { $0.status == .completed || $0.status == .expired }
@@ -40,12 +40,12 @@ struct BackupsPage {
             }, title: t("backups_duration_chart", ["branch": branch]), unit: "s", format: format))
         }
         let rows = records.prefix(50).map { record in
-            Row(id: record.id, branch: record.branch, type: record.type.rawValue, status: BackupPage.status(record.status, t),
+            Row(id: record.id, branch: record.branch, type: BackupPage.kind(record.type, t), status: BackupPage.status(record.status, t),
                 started: format.when(record.startedAt), size: format.size(record.sizeBytes),
                 verdict: verdict(record.verificationStatus), encryption: record.encryption ?? "—",
                 error: String((record.error ?? "").prefix(80)))
         }
-        return PageContent(template: "backups", title: t["backups_title"], view: View(charts: charts, rows: rows))
+        return DashboardPage(template: .backups, title: t["backups_title"], view: View(charts: charts, rows: rows))
     }
 
     /// The drill's verdict in a word: seed 003's 'true'/'false', or 'unverified'.

@@ -58,7 +58,7 @@ struct BranchesPage {
         var charts: [SVGChart.View]
     }
 
-    func content() async throws -> PageContent {
+    func content() async throws -> DashboardPage<View> {
         let t = format.catalog
         let branches = try await branches()
         let rows = branches.map { branch in
@@ -71,7 +71,7 @@ struct BranchesPage {
             SVGChart.bars(branch.days.map { .init(label: String($0.date.suffix(5)), segments: [(Double($0.grossRevenue) / 100, "#2e7d32")]) },
                           title: t("branches_chart", ["branch": branch.id, "days": Self.days]), unit: branch.days.last?.currency ?? "", format: format)
         }
-        return PageContent(template: "branches", title: t["branches_title"],
+        return DashboardPage(template: .branches, title: t["branches_title"],
                            view: View(source: store.description, rows: NonEmpty(rows), charts: charts))
     }
 }

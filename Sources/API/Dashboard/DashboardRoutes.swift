@@ -2,6 +2,7 @@ import BackOffice
 import Foundation
 import Hummingbird
 import JobQueue
+import ObjectStorage
 
 /// The operator's pages, served by `nightshift serve` at `/`, behind the API's tokens: a
 /// sign-in form keeps the token in an HttpOnly, SameSite=Strict cookie; forms that change
@@ -23,21 +24,21 @@ struct DashboardRoutes {
 
     func register(_ router: Router<APIContext>) {
         router.get("/") { request, _ in try await page(request) { _, format in try await HomePage(dependencies: dependencies, format: format).content() } }
-        router.get("/sign-in") { _, _ in HTML.response(signInPage(error: nil)) }
+        router.get("/sign-in") { _, _ in PageResponse.page(signInPage(error: nil)) }
         router.post("/sign-in") { request, _ in
-            let fields = HTML.form(try await Self.body(request))
+            let fields = FormBody.fields(try await Self.body(request))
             let token = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             do {
                 _ = try await authority.verify(token)
             } catch {
-                return HTML.response(signInPage(error: t("signin_refused", ["reason": "\(error)"])), status: .unauthorized)
+                return PageResponse.page(signInPage(error: t("signin_refused", ["reason": "\(error)"])), status: .unauthorized)
             }
-            return HTML.redirect("/", extra: [.setCookie: DashboardSession.setCookie(token, request: request)])
+            return PageResponse.redirect("/", extra: [.setCookie: DashboardSession.setCookie(token, request: request)])
         }
         router.post("/sign-out") { request, _ in
             guard let session = await DashboardSession.of(request, authority: authority),
-                  session.accepts(HTML.form(try await Self.body(request))) else { return forbidden(t["forbidden_form"]) }
-            return HTML.redirect("/sign-in", extra: [.setCookie: DashboardSession.clearCookie])
+                  session.accepts(FormBody.fields(try await Self.body(request))) else { return forbidden(t["forbidden_form"]) }
+            return PageResponse.redirect("/sign-in", extra: [.setCookie: DashboardSession.clearCookie])
         }
         router.get("/ui/jobs") { request, _ in
             try await page(request) { session, format in
@@ -54,24 +55,20 @@ struct DashboardRoutes {
             let verb = context.parameters.get("verb") ?? ""
             let filter = JobsPage.Filter { request.uri.queryParameters.get($0) }
             guard ["retry", "cancel"].contains(verb), filter.state != nil else { return forbidden(t["forbidden_bulk"]) }
-            var confirmation: (PageContent, DashboardSession)?
-            let response = try await action(request, fields: true) { session, fields in
+            return try await action(request, fields: true) { _, fields in
                 let store = dependencies.store
                 let allowed: [JobState] = verb == "retry" ? [.discarded, .cancelled] : [.pending, .available, .scheduled, .retryable]
                 var selection = filter.selection
                 selection.states = selection.states.filter(allowed.contains)
                 guard fields["confirm"] != nil else {
-                    confirmation = (JobsPage.confirmation(verb: verb, filter: filter, preview: try await store.preview(selection),
-                                                          format: renderer.format()), session)
-                    return ""
+                    return .page(BulkConfirmPage(verb: verb, filter: filter, preview: try await store.preview(selection),
+                                                 format: renderer.format()).content())
                 }
                 _ = verb == "retry" ? try await store.retryAll(selection) : try await store.cancelAll(selection)
                 var after = filter
                 after.state = verb == "retry" ? nil : .cancelled
-                return "/ui/jobs?\(after.query())"
+                return .redirect("/ui/jobs?\(after.query())")
             }
-            if let (content, session) = confirmation { return HTML.response(renderer.render(content, session: session)) }
-            return response
         }
         router.get("/ui/jobs/:id") { request, context in
             try await page(request) { _, format in
@@ -104,7 +101,7 @@ struct DashboardRoutes {
                 let queue = try QueueRoutes.queue(context)
                 let reason = fields["reason"].flatMap { $0.isEmpty ? nil : String($0.prefix(500)) }
                 _ = try await dependencies.store.pause(queue: queue, by: session.identity.subject, reason: reason)
-                return "/ui/queues"
+                return .redirect("/ui/queues")
             }
         }
         router.post("/ui/queues/:queue/resume") { request, context in
@@ -125,7 +122,7 @@ struct DashboardRoutes {
                 guard let record = try await dependencies.backups.record(id) else {
                     return notFound(t("backup_title_bare", ["id": id]), back: ("/ui/backups", t["nav_backups"]))
                 }
-                return BackupPage(record: record, format: format).content()
+                return BackupPage(record: record, localStore: (dependencies.objectStore as? LocalDirectoryStore)?.root, format: format).content()
             }
         }
         router.get("/ui/extratos") { request, _ in
@@ -134,7 +131,7 @@ struct DashboardRoutes {
         router.get("/ui/branches") { request, _ in
             try await page(request) { _, format in
                 guard let store = dependencies.objectStore else {
-                    return PageContent(template: "message", title: t["branches_title"],
+                    return DashboardPage(template: .message, title: t["branches_title"],
                                        view: PageRenderer.MessageView(text: t["branches_no_bucket"]))
                 }
                 return try await BranchesPage(store: store, format: format).content()
@@ -149,37 +146,49 @@ struct DashboardRoutes {
     }
 
     /// A page for a signed-in person (else to the sign-in form), with the refresh line.
-    private func page(_ request: Request, _ content: (DashboardSession, PageFormat) async throws -> PageContent) async throws -> Response {
-        guard let session = await DashboardSession.of(request, authority: authority) else { return HTML.redirect("/sign-in") }
+    private func page(_ request: Request,
+                      _ content: (DashboardSession, PageFormat) async throws -> any RenderablePage) async throws -> Response {
+        guard let session = await DashboardSession.of(request, authority: authority) else { return PageResponse.redirect("/sign-in") }
         let content = try await content(session, renderer.format())
-        return HTML.response(renderer.render(content, session: session, refresh: PageRefresh(request)))
+        return PageResponse.page(content.render(with: renderer, session: session, refresh: PageRefresh(request)))
     }
 
-    private func notFound(_ title: String, back: (href: String, label: String)) -> PageContent {
-        PageContent(template: "message", title: title,
-                    view: PageRenderer.MessageView(text: t["not_found"], link: .init(href: back.href, label: back.label)))
+    private func notFound(_ title: String, back: (href: String, label: String)) -> DashboardPage<PageRenderer.MessageView> {
+        DashboardPage(template: .message, title: title,
+                      view: PageRenderer.MessageView(text: t["not_found"], link: .init(href: back.href, label: back.label)))
     }
 
-    /// A form post that changes something: operator role and the CSRF token, or 403.
+    /// Where a form post leads: to a page by a redirect (it changed something), or a page
+    /// shown in answer (a confirmation to give before it changes anything).
+    enum ActionOutcome {
+        case redirect(String)
+        case page(any RenderablePage)
+    }
+
+    /// A form post that changes something: operator role and the CSRF token, or 403; then
+    /// `perform`, which answers with where to go next.
     private func action(_ request: Request, _ perform: (DashboardSession) async throws -> String) async throws -> Response {
-        try await action(request, fields: true) { session, _ in try await perform(session) }
+        try await action(request, fields: true) { session, _ in .redirect(try await perform(session)) }
     }
 
-    /// The same, handing `perform` the form's fields.
+    /// The same, handing `perform` the form's fields, and letting it answer with a page.
     private func action(_ request: Request, fields: Bool,
-                        _ perform: (DashboardSession, [String: String]) async throws -> String) async throws -> Response {
+                        _ perform: (DashboardSession, [String: String]) async throws -> ActionOutcome) async throws -> Response {
         guard let session = await DashboardSession.of(request, authority: authority) else { return forbidden(t["forbidden_sign_in"]) }
         guard session.identity.role >= .operator else { return forbidden(t("forbidden_role", ["role": session.identity.role.rawValue])) }
-        let form = HTML.form(try await Self.body(request))
+        let form = FormBody.fields(try await Self.body(request))
         guard session.accepts(form) else { return forbidden(t["forbidden_csrf"]) }
-        return HTML.redirect(try await perform(session, form))
+        switch try await perform(session, form) {
+        case .redirect(let location): return PageResponse.redirect(location)
+        case .page(let page): return PageResponse.page(page.render(with: renderer, session: session, refresh: nil))
+        }
     }
 
     private func forbidden(_ why: String) -> Response {
-        HTML.response(renderer.message(title: t["forbidden_title"], error: why, link: ("/", t["back"]), session: nil), status: .forbidden)
+        PageResponse.page(renderer.message(title: t["forbidden_title"], error: why, link: ("/", t["back"]), session: nil), status: .forbidden)
     }
 
     private func signInPage(error: String?) -> String {
-        renderer.render(PageContent(template: "sign-in", title: t["signin_title"], view: PageRenderer.MessageView(error: error)), session: nil)
+        renderer.render(DashboardPage(template: .signIn, title: t["signin_title"], view: PageRenderer.MessageView(error: error)), session: nil)
     }
 }

@@ -13,16 +13,20 @@ struct ExtratosPage {
         var counts: String
     }
 
+    struct View {
+        var rows: [Row]
+    }
+
     let dependencies: APIDependencies
     let format: PageFormat
 
-    func content() async throws -> PageContent {
+    func content() async throws -> DashboardPage<View> {
         let all = try await dependencies.extratos.all()
         let rows = all.map { extrato in
             Row(month: extrato.month, receita: format.money(numeric: extrato.totalReceita), comissoes: format.money(numeric: extrato.totalComissoes),
                 gastos: format.money(numeric: extrato.totalGastos), saldo: format.money(numeric: extrato.saldo),
                 counts: extrato.contagens.sorted { $0.key < $1.key }.map { "\($0.key): \(format.count($0.value))" }.joined(separator: ", "))
         }
-        return PageContent(template: "extratos", title: format.catalog["extratos_title"], view: ["rows": rows])
+        return DashboardPage(template: .extratos, title: format.catalog["extratos_title"], view: View(rows: rows))
     }
 }

@@ -25,7 +25,7 @@ struct HomePage {
     let dependencies: APIDependencies
     let format: PageFormat
 
-    func content() async throws -> PageContent {
+    func content() async throws -> DashboardPage<View> {
         let lines = try await SafetyNet.lines(dependencies: dependencies, format: format)
         let t = format.catalog
         let worst = lines.contains { $0.status == .red } ? "home_summary_red" : lines.contains { $0.status == .amber } ? "home_summary_amber" : "home_summary_green"
@@ -36,6 +36,6 @@ struct HomePage {
                      todoLink: line.todo.flatMap { $0.hasPrefix("/ui/") ? $0 : nil },
                      todoCommand: line.todo.flatMap { $0.hasPrefix("/ui/") ? nil : $0 })
         })
-        return PageContent(template: "home", title: t["home_title"], view: view)
+        return DashboardPage(template: .home, title: t["home_title"], view: view)
     }
 }

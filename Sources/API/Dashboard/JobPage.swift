@@ -45,7 +45,7 @@ struct JobPage {
     let waitedBy: [JobRecord]
     let format: PageFormat
 
-    func content() -> PageContent {
+    func content() -> DashboardPage<View> {
         let t = format.catalog
         var buttons: [FormButton] = []
         if [.discarded, .cancelled].contains(job.state) { buttons.append(FormButton(action: "/ui/jobs/\(job.id)/retry", label: t["job_retry"])) }
@@ -68,7 +68,7 @@ struct JobPage {
                 return AttemptError(heading: t("job_error_heading", ["attempt": error.attempt, "when": at, "worker": error.worker ?? "-"]),
                                     text: error.error)
             }))
-        return PageContent(template: "job", title: t("job_title", ["id": job.id, "kind": job.kind]), view: view)
+        return DashboardPage(template: .job, title: t("job_title", ["id": job.id, "kind": job.kind]), view: view)
     }
 
     /// The job's last progress report: a bar when the total is known, the figures, the step.

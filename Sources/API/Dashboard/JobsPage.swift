@@ -77,7 +77,7 @@ struct JobsPage {
     let session: DashboardSession
     let format: PageFormat
 
-    func content() -> PageContent {
+    func content() -> DashboardPage<View> {
         let t = format.catalog
         let states = [Option(value: "", label: t["jobs_all_states"], selected: filter.state == nil)] + JobState.allCases.map {
             Option(value: $0.rawValue, label: format.state($0), selected: $0 == filter.state)
@@ -89,7 +89,7 @@ struct JobsPage {
         let older = jobs.count == Self.pageSize ? jobs.last.map { "/ui/jobs?\(filter.query(cursor: $0.id))" } : nil
         let view = View(states: states, kind: filter.kind ?? "", queue: filter.queue ?? "", bulk: bulkButton, rows: rows,
                         newer: filter.before != nil ? "/ui/jobs?\(filter.query())" : nil, older: older)
-        return PageContent(template: "jobs", title: t["jobs_title"], view: view)
+        return DashboardPage(template: .jobs, title: t["jobs_title"], view: view)
     }
 
     /// For an operator with a filter on a state that can be acted on: the filtered set's bulk
@@ -103,39 +103,6 @@ struct JobsPage {
         default: return nil
         }
         return BulkButton(action: "/ui/jobs/bulk/\(verb)?\(filter.query())", id: "bulk-\(verb)", label: format.catalog["jobs_bulk_\(verb)"])
-    }
-
-    struct Confirmation {
-        struct Sample {
-            var id: Int64
-            var kind: String
-            var queue: String
-            var when: String
-        }
-
-        var intro: String
-        var count: Int
-        var countText: String
-        var description: String
-        var sample: [Sample]
-        var more: String?
-        var action: String
-        var back: String
-        var confirm: String
-        var batches: String
-    }
-
-    /// The confirmation: how many jobs, the first of them, and the button that acts.
-    static func confirmation(verb: String, filter: Filter, preview: BulkPreview, format: PageFormat) -> PageContent {
-        let t = format.catalog
-        let view = Confirmation(
-            intro: t["bulk_intro_\(verb)"], count: preview.count, countText: format.count(preview.count), description: describe(filter, format),
-            sample: preview.sample.prefix(10).map { Confirmation.Sample(id: $0.id, kind: $0.kind, queue: $0.queue, when: format.when($0.finishedAt ?? $0.createdAt)) },
-            more: preview.count > 10 ? t("bulk_more", ["count": format.count(preview.count - 10)]) : nil,
-            action: "/ui/jobs/bulk/\(verb)?\(filter.query())", back: "/ui/jobs?\(filter.query())",
-            confirm: t("bulk_confirm_\(verb)", ["count": format.count(preview.count)]),
-            batches: t("bulk_batches", ["size": format.count(JobStore.bulkBatchSize)]))
-        return PageContent(template: "bulk-confirm", title: t["bulk_title"], view: view)
     }
 
     static func describe(_ filter: Filter, _ format: PageFormat) -> String {

@@ -94,8 +94,11 @@ struct PageFormat: Sendable {
         MoneyText.text(numeric: numeric, currency: currency, group: catalog["number_group"], decimal: catalog["number_decimal"])
     }
 
-    /// A size in the CLI's units (`63.7 KB`), so the page and `backups list` agree.
-    func size(_ bytes: Int64?) -> String { bytes.map(ByteCount.text) ?? "—" }
+    /// A size in the CLI's units with the language's decimal mark (`63,7 KB` in pt-BR), so the
+    /// page and `backups list` agree on the unit.
+    func size(_ bytes: Int64?) -> String {
+        bytes.map { ByteCount.text($0).replacingOccurrences(of: ".", with: catalog["number_decimal"]) } ?? "—"
+    }
 
     /// A fraction as a whole percentage: `42 %`.
     func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }

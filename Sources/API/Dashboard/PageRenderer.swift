@@ -1,12 +1,5 @@
 import Foundation
 
-/// What a route hands the layout: which template, the page's title and the template's values.
-struct PageContent {
-    var template: String
-    var title: String
-    var view: Any
-}
-
 /// Renders a page's template inside the layout, in the dashboard's language.
 struct PageRenderer: Sendable {
     /// What every template can read: `t` (the catalog), `frame` (title, navigation, refresh
@@ -15,22 +8,23 @@ struct PageRenderer: Sendable {
     /// Mustache looks a name up the context stack when the innermost value does not have it,
     /// and a nil optional counts as not having it: so an optional field of a view is named so
     /// that nothing further up has the same name (`spanID`, not `id`).
-    struct Context {
-        struct Frame {
-            var title: String
-            var nav: Nav?
-            var refresh: PageRefresh.Line?
-        }
-
-        struct Nav {
-            var signOut: String
-        }
-
+    struct Context<View> {
         var t: Catalog
         var frame: Frame
-        var view: Any
+        var view: View
         var csrf: String?
         var `operator`: Bool
+    }
+
+    /// The layout's own values: the page's title, navigation and refresh line.
+    struct Frame {
+        var title: String
+        var nav: Nav?
+        var refresh: PageRefresh.Line?
+    }
+
+    struct Nav {
+        var signOut: String
     }
 
     let templates: DashboardTemplates
@@ -39,9 +33,9 @@ struct PageRenderer: Sendable {
 
     func format(now: Date = Date()) -> PageFormat { PageFormat(catalog: catalog, zone: zone, now: now) }
 
-    func render(_ content: PageContent, session: DashboardSession?, refresh: PageRefresh? = nil) -> String {
+    func render<View>(_ content: DashboardPage<View>, session: DashboardSession?, refresh: PageRefresh? = nil) -> String {
         let nav = session.map { session in
-            Context.Nav(signOut: catalog("nav_sign_out", ["who": session.identity.subject, "role": session.identity.role.rawValue]))
+            Nav(signOut: catalog("nav_sign_out", ["who": session.identity.subject, "role": session.identity.role.rawValue]))
         }
         let context = Context(t: catalog, frame: .init(title: content.title, nav: nav, refresh: refresh?.line(format())),
                               view: content.view, csrf: session?.csrf, operator: session.map { $0.identity.role >= .operator } ?? false)
@@ -51,7 +45,7 @@ struct PageRenderer: Sendable {
     /// A short page with a message and a link back: not found, forbidden, refused.
     func message(title: String, error: String? = nil, text: String? = nil, link: (href: String, label: String)?,
                  session: DashboardSession?) -> String {
-        render(PageContent(template: "message", title: title, view: MessageView(
+        render(DashboardPage(template: .message, title: title, view: MessageView(
             error: error, text: text, link: link.map { MessageView.Link(href: $0.href, label: $0.label) })), session: session)
     }
 

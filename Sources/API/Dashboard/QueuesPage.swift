@@ -41,7 +41,7 @@ struct QueuesPage {
     let dependencies: APIDependencies
     let format: PageFormat
 
-    func content(_ session: DashboardSession) async throws -> PageContent {
+    func content(_ session: DashboardSession) async throws -> DashboardPage<View> {
         // Live jobs, and those finished in the last 24 h: a whole-table count would read every
         // finished job kept (docs/benchmarks.md, "Dashboard pages with a million jobs"). The
         // page's four reads go at once, each on its own pooled connection.
@@ -73,14 +73,14 @@ struct QueuesPage {
         let view = View(headers: headers, rows: rows,
                         chart: SVGChart.bars(try await finishedByHour, title: t["queues_hourly_chart"], unit: t["unit_jobs"], format: format),
                         durations: try await durationRows)
-        return PageContent(template: "queues", title: t["queues_title"], view: view)
+        return DashboardPage(template: .queues, title: t["queues_title"], view: view)
     }
 
     /// Jobs finished in each of the last 24 hours, by outcome, each labelled with its hour in
     /// the studio's zone.
     private func hourlyFinished() async throws -> [SVGChart.Bar] {
         try await dependencies.store.finishedByHour(hours: 24).map { hour in
-            .init(label: format.hour(hour.hour), segments: [(Double(hour.succeeded), "#2e7d32"), (Double(hour.discarded), "#c62828"),
+            SVGChart.Bar(label: format.hour(hour.hour), segments: [(Double(hour.succeeded), "#2e7d32"), (Double(hour.discarded), "#c62828"),
                                                            (Double(hour.cancelled), "#9e9e9e")])
         }
     }

@@ -21,10 +21,14 @@ struct SchedulesPage {
         var lastJobs: NonEmpty<LastJob>?
     }
 
+    struct View {
+        var rows: [Row]
+    }
+
     let dependencies: APIDependencies
     let format: PageFormat
 
-    func content() async throws -> PageContent {
+    func content() async throws -> DashboardPage<View> {
         let t = format.catalog
         let statuses = try await SlotStore(jobs: dependencies.store).statuses(of: dependencies.schedules)
         let rows = statuses.map { status in
@@ -38,6 +42,6 @@ struct SchedulesPage {
                        next: status.enabled ? local.when(status.nextFire) : t["schedules_off"], lastSlot: local.when(status.lastSlot),
                        lastJobs: NonEmpty(last))
         }
-        return PageContent(template: "schedules", title: t["schedules_title"], view: ["rows": rows])
+        return DashboardPage(template: .schedules, title: t["schedules_title"], view: View(rows: rows))
     }
 }

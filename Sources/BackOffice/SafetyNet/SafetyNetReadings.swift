@@ -42,7 +42,7 @@ public struct SafetyNetReadings: Sendable {
     public struct Snapshot: Sendable {
         /// Last success by net and branch (`""` for the nets kept once); a net that never
         /// succeeded is absent.
-        public var lastSuccess: [Net: [String: Date]]
+        public var lastSuccesses: [Net: [String: Date]]
         /// Each branch's latest drill.
         public var drills: [String: Drill]
         /// The month before `now` in the studio's zone, and whether it has its extrato.
@@ -50,7 +50,7 @@ public struct SafetyNetReadings: Sendable {
         public var previousMonthClosed: Bool
 
         public func lastSuccess(_ net: Net, branch: String) -> Date? {
-            lastSuccess[net]?[net.isPerBranch ? branch : ""]
+            lastSuccesses[net]?[net.isPerBranch ? branch : ""]
         }
     }
 
@@ -67,7 +67,7 @@ public struct SafetyNetReadings: Sendable {
     public func read(now: Date = Date()) async throws -> Snapshot {
         let month = StudioMonth.previous(of: now, in: timeZone)
         async let jobs = store.lastSucceeded(kinds: [BackupMonthJob.kind, PruneCloudJob.kind])
-        var lastSuccess: [Net: [String: Date]] = [:]
+        var found: [Net: [String: Date]] = [:]
         for try await (what, branch, at) in try await store.client.query("""
             SELECT 'extrato', '', max(run_at) FROM extrato_runs WHERE status = 'success' HAVING max(run_at) IS NOT NULL
             UNION ALL SELECT 'nightly_dump', branch, max(finished_at) FROM backup_history
@@ -76,11 +76,11 @@ public struct SafetyNetReadings: Sendable {
                       WHERE verification_status = 'true' GROUP BY branch
             UNION ALL SELECT 'metrics_push', branch, max(pushed_at) FROM daily_summaries WHERE pushed_at IS NOT NULL GROUP BY branch
             """, logger: logger).decode((String, String, Date).self) {
-            if let net = Net(rawValue: what) { lastSuccess[net, default: [:]][branch] = at }
+            if let net = Net(rawValue: what) { found[net, default: [:]][branch] = at }
         }
         let byKind = try await jobs
-        if let at = byKind[BackupMonthJob.kind] { lastSuccess[.monthBackup] = ["": at] }
-        if let at = byKind[PruneCloudJob.kind] { lastSuccess[.cloudPrune] = ["": at] }
+        if let at = byKind[BackupMonthJob.kind] { found[.monthBackup] = ["": at] }
+        if let at = byKind[PruneCloudJob.kind] { found[.cloudPrune] = ["": at] }
 
         var drills: [String: Drill] = [:]
         for try await (branch, latest, decidedFailed) in try await store.client.query("""
@@ -90,8 +90,8 @@ public struct SafetyNetReadings: Sendable {
                     ORDER BY d.verified_at DESC LIMIT 1)
             FROM backup_history AS b WHERE verified_at IS NOT NULL
             ORDER BY branch, verified_at DESC
-            """, logger: logger).decode((String, String, Bool?).self) {
-            drills[branch] = Drill(latest: latest, latestDecidedFailed: decidedFailed)
+            """, logger: logger).decode((String, String?, Bool?).self) {
+            drills[branch] = Drill(latest: latest ?? "unverified", latestDecidedFailed: decidedFailed)
         }
         var closed = false
         for try await exists in try await store.client.query("""
@@ -99,6 +99,6 @@ public struct SafetyNetReadings: Sendable {
             """, logger: logger).decode(Bool.self) {
             closed = exists
         }
-        return Snapshot(lastSuccess: lastSuccess, drills: drills, previousMonth: month, previousMonthClosed: closed)
+        return Snapshot(lastSuccesses: found, drills: drills, previousMonth: month, previousMonthClosed: closed)
     }
 }

@@ -28,14 +28,14 @@ extension JobStore {
         var result: [HourlyOutcomes] = []
         for try await (hour, succeeded, discarded, cancelled) in try await client.query("""
             SELECT h, coalesce(c.succeeded, 0), coalesce(c.discarded, 0), coalesce(c.cancelled, 0)
-            FROM generate_series(date_trunc('hour', now()) - make_interval(hours => \(back)), date_trunc('hour', now()),
+            FROM generate_series(date_trunc('hour', now()) - make_interval(hours => \(back)::int), date_trunc('hour', now()),
                                  interval '1 hour') AS h
             LEFT JOIN (
                 SELECT date_trunc('hour', finished_at) AS hour,
                        count(*) FILTER (WHERE state = 'succeeded')::int AS succeeded,
                        count(*) FILTER (WHERE state = 'discarded')::int AS discarded,
                        count(*) FILTER (WHERE state = 'cancelled')::int AS cancelled
-                FROM jobs WHERE finished_at >= date_trunc('hour', now()) - make_interval(hours => \(back))
+                FROM jobs WHERE finished_at >= date_trunc('hour', now()) - make_interval(hours => \(back)::int)
                 GROUP BY 1
             ) AS c ON c.hour = h
             ORDER BY h

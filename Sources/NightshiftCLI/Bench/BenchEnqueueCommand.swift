@@ -42,7 +42,7 @@ struct BenchEnqueueCommand: AsyncParsableCommand {
                 return try await group.reduce(into: []) { $0 += $1 }.sorted()
             }
             let elapsed = (ContinuousClock.now - started).timeInterval
-            try await client.query("DELETE FROM jobs WHERE queue = \(queue)", logger: logger)
+            try await store.deleteJobs(inQueuesStartingWith: queue)
             func percentile(_ p: Double) -> Double { durations.isEmpty ? 0 : durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
             print(String(format: "library enqueue, %d callers: %8.0f jobs/s  p50 %.2f ms  p99 %.2f ms  (%d jobs in %.1f s)",
                          callers, Double(durations.count) / elapsed, percentile(0.5), percentile(0.99), durations.count, elapsed))

@@ -63,10 +63,19 @@ struct QueuePausedCommand: AsyncParsableCommand {
     }
 }
 
-/// Who a CLI action is recorded as: `user@host`.
+/// Who a CLI action is recorded as: `user@host`. `$USER` (or `$LOGNAME`) when set, else the
+/// OS account's name (a cron job or a container often sets neither), and the numeric uid only
+/// when the account has no entry.
 enum Operator {
     static var name: String {
-        let user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+        let environment = ProcessInfo.processInfo.environment
+        let user = [environment["USER"], environment["LOGNAME"]].compactMap { $0 }.first { !$0.isEmpty } ?? accountName
         return "\(user)@\(ProcessInfo.processInfo.hostName)"
+    }
+
+    static var accountName: String {
+        let uid = getuid()
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid\(uid)" }
+        return String(cString: name)
     }
 }

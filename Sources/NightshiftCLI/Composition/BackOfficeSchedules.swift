@@ -1,3 +1,4 @@
+import BackOffice
 import Cron
 import Foundation
 import JobQueue

@@ -3,10 +3,10 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Server-rendered pages over HTTP: the headers that keep a page in its own origin (no script
-/// runs, nothing loads from elsewhere, no framing), redirects and form bodies. The markup is
-/// in the templates (``DashboardTemplates``).
-enum HTML {
+/// The dashboard's HTTP answers: a page with the headers that keep it in its own origin (no
+/// script runs, nothing loads from elsewhere, no framing), or a redirect. The markup is in the
+/// templates (``DashboardTemplates``); form bodies are ``FormBody``'s.
+enum PageResponse {
     static let headers: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
         .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -15,7 +15,7 @@ enum HTML {
         .cacheControl: "no-store",
     ]
 
-    static func response(_ html: String, status: HTTPResponse.Status = .ok, extra: HTTPFields = [:]) -> Response {
+    static func page(_ html: String, status: HTTPResponse.Status = .ok, extra: HTTPFields = [:]) -> Response {
         var fields = headers
         fields.append(contentsOf: extra)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
@@ -25,17 +25,6 @@ enum HTML {
         var fields: HTTPFields = [.location: location, .cacheControl: "no-store"]
         fields.append(contentsOf: extra)
         return Response(status: .seeOther, headers: fields)
-    }
-
-    /// `application/x-www-form-urlencoded` fields.
-    static func form(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
-            guard let name = parts.first?.removingPercentEncoding else { continue }
-            fields[name] = parts.count > 1 ? (parts[1].removingPercentEncoding ?? "") : ""
-        }
-        return fields
     }
 }
 
