@@ -36,6 +36,7 @@ struct APIHarness: Sendable {
     static func with<T: Sendable>(settings tune: @Sendable (inout APIServer.Settings) -> Void = { _ in },
                                   backOffice: @Sendable (inout BackOfficeSettings) -> Void = { _ in },
                                   database: DatabaseURL? = nil,
+                                  objectStore: (any ObjectStore)? = nil,
                                   _ body: @Sendable (APIHarness) async throws -> T) async throws -> T {
         try await TestDatabase.withClient(url: database ?? TestDatabase.url, migrate: database == nil) { client in
             if database != nil {
@@ -58,7 +59,7 @@ struct APIHarness: Sendable {
             tune(&settings)
             let dependencies = APIDependencies(store: store, registry: registry, schedules: BackOfficeSchedules.make(office),
                                                backOffice: office, keyNamespace: "api-\(UUID().uuidString.prefix(6))",
-                                               metrics: metrics, objectStore: LocalDirectoryStore(root: backups.appendingPathComponent("store")),
+                                               metrics: metrics, objectStore: objectStore ?? LocalDirectoryStore(root: backups.appendingPathComponent("store")),
                                                logger: TestDatabase.logger)
             let bound = AsyncStream.makeStream(of: Int.self)
             let server = try APIServer(settings: settings, authority: authority, dependencies: dependencies)

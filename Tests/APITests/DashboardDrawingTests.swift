@@ -63,7 +63,8 @@ import Testing
         #expect(portuguese.money(minor: 123_456) == "R$ 1.234,56" && english.money(minor: 123_456) == "R$ 1,234.56")
         #expect(portuguese.money(numeric: "105699.50") == "R$ 105.699,50" && portuguese.money(numeric: "-0.5") == "-R$ 0,50")
         #expect(portuguese.count(1_500) == "1.500" && english.count(6_000_000) == "6,000,000" && portuguese.count(-1_234) == "-1.234")
-        #expect(portuguese.size(65_229) == english.size(65_229), "sizes in the CLI's units in both")
+        #expect(portuguese.size(65_229) == "65,2 KB" && english.size(65_229) == "65.2 KB", "the CLI's units, the language's decimal mark")
+        #expect(portuguese.size(512) == "512 B" && portuguese.size(nil) == "—")
     }
 
     @Test func aPageRefreshesUntilStoppedKeepingItsFilters() {

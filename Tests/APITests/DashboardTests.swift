@@ -40,9 +40,12 @@ import TestSupport
     }
 
     /// A page for one backup: per table the rows and the drill's finding, and the commands to
-    /// fetch and restore it.
-    @Test func theBackupPageShowsEachTablesFindingAndTheCommandsToRestoreIt() async throws {
-        try await APIHarness.with { api in
+    /// fetch and restore it — from the bucket, or in local-only mode (no `BACKUP_S3_*`) from the
+    /// folder standing for it, where no bucket exists to copy from.
+    @Test(arguments: [false, true])
+    func theBackupPageShowsEachTablesFindingAndTheCommandsToRestoreIt(localOnly: Bool) async throws {
+        let bucket: (any ObjectStore)? = localOnly ? nil : try await TestObjectStorage.freshBucket("page")
+        try await APIHarness.with(objectStore: bucket) { api in
             let branch = "page-\(UUID().uuidString.prefix(6).lowercased())"
             let key = "\(branch)/backups/\(branch)_20261130_220005.dump"
             let id = try await BackupFactory.insert(api.client, branch: branch, objectKey: key, sha256: String(repeating: "ab", count: 32))
@@ -59,7 +62,15 @@ import TestSupport
             #expect(html.contains("data-table=\"public.gastos\" data-check=\"matched\"") && html.contains("conteúdo igual"), "\(html)")
             #expect(html.contains("id=\"drill-reason\"") && html.contains("public.clientes (same row count"), "the drill's reason")
             #expect(html.contains("nightshift backups restore --id \(id) --target-url"), "the restore command")
-            #expect(html.contains("s3://$BACKUP_S3_BUCKET/\(key)") && html.contains("sha256sum -c"), "download and check by hand")
+            #expect(html.contains("sha256sum -c"), "check by hand")
+            if localOnly {
+                let path = api.backups.appendingPathComponent("store").appendingPathComponent(key).path
+                #expect(html.contains("cp &quot;\(path)&quot;") && !html.contains("s3://") && !html.contains("aws s3"),
+                        "local-only: the file's path, no bucket: \(html)")
+            } else {
+                #expect(html.contains("s3://$BACKUP_S3_BUCKET/\(key)"), "download from the bucket")
+            }
+            #expect(html.contains("pg_restore"), "and restore it")
         }
     }
 

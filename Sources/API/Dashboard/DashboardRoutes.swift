@@ -175,7 +175,7 @@ struct DashboardRoutes {
     private func action(_ request: Request, fields: Bool,
                         _ perform: (DashboardSession, [String: String]) async throws -> ActionOutcome) async throws -> Response {
         guard let session = await DashboardSession.of(request, authority: authority) else { return forbidden(t["forbidden_sign_in"]) }
-        guard session.identity.role >= .operator else { return forbidden(t("forbidden_role", ["role": session.identity.role.rawValue])) }
+        guard session.identity.role >= .operator else { return forbidden(t("forbidden_role", ["role": t["role_\(session.identity.role.rawValue)"]])) }
         let form = FormBody.fields(try await Self.body(request))
         guard session.accepts(form) else { return forbidden(t["forbidden_csrf"]) }
         switch try await perform(session, form) {

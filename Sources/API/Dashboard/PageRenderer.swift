@@ -35,7 +35,7 @@ struct PageRenderer: Sendable {
 
     func render<View>(_ content: DashboardPage<View>, session: DashboardSession?, refresh: PageRefresh? = nil) -> String {
         let nav = session.map { session in
-            Nav(signOut: catalog("nav_sign_out", ["who": session.identity.subject, "role": session.identity.role.rawValue]))
+            Nav(signOut: catalog("nav_sign_out", ["who": session.identity.subject, "role": catalog["role_\(session.identity.role.rawValue)"]]))
         }
         let context = Context(t: catalog, frame: .init(title: content.title, nav: nav, refresh: refresh?.line(format())),
                               view: content.view, csrf: session?.csrf, operator: session.map { $0.identity.role >= .operator } ?? false)

@@ -64,16 +64,35 @@ extension JobStore {
     }
 
     /// When a job of each of `kinds` last succeeded; a kind that never did is absent.
+    ///
+    /// One index probe per kind: `jobs_back_office_succeeded_idx` (migration 0006) keeps
+    /// `(kind, finished_at)` of the back office's succeeded jobs, and the planner uses a partial
+    /// index only when the query repeats its condition in literals, which a bound list cannot
+    /// do; so the indexed kinds (``backOfficeSucceededKinds``) are written into the statement,
+    /// and any other kind is read without the index.
     public func lastSucceeded(kinds: [String]) async throws -> [String: Date] {
+        let indexed = Self.backOfficeSucceededKinds.map { "'\($0)'" }.joined(separator: ", ")
         var result: [String: Date] = [:]
-        for try await (kind, at) in try await client.query("""
-            SELECT kind, max(finished_at) FROM jobs
-            WHERE kind = ANY(\(kinds)) AND state = 'succeeded'
-            GROUP BY kind
-            """, logger: logger).decode((String, Date).self) {
-            result[kind] = at
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
+            SELECT k, CASE WHEN k IN (\(indexed))
+                           THEN (SELECT max(finished_at) FROM jobs
+                                 WHERE kind = k AND state = 'succeeded' AND kind IN (\(indexed)))
+                           ELSE (SELECT max(finished_at) FROM jobs WHERE kind = k AND state = 'succeeded') END
+            FROM unnest($1::text[]) AS k
+            """, binds: Self.binds(kinds)), logger: logger)
+        for try await (kind, at) in rows.decode((String, Date?).self) {
+            if let at { result[kind] = at }
         }
         return result
+    }
+
+    /// The kinds `jobs_back_office_succeeded_idx` covers, as migration 0006 lists them.
+    static let backOfficeSucceededKinds = ["backup-month", "generate-extrato", "nightly-dump", "push-metrics", "prune-cloud", "restore-drill"]
+
+    private static func binds(_ kinds: [String]) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(kinds)
+        return binds
     }
 
     /// How many jobs failed for good (discarded) in the last `within`.
