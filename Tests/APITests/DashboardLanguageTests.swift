@@ -15,7 +15,7 @@ import TestSupport
     /// the other suites, whose jobs and dumps fail in English) and error spans, and SVG.
     static func visibleText(_ html: String) -> String {
         var text = html
-        for pattern in [#"<pre[^>]*>[\s\S]*?</pre>"#, #"<code[^>]*>[\s\S]*?</code>"#, #"<td class="data">[\s\S]*?</td>"#,
+        for pattern in [#"<pre[^>]*>[\s\S]*?</pre>"#, #"<code[^>]*>[\s\S]*?</code>"#, #"<td class="data"[^>]*>[\s\S]*?</td>"#,
                         #"<span class="error"[^>]*>[\s\S]*?</span>"#, #"<svg[\s\S]*?</svg>"#, #"<style>[\s\S]*?</style>"#,
                         #"<title>[\s\S]*?</title>"#, #"<[^>]+>"#] {
             text = text.replacingOccurrences(of: pattern, with: " ", options: .regularExpression)

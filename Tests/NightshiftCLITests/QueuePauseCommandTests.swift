@@ -8,6 +8,7 @@ import TestSupport
 @Suite struct QueuePauseCommandTests {
     @Test func aPauseWithoutUserInTheEnvironmentNamesTheOSAccount() async throws {
         let queue = TestDatabase.uniqueQueue("who")
+        try await TestDatabase.withClient { _ in }  // the shared database, migrated
         let pause = try ChildProcess(["queue", "pause", queue, "--reason", "test"], environment: ["USER": "", "LOGNAME": ""])
         #expect(try await pause.waitForExit(timeout: .seconds(60)) == 0, "\(pause.log)")
         let account = String(cString: getpwuid(getuid())!.pointee.pw_name)

@@ -33,6 +33,9 @@ struct QueuesPage {
 
     struct View {
         var headers: [Header]
+        /// The counts' columns with the oldest job's and the pause's: the width of a queue's
+        /// name line, which sits above its counts so a long name stays whole.
+        var columns: Int
         var rows: [Row]
         var chart: SVGChart.View
         var durations: [Duration]
@@ -70,7 +73,7 @@ struct QueuesPage {
         let headers = states.map { state in
             Header(state: state.rawValue, label: state.isFinished ? t("queues_state_24h", ["state": format.state(state)]) : format.state(state))
         }
-        let view = View(headers: headers, rows: rows,
+        let view = View(headers: headers, columns: headers.count + 2, rows: rows,
                         chart: SVGChart.bars(try await finishedByHour, title: t["queues_hourly_chart"], unit: t["unit_jobs"], format: format),
                         durations: try await durationRows)
         return DashboardPage(template: .queues, title: t["queues_title"], view: view)

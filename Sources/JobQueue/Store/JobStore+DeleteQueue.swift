@@ -9,7 +9,7 @@ extension JobStore {
         // `left(…) =`, not `LIKE prefix || '%'`: a queue name may hold `%` or `_`.
         let rows = try await client.query("""
             WITH deleted AS (
-                DELETE FROM jobs WHERE left(queue, \(prefix.unicodeScalars.count)) = \(prefix) RETURNING id
+                DELETE FROM jobs WHERE left(queue, \(prefix.unicodeScalars.count)::int) = \(prefix) RETURNING id
             ), edges AS (
                 DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM deleted)
             )
