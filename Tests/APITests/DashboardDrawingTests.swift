@@ -65,6 +65,8 @@ import Testing
         #expect(portuguese.count(1_500) == "1.500" && english.count(6_000_000) == "6,000,000" && portuguese.count(-1_234) == "-1.234")
         #expect(portuguese.size(65_229) == "65,2 KB" && english.size(65_229) == "65.2 KB", "the CLI's units, the language's decimal mark")
         #expect(portuguese.size(512) == "512 B" && portuguese.size(nil) == "—")
+        #expect(portuguese.decimal(165_495, digits: 1) == "165.495,0" && english.decimal(0.125, digits: 3) == "0.125"
+                && portuguese.decimal(-1234.5, digits: 1) == "-1.234,5")
     }
 
     @Test func aPageRefreshesUntilStoppedKeepingItsFilters() {

@@ -103,9 +103,14 @@ struct PageFormat: Sendable {
     /// A fraction as a whole percentage: `42 %`.
     func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }
 
-    /// A fractional number (seconds, megabytes) with the language's decimal mark: `0,125`.
+    /// A fractional number (seconds, megabytes) with the language's decimal mark and thousands
+    /// grouped: `0,125`, `165.495,0`.
     func decimal(_ value: Double, digits: Int) -> String {
-        String(format: "%.\(digits)f", value).replacingOccurrences(of: ".", with: catalog["number_decimal"])
+        let text = String(format: "%.\(digits)f", abs(value))
+        let parts = text.split(separator: ".", maxSplits: 1)
+        let whole = MoneyText.grouped(String(parts[0]), by: catalog["number_group"])
+        let number = parts.count > 1 ? whole + catalog["number_decimal"] + parts[1] : whole
+        return value < 0 && text.contains(where: { $0 != "0" && $0 != "." }) ? "-" + number : number
     }
 
     // MARK: Words
