@@ -19,7 +19,12 @@ public struct ExtratoGenerator: Sendable {
         self.logger = logger
     }
 
-    public func close(_ month: StudioMonth, force: Bool, jobID: Int64?, on connection: PostgresConnection) async throws -> Outcome {
+    /// `backedUp`: of the month's rows in the tables, how many of each type its verified backup
+    /// holds (``BackupVerifier/Report/heldLive``). With it, the close refuses — and rolls back —
+    /// when the rows it locked are more: a record that arrived between the backup check and
+    /// this transaction would otherwise leave the tables without being in any backup.
+    public func close(_ month: StudioMonth, force: Bool, jobID: Int64?, backedUp: [String: Int]? = nil,
+                      on connection: PostgresConnection) async throws -> Outcome {
         let started = ContinuousClock.now
         // Closes of one month queue up here; the second then finds the extrato made.
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("extrato:" + month.label)))", logger: logger)
@@ -33,9 +38,15 @@ public struct ExtratoGenerator: Sendable {
             return .alreadyGenerated
         }
         // Lock the month's rows, then snapshot, total, insert (or merge when forced), delete.
-        for statement in Self.rowLocks(month) {
-            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        var unbacked: [String] = []
+        for (type, statement) in zip(["pagamento", "sessao", "comissao", "gasto"], Self.rowLocks(month)) {
+            var locked = 0
+            for try await n in try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).decode(Int.self) { locked = n }
+            if let backedUp, locked > backedUp[type] ?? 0 {
+                unbacked.append("\(locked - (backedUp[type] ?? 0)) \(type) record(s) arrived after the backup was checked")
+            }
         }
+        if !unbacked.isEmpty { throw BackupError.missingOrInvalid(month, problems: unbacked) }
         do {
             try await connection.query(Self.upsertExtrato(month, jobID: jobID), logger: logger)
         } catch where ExtratoTooLarge.matches(DatabaseErrorMessage.describe(error)) {
@@ -65,10 +76,10 @@ public struct ExtratoGenerator: Sendable {
     /// Locks every row of the month, one statement per table.
     static func rowLocks(_ month: StudioMonth) -> [String] {
         [
-            "SELECT count(*) FROM (SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l",
-            "SELECT count(*) FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l",
-            "SELECT count(*) FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l",
-            "SELECT count(*) FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int FROM (SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l",
         ]
     }
 

@@ -44,12 +44,14 @@ public struct GenerateExtratoJob: JobKind {
         let generator = ExtratoGenerator(logger: context.logger)
         let started = ContinuousClock.now
         do {
+            var backedUp: [String: Int]?
             if settings.requireBackup {
-                _ = try await BackupVerifier(client: context.client, baseDirectory: settings.backupDirectory, encryption: settings.encryption, logger: context.logger)
-                    .verifiedManifest(month)
+                backedUp = try await BackupVerifier(client: context.client, baseDirectory: settings.backupDirectory, encryption: settings.encryption, logger: context.logger)
+                    .verified(month).report.heldLive
             }
+            let held = backedUp
             let outcome = try await context.completeInTransaction { connection in
-                try await generator.close(month, force: force, jobID: context.job.id, on: connection)
+                try await generator.close(month, force: force, jobID: context.job.id, backedUp: held, on: connection)
             }
             context.logger.info("extrato \(outcome == .alreadyGenerated ? "already generated" : "generated")", metadata: ["month": "\(month)"])
         } catch let fenced as JobFenced {

@@ -46,8 +46,14 @@ public struct CSVRecordCounter: Sendable {
     private var currentHeader: [String] = []
     private var skippedBOM = false
     private var pendingBOM: [UInt8] = []
+    /// With `collectingIDs`: the second field (the record's id) of each record, by its first (type).
+    public private(set) var ids: [String: Set<Int64>] = [:]
+    private let collectingIDs: Bool
+    private var currentID = ""
 
-    public init() {}
+    public init(collectingIDs: Bool = false) {
+        self.collectingIDs = collectingIDs
+    }
 
     public mutating func feed(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
@@ -104,6 +110,7 @@ public struct CSVRecordCounter: Sendable {
     private mutating func endField() {
         let text = String(decoding: field, as: UTF8.self)
         if fieldIndex == 0 { currentFirst = text }
+        if fieldIndex == 1 && collectingIDs { currentID = text }
         if records == 0 && header.isEmpty { currentHeader.append(text) }
         field = []
         fieldIndex += 1
@@ -116,8 +123,10 @@ public struct CSVRecordCounter: Sendable {
         } else {
             records += 1
             byFirstField[currentFirst, default: 0] += 1
+            if collectingIDs, let id = Int64(currentID) { ids[currentFirst, default: []].insert(id) }
         }
         currentHeader = []
+        currentID = ""
         fieldIndex = 0
         recordHasContent = false
         inQuotes = false

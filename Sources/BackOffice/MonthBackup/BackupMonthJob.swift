@@ -5,7 +5,8 @@ import NightshiftCore
 import ObjectStorage
 
 /// `backup-month`: writes the month's CSV backup (seed 002). An existing valid backup is left
-/// as it is and the job succeeds, unless `force`.
+/// as it is and the job succeeds, unless `force`; a closed month gets a new version only for
+/// records that arrived after its close (see ``MonthBackupWriter/create(_:force:jobID:progress:)``).
 public struct BackupMonthJob: JobKind {
     public struct Args: Codable, Sendable {
         public var year: Int
@@ -51,8 +52,9 @@ public struct BackupMonthJob: JobKind {
             context.logger.info("backup already exists and verifies; not rewritten", metadata: ["month": "\(month)"])
         }
         if let offsite {
-            let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month, encrypted: manifest.encryption != nil)
-            try await OffsiteCopy(store: offsite, branch: settings.branch.id).upload(location)
+            let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month, encrypted: manifest.encryption != nil,
+                                          version: manifest.version ?? 1)
+            try await OffsiteCopy(store: offsite, branch: settings.branch.id).upload(location, manifest: manifest)
         }
     }
 }

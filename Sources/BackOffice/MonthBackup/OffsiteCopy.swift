@@ -17,14 +17,15 @@ public struct OffsiteCopy: Sendable {
         "\(branch)/monthly/\(location.month.folderName)/\(file.lastPathComponent)"
     }
 
-    /// Uploads the CSV and its manifest unless the bucket already holds them unchanged, then
-    /// checks what the bucket recorded.
-    public func upload(_ location: BackupLocation) async throws {
-        for file in [location.csv, location.manifest] {
+    /// Uploads every version's file and the manifest, each unless the bucket already holds it
+    /// unchanged, then checks what the bucket recorded. An earlier version is never replaced in
+    /// the bucket either: it has a name of its own.
+    public func upload(_ location: BackupLocation, manifest: BackupManifest) async throws {
+        for file in location.files(of: manifest) {
             let (size, sha256) = try FileDigest.sha256(of: file)
             let key = key(location, file)
             if let existing = try await store.head(key), existing.sha256 == sha256, existing.size == size { continue }
-            let type = file == location.csv ? "text/csv; charset=utf-8" : "application/json"
+            let type = file == location.manifest ? "application/json" : "text/csv; charset=utf-8"
             _ = try await store.put(key, file: file, contentType: type, sha256: sha256)
             guard let stored = try await store.head(key), stored.sha256 == sha256, stored.size == size else {
                 throw ObjectStorageError.checksumMismatch(key: key, expected: sha256, actual: try? await store.head(key)?.sha256)
@@ -33,9 +34,9 @@ public struct OffsiteCopy: Sendable {
     }
 
     /// What is wrong with the copy, if anything: missing, or not the local file's bytes.
-    public func problems(_ location: BackupLocation) async -> [String] {
+    public func problems(_ location: BackupLocation, manifest: BackupManifest) async -> [String] {
         var problems: [String] = []
-        for file in [location.csv, location.manifest] {
+        for file in location.files(of: manifest) {
             let key = key(location, file)
             do {
                 guard let stored = try await store.head(key) else {
