@@ -208,7 +208,7 @@ import TestSupport
             let again = try await slots.runNow(schedule, slot: slot, by: "cli test")
             #expect(again.map(\.inserted) == [false] && again.map(\.id) == first.map(\.id))
             // A scheduler reaching the same slot finds it fired and enqueues nothing.
-            #expect(try await slots.fire(schedule, slot: slot, by: "scheduler") == nil)
+            #expect(try await slots.fire(schedule, slot: slot, by: "scheduler").results == nil)
         }
     }
 }
