@@ -10,7 +10,7 @@ import Synchronization
 /// Gauges read from the database every `interval`: queue depth and the oldest available job's
 /// age per queue, when each safety net last succeeded (month backup, extrato, nightly dump,
 /// restore drill, metrics push, cloud prune), whether a branch's latest restore drill failed,
-/// whether the previous month is closed, paused queues, and each schedule's last slot. What the alert rules in ops/monitoring/ watch.
+/// whether the previous month is closed, how many due months were never closed, paused queues, and each schedule's last slot. What the alert rules in ops/monitoring/ watch.
 ///
 /// A safety net that has never succeeded still has its series: until its first success,
 /// `nightshift_last_success_timestamp_seconds` reads the deployment's start (when the first
@@ -107,6 +107,11 @@ public final class StateGauges: Service {
                            = (date_trunc('month', now() AT TIME ZONE \(studioTimeZone.identifier)) - interval '1 month')::date)
             """, logger: logger).decode(Bool.self).reduce(false) { $0 || $1 }
         set("nightshift_extrato_previous_month_closed", [], closed ? 1 : 0)
+        // Due months with neither an extrato nor a live close job (migration 0016's rule).
+        let gaps = try await client.query("""
+            SELECT count(*)::int FROM month_close_gaps(\(studioTimeZone.identifier))
+            """, logger: logger).decode(Int.self).reduce(0) { $0 + $1 }
+        set("nightshift_month_close_gaps", [], Double(gaps))
         for try await (schedule, epoch) in try await client.query("""
             SELECT schedule, extract(epoch FROM slot)::float8 FROM schedule_last_slots
             """, logger: logger).decode((String, Double).self) {

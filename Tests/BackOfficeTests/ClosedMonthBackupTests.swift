@@ -179,6 +179,59 @@ import Glibc
         }
     }
 
+    /// Two sessions interleaved: a gasto of the month is inserted in a transaction held open
+    /// while the backup and the close run. Neither sees it (uncommitted); it commits after the
+    /// close, so it is a late record: named by the check, backed up as version 2, then merged —
+    /// never a record that is in the tables, in no backup and unnoticed.
+    @Test func anInsertHeldOpenAcrossTheCloseBecomesALateRecordNotALostOne() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 8)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let month = fixture.month
+            let day = String(format: "%04d-%02d-15", month.year, month.month)
+            let (inserted, insertedSignal) = AsyncStream<Int64>.makeStream()
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    var id: Int64 = 0
+                    for try await value in try await connection.query(PostgresQuery(unsafeSQL: """
+                        INSERT INTO gastos (data, valor, descricao) VALUES (DATE '\(day)', 10.00, 'held open') RETURNING id
+                        """), logger: logger).decode(Int64.self) { id = value }
+                    insertedSignal.yield(id)
+                    for await _ in release { break }
+                    try await connection.query("COMMIT", logger: logger)
+                }
+            }
+            var waiting = inserted.makeAsyncIterator()
+            let held = try #require(await waiting.next())
+            let writer = MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: logger)
+            _ = try await writer.create(month)
+            let verifier = BackupVerifier(client: client, baseDirectory: fixture.backups, logger: logger)
+            let checked = try await verifier.verified(month).report
+            _ = try await Transaction.run(on: client, logger: logger) { connection in
+                try await ExtratoGenerator(logger: logger).close(month, force: false, jobID: nil, backedUp: checked.heldLive, on: connection)
+            }
+            releaseSignal.yield()
+            try await holder.value
+
+            #expect(try await verifier.verify(month).problems == ["1 gasto dated \(day) arrived after the close"])
+            guard case .created(let v2) = try await writer.create(month) else { Issue.record("not backed up"); return }
+            #expect(v2.scope == .afterClose && v2.totalRecords == 1)
+            let now = try await verifier.verified(month).report
+            #expect(now.heldLive["gasto"] == 1)
+            #expect(try await Transaction.run(on: client, logger: logger) { connection in
+                try await ExtratoGenerator(logger: logger).close(month, force: true, jobID: nil, backedUp: now.heldLive, on: connection)
+            } == .generated(moved: ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 1]))
+            let final = try await verifier.verify(month)
+            #expect(final.ok && final.lateRecords.isEmpty && final.closed, "\(final.problems)")
+            #expect(try await client.scalar("""
+                SELECT count(*)::int FROM extratos, jsonb_array_elements(gastos) e
+                WHERE ano = \(month.year) AND mes = \(month.month) AND (e->>'id')::int8 = \(held)
+                """, as: Int.self) == 1)
+        }
+    }
+
     /// A second writer of the same month while one holds the month's lock fails at once with a
     /// message, instead of both picking version 2 and one manifest losing the other's entry.
     @Test func aSecondWriterOfTheSameMonthIsRefusedWhileTheFirstWrites() async throws {

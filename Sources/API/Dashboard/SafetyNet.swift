@@ -57,6 +57,13 @@ struct SafetyNet {
             lastSuccess: closedAt,
             detail: t[closedAt != nil ? "home_close_done" : earlyInMonth ? "home_close_early" : "home_close_missing"],
             todo: closedAt == nil ? "nightshift enqueue generate-extrato --args \(args)" : nil))
+        // Due months never closed (a downtime across month-ends, a close failed for good), oldest first.
+        let gaps = try await MonthCloseGaps.read(client: client, zone: settings.timeZone, now: now, logger: logger)
+        lines.append(Line(
+            name: t["home_gaps_name"], status: gaps.isEmpty ? .green : .red, lastSuccess: nil,
+            detail: gaps.isEmpty ? t["home_gaps_none"]
+                : t("home_gaps_detail", ["months": gaps.prefix(12).map(\.slashed).joined(separator: ", ") + (gaps.count > 12 ? " (+\(gaps.count - 12))" : "")]),
+            todo: gaps.first.map { "nightshift backup create --year \($0.year) --month \($0.month) && nightshift extrato generate --year \($0.year) --month \($0.month)" }))
         let dumpAge = hours(lastDump)
         lines.append(Line(
             name: t("home_dump_name", ["branch": branch]), status: dumpAge <= 26 ? .green : dumpAge <= 50 ? .amber : .red, lastSuccess: lastDump,
