@@ -35,9 +35,12 @@ public struct SlotStore: Sendable {
             // sees the first's row and reports it.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("slot:" + schedule.name)), hashtext(\(slot.timeIntervalSince1970.description)))",
                                        logger: logger)
+            // A slot fired before migration 0016 (definition '') counts as fired by this definition:
+            // an upgrade neither fires it again nor reports a disagreement.
             let claimed = try await connection.query("""
                 INSERT INTO scheduler_slots (schedule, slot, enqueued_by, definition)
-                VALUES (\(schedule.name), \(slot), \(instance), \(definition))
+                SELECT \(schedule.name), \(slot), \(instance), \(definition)
+                WHERE NOT EXISTS (SELECT 1 FROM scheduler_slots WHERE schedule = \(schedule.name) AND slot = \(slot) AND definition = '')
                 ON CONFLICT (schedule, slot, definition) DO NOTHING
                 RETURNING 1
                 """, logger: logger)
@@ -48,7 +51,7 @@ public struct SlotStore: Sendable {
                 SELECT s.definition, s.enqueued_by,
                        coalesce((SELECT array_agg(j.kind ORDER BY j.id) FROM jobs j WHERE j.id = ANY(s.job_ids)), '{}')
                 FROM scheduler_slots s
-                WHERE s.schedule = \(schedule.name) AND s.slot = \(slot) AND s.definition <> \(definition)
+                WHERE s.schedule = \(schedule.name) AND s.slot = \(slot) AND s.definition NOT IN (\(definition), '')
                 ORDER BY s.enqueued_at
                 """, logger: logger).decode((String, String, [String]).self) {
                 others.append(OtherDefinition(definition: other, enqueuedBy: by, kinds: kinds))

@@ -239,15 +239,15 @@ import Glibc
             let fixture = try await StudioFixture.make(client: client, rows: 8)
             defer { try? FileManager.default.removeItem(at: fixture.backups) }
             let writer = MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: logger)
-            let folder = BackupLocation(baseDirectory: fixture.backups, month: fixture.month).directory
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let held = open(folder.appendingPathComponent(".backup.lock").path, O_RDWR | O_CREAT, 0o600)
+            try FileManager.default.createDirectory(at: fixture.backups, withIntermediateDirectories: true)
+            let held = open(fixture.backups.appendingPathComponent(".backup_\(fixture.month.folderName).lock").path, O_RDWR | O_CREAT, 0o600)
             #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
             await #expect(throws: BackupError.busy(fixture.month)) { try await writer.create(fixture.month) }
             close(held)
             guard case .created(let first) = try await writer.create(fixture.month) else { Issue.record("not created"); return }
             guard case .created(let second) = try await writer.create(fixture.month, force: true) else { Issue.record("not created"); return }
-            #expect(first.version == 1 && second.version == 2 && second.history == [first.current])
+            #expect(first.version == 1 && second.version == 2 && second.history?.map(\.sha256) == [first.sha256]
+                    && second.history?.map(\.file) == [first.file])
             // Operator repeats --force: each run a version of its own, none lost.
             guard case .created(let third) = try await writer.create(fixture.month, force: true) else { Issue.record("not created"); return }
             #expect(third.versions.map(\.version) == [1, 2, 3] && third.versions.allSatisfy { $0.totalRecords == 8 })

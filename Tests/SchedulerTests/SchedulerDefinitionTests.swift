@@ -15,10 +15,17 @@ import TestSupport
     func utc(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
     let settings = SchedulerSettings(timeZone: TimeZone(identifier: "UTC")!)
 
-    func service(_ schedules: [Schedule], client: PostgresClient, instance: String, conflicts: Mutex<[String]>? = nil) -> SchedulerService {
+    /// What `onConflict` heard (the metric's increments).
+    final class Heard: Sendable {
+        private let names = Mutex<[String]>([])
+        func add(_ name: String) { names.withLock { $0.append(name) } }
+        var all: [String] { names.withLock { $0 } }
+    }
+
+    func service(_ schedules: [Schedule], client: PostgresClient, instance: String, conflicts: Heard? = nil) -> SchedulerService {
         var configuration = SchedulerService.Configuration()
         configuration.instanceID = instance
-        if let conflicts { configuration.onConflict = { name in conflicts.withLock { $0.append(name) } } }
+        if let conflicts { configuration.onConflict = { name in conflicts.add(name) } }
         return SchedulerService(schedules: schedules, configuration: configuration,
                                 store: JobStore(client: client, logger: TestDatabase.logger), logger: TestDatabase.logger)
     }
@@ -51,7 +58,7 @@ import TestSupport
         #expect(try noop[0].definition(of: noop[0].newJobs(for: fired)) == sameAsNoop[0].definition(of: sameAsNoop[0].newJobs(for: fired)))
 
         try await TestDatabase.withClient { client in
-            let seenA = Mutex<[String]>([]), seenB = Mutex<[String]>([]), seenC = Mutex<[String]>([])
+            let seenA = Heard(), seenB = Heard(), seenC = Heard()
             let a = service(noop, client: client, instance: "a", conflicts: seenA)
             let b = service(push, client: client, instance: "b", conflicts: seenB)
             let c = service(sameAsNoop, client: client, instance: "c", conflicts: seenC)
@@ -73,9 +80,9 @@ import TestSupport
                         && pa.conflicts[0].others[0].kinds == ["push-metrics"])
                 #expect(pc.conflicts.count == 1, "c agrees with a, not with b: it says so too")
             }
-            #expect(seenA.withLock { $0 } == Array(repeating: name, count: 4))
-            #expect(seenB.withLock { $0 } == [name], "b came second only to the first slot (the catch-up round, a first)")
-            #expect(seenC.withLock { $0 }.count == 5)
+            #expect(seenA.all == Array(repeating: name, count: 4))
+            #expect(seenB.all == [name], "b came second only to the first slot (the catch-up round, a first)")
+            #expect(seenC.all.count == 5)
             let kinds = try await client.query("""
                 SELECT kind, count(*)::int FROM jobs WHERE queue = \(queue) GROUP BY kind ORDER BY kind
                 """, logger: TestDatabase.logger)

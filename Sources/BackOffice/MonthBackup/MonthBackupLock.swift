@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// One writer of a month's backup at a time, across processes on this machine: an exclusive
-/// `flock` on `.backup.lock` in the month's folder. Two writers would both pick the same next
+/// `flock` on `{BACKUP_DIR}/.backup_YYYY_MM.lock` (beside the month's folder, so the folder
+/// holds only the backup). Two writers would both pick the same next
 /// version and one manifest would lose the other's entry. It does not wait: the second writer
 /// fails at once with a message, and a job retries later.
 final class MonthBackupLock: Sendable {
@@ -16,7 +17,7 @@ final class MonthBackupLock: Sendable {
         } catch {
             throw BackupError.io("cannot create folder \(directory.path): \(error.localizedDescription); check that BACKUP_DIR is writable")
         }
-        let path = directory.appendingPathComponent(".backup.lock").path
+        let path = directory.appendingPathComponent(".backup_\(month.folderName).lock").path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw BackupError.io("cannot open \(path): \(String(cString: strerror(errno))); check that BACKUP_DIR is writable")

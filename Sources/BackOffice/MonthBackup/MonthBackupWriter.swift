@@ -42,7 +42,7 @@ public struct MonthBackupWriter: Sendable {
     public func create(_ month: StudioMonth, force: Bool = false, jobID: Int64? = nil,
                        progress: any WorkProgressReporting = NoProgress()) async throws -> Outcome {
         let folder = BackupLocation(baseDirectory: baseDirectory, month: month)
-        let lock = try MonthBackupLock(directory: folder.directory, month: month)
+        let lock = try MonthBackupLock(directory: baseDirectory, month: month)
         defer { lock.release() }
         let existing = try? BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: folder.manifest))
         let verifier = BackupVerifier(client: nil, baseDirectory: baseDirectory, encryption: encryption, logger: logger)
