@@ -129,6 +129,26 @@ import TestSupport
         }
     }
 
+    /// The definition changes with each part a scheduler's file can change, and only then.
+    @Test func theDefinitionNamesCronZoneKindArgumentsAndQueue() throws {
+        func definition(_ entry: String) throws -> String {
+            let schedule = try #require(try ScheduleFile.apply(yaml: "schedules:\n  - " + entry, to: [], settings: settings).first)
+            return try schedule.definition(of: schedule.newJobs(for: utc("2026-12-07T06:00:00Z")))
+        }
+        let base = "{name: r, cron: \"0 6 * * *\", timezone: UTC, jobs: [{kind: noop, args: {a: 1}, queue: q}]}"
+        let same = try definition(base)
+        #expect(try definition(base) == same)
+        for changed in [
+            base.replacingOccurrences(of: "0 6 * * *", with: "0 7 * * *"),
+            base.replacingOccurrences(of: "timezone: UTC", with: "timezone: America/Sao_Paulo"),
+            base.replacingOccurrences(of: "kind: noop", with: "kind: push-metrics"),
+            base.replacingOccurrences(of: "{a: 1}", with: "{a: 2}"),
+            base.replacingOccurrences(of: "queue: q", with: "queue: other"),
+        ] {
+            #expect(try definition(changed) != same, "\(changed)")
+        }
+    }
+
     @Test func aSchedulesFileCanAskForEveryMissedSlot() throws {
         let yaml = """
             schedules:
