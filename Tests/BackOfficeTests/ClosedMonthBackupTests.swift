@@ -179,6 +179,39 @@ import Glibc
         }
     }
 
+    /// Two sessions interleaved, amounts this time: a gasto's valor is edited after the backup
+    /// was checked and before the close locks the month. Counts alone would pass; the backup's
+    /// exact totals stop the close, and `backup verify` names the change.
+    @Test func anAmountEditedBetweenTheCheckAndTheCloseStopsTheClose() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 40)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let month = fixture.month
+            guard case .created(let manifest) = try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: logger).create(month)
+            else { Issue.record("not created"); return }
+            let exact = try await client.scalar(PostgresQuery(unsafeSQL: """
+                SELECT sum(valor)::numeric(18,2)::text FROM gastos WHERE \(MonthRecords.inMonth("gastos", month))
+                """), as: String.self)
+            #expect(manifest.totals?["gasto"] == exact && manifest.totals?.count == 4, "\(manifest.totals ?? [:])")
+            let verifier = BackupVerifier(client: client, baseDirectory: fixture.backups, logger: logger)
+            let checked = try await verifier.verified(month).report
+            try await client.query(PostgresQuery(unsafeSQL: """
+                UPDATE gastos SET valor = valor + 0.01 WHERE id = (SELECT min(id) FROM gastos WHERE \(MonthRecords.inMonth("gastos", month)))
+                """), logger: logger)
+            await #expect {
+                try await Transaction.run(on: client, logger: logger) { connection in
+                    try await ExtratoGenerator(logger: logger).close(month, force: false, jobID: nil, backedUp: checked.heldLive,
+                                                                     backedUpTotals: checked.heldTotals, on: connection)
+                }
+            } throws: { error in
+                guard case .missingOrInvalid(month, let problems)? = error as? BackupError else { return false }
+                return problems.count == 1 && problems[0].contains("a record changed after the backup was checked")
+            }
+            #expect(try await fixture.liveCount(client) == 40, "rolled back")
+            #expect(try await verifier.verify(month).problems.contains { $0.contains("gasto records of \(month.label) total") })
+        }
+    }
+
     /// Two sessions interleaved: a gasto of the month is inserted in a transaction held open
     /// while the backup and the close run. Neither sees it (uncommitted); it commits after the
     /// close, so it is a late record: named by the check, backed up as version 2, then merged —

@@ -23,8 +23,10 @@ public struct ExtratoGenerator: Sendable {
     /// holds (``BackupVerifier/Report/heldLive``). With it, the close refuses — and rolls back —
     /// when the rows it locked are more: a record that arrived between the backup check and
     /// this transaction would otherwise leave the tables without being in any backup.
+    /// `backedUpTotals`: the exact sums of `valor` per type of those rows, when the backup
+    /// recorded them; a record whose amount changed after the check then stops the close too.
     public func close(_ month: StudioMonth, force: Bool, jobID: Int64?, backedUp: [String: Int]? = nil,
-                      on connection: PostgresConnection) async throws -> Outcome {
+                      backedUpTotals: [String: String]? = nil, on connection: PostgresConnection) async throws -> Outcome {
         let started = ContinuousClock.now
         // Closes of one month queue up here; the second then finds the extrato made.
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("extrato:" + month.label)))", logger: logger)
@@ -40,10 +42,14 @@ public struct ExtratoGenerator: Sendable {
         // Lock the month's rows, then snapshot, total, insert (or merge when forced), delete.
         var unbacked: [String] = []
         for (type, statement) in zip(["pagamento", "sessao", "comissao", "gasto"], Self.rowLocks(month)) {
-            var locked = 0
-            for try await n in try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).decode(Int.self) { locked = n }
+            var locked = 0, total = ""
+            for try await (n, sum) in try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).decode((Int, String).self) {
+                (locked, total) = (n, sum)
+            }
             if let backedUp, locked > backedUp[type] ?? 0 {
                 unbacked.append("\(locked - (backedUp[type] ?? 0)) \(type) record(s) arrived after the backup was checked")
+            } else if let expected = backedUpTotals?[type], expected != total {
+                unbacked.append("the \(type) records total \(total) now, the backup holds \(expected): a record changed after the backup was checked")
             }
         }
         if !unbacked.isEmpty { throw BackupError.missingOrInvalid(month, problems: unbacked) }
@@ -76,10 +82,10 @@ public struct ExtratoGenerator: Sendable {
     /// Locks every row of the month, one statement per table.
     static func rowLocks(_ month: StudioMonth) -> [String] {
         [
-            "SELECT count(*)::int FROM (SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l",
-            "SELECT count(*)::int FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l",
-            "SELECT count(*)::int FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l",
-            "SELECT count(*)::int FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l",
         ]
     }
 

@@ -21,11 +21,14 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var version: Int?
     /// Absent means `month`: the month's records as the tables had them.
     public var scope: BackupScope?
+    /// The exact sum of `valor` per record type in this file (`"1234.50"`); absent in
+    /// manifests written before it was recorded.
+    public var totals: [String: String]?
     /// The earlier versions, oldest first, each still on disk (and in the bucket) beside this one.
     public var history: [BackupVersion]?
 
     enum CodingKeys: String, CodingKey {
-        case month, file, sha256, records, columns, encryption, recipients, version, scope, history
+        case month, file, sha256, records, columns, encryption, recipients, version, scope, totals, history
         case sizeBytes = "size_bytes", totalRecords = "total_records", createdAt = "created_at", jobID = "job_id"
     }
 

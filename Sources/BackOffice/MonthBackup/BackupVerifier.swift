@@ -39,6 +39,9 @@ public struct BackupVerifier: Sendable {
         /// Of the month's rows in the tables, how many of each type the backup holds: what a
         /// close may move (with a database).
         public var heldLive: [String: Int] = [:]
+        /// The exact `valor` sums per type of those rows, when the backup recorded them (an
+        /// open month's current version).
+        public var heldTotals: [String: String]?
         public var ok: Bool { problems.isEmpty && offsiteProblems.isEmpty }
     }
 
@@ -134,11 +137,17 @@ public struct BackupVerifier: Sendable {
         if let closedMonth {
             closedMonth.check(held, into: &report)
         } else {
-            let live = try await liveCounts(month, client: client)
+            let (live, totals) = try await liveCounts(month, client: client)
             report.heldLive = manifest.records
+            report.heldTotals = manifest.totals
             if live.values.reduce(0, +) > 0 {
-                for (type, count) in live where (manifest.records[type] ?? 0) != count {
+                for (type, count) in live.sorted(by: { $0.key < $1.key }) where (manifest.records[type] ?? 0) != count {
                     report.problems.append("the database has \(count) \(type) records for \(month.label), the backup \(manifest.records[type] ?? 0): create the backup again")
+                }
+                for (type, total) in totals.sorted(by: { $0.key < $1.key }) where live[type] == manifest.records[type] {
+                    if let held = manifest.totals?[type], held != total {
+                        report.problems.append("the \(type) records of \(month.label) total \(total) in the database, \(held) in the backup (a record changed since): create the backup again")
+                    }
                 }
             }
         }
@@ -149,17 +158,15 @@ public struct BackupVerifier: Sendable {
         try BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: location.manifest))
     }
 
-    func liveCounts(_ month: StudioMonth, client: PostgresClient) async throws -> [String: Int] {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            SELECT (SELECT count(*) FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)))::int,
-                   (SELECT count(*) FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)))::int,
-                   (SELECT count(*) FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)))::int,
-                   (SELECT count(*) FROM gastos g WHERE \(MonthRecords.inMonth("g", month)))::int
-            """), logger: logger)
-        for try await (p, s, c, g) in rows.decode((Int, Int, Int, Int).self) {
-            return ["pagamento": p, "sessao": s, "comissao": c, "gasto": g]
+    /// The month's rows in the tables: counts and exact `valor` sums per type.
+    func liveCounts(_ month: StudioMonth, client: PostgresClient) async throws -> ([String: Int], [String: String]) {
+        var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0], totals: [String: String] = [:]
+        for try await (type, count, total) in try await client.query(PostgresQuery(unsafeSQL: MonthBackupWriter.countSQL(month)), logger: logger)
+            .decode((String, Int64, String).self) {
+            counts[type] = Int(count)
+            totals[type] = total
         }
-        return [:]
+        return (counts, totals)
     }
 }
 

@@ -94,7 +94,7 @@ public struct MonthBackupWriter: Sendable {
                 totalRecords: counts.values.reduce(0, +), columns: BackupCSV.columns, createdAt: Date(), jobID: jobID,
                 encryption: encryption.isOn ? BackupEncryption.format : nil,
                 recipients: encryption.isOn ? encryption.recipients.map(\.description) : nil,
-                version: version, scope: closedInSnapshot ? .afterClose : .month,
+                version: version, scope: closedInSnapshot ? .afterClose : .month, totals: Self.totals(snapshot.first ?? []),
                 history: existing.map(\.versions).flatMap { $0.isEmpty ? nil : $0 })
             let manifestFile = try AtomicFile(destination: location.manifest)
             do {
@@ -178,13 +178,27 @@ public struct MonthBackupWriter: Sendable {
         var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0]
         for line in lines {
             let parts = line.split(separator: "\t")
-            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0]), default: 0] += count }
+            if parts.count >= 2, let count = Int(parts[1]) { counts[String(parts[0]), default: 0] += count }
         }
         return counts
     }
 
+    /// `countSQL`'s exact sums of `valor` per type (`"1234.50"`).
+    static func totals(_ lines: [String]) -> [String: String] {
+        var totals: [String: String] = [:]
+        for line in lines {
+            let parts = line.split(separator: "\t")
+            if parts.count == 3 { totals[String(parts[0])] = String(parts[2]) }
+        }
+        return totals
+    }
+
+    /// Per type: `type\tcount\ttotal` (the total of `valor`, exact), one row per type.
     static func countSQL(_ month: StudioMonth) -> String {
-        selects(month).map { fields, from in "SELECT \(fields[0]), count(*) " + from }.joined(separator: " UNION ALL ")
+        let branches = selects(month).map { fields, from in
+            "SELECT \(fields[0]) AS t, count(*) AS n, sum(\(fields[3].replacingOccurrences(of: "::text", with: ""))) AS v " + from
+        }.joined(separator: " UNION ALL ")
+        return "SELECT t, sum(n)::bigint, \(MonthRecords.totalSQL("v")) FROM (\(branches)) AS c GROUP BY t"
     }
 
     /// Per type: the 16 column expressions and the FROM … WHERE that picks the month's rows

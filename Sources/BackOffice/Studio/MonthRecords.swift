@@ -8,6 +8,12 @@ enum MonthRecords {
         "\(alias).data >= DATE '\(month.firstDay)' AND \(alias).data < DATE '\(month.nextFirstDay)'"
     }
 
+    /// The exact sum of an amount column, as text with two decimals (`"0.00"` for no rows): one
+    /// form for the backup's manifest, the verifier and the close, so they compare as text.
+    static func totalSQL(_ column: String) -> String {
+        "coalesce(sum(\(column)), 0)::numeric(18,2)::text"
+    }
+
     /// A commission belongs to the month of its own date or of its payment's. The payment is
     /// looked up by primary key, row by row: an `IN (SELECT …)` of the month's payments was
     /// planned as a hashed subplan only while the month's payment ids fit in `work_mem`; past

@@ -31,15 +31,15 @@ struct ExtratoGenerateCommand: AsyncParsableCommand {
         }
         let (force, backOffice) = (self.force, settings.backOffice)
         try await CommandDatabase.with(settings) { client, logger in
-            var backedUp: [String: Int]?
+            var checked: BackupVerifier.Report?
             if backOffice.requireBackup {
-                backedUp = try await BackupVerifier(client: client, baseDirectory: backOffice.backupDirectory, encryption: backOffice.encryption, logger: logger)
-                    .verified(target).report.heldLive
+                checked = try await BackupVerifier(client: client, baseDirectory: backOffice.backupDirectory, encryption: backOffice.encryption, logger: logger)
+                    .verified(target).report
             }
             let generator = ExtratoGenerator(logger: logger)
-            let held = backedUp
+            let held = checked
             let outcome = try await Transaction.run(on: client, logger: logger) { connection in
-                try await generator.close(target, force: force, jobID: nil, backedUp: held, on: connection)
+                try await generator.close(target, force: force, jobID: nil, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, on: connection)
             }
             switch outcome {
             case .alreadyGenerated: print("extrato for \(target.slashed) already generated: use --force to regenerate")
