@@ -123,6 +123,43 @@ import Glibc
         }
     }
 
+    /// Item 1 as the operator typed it, with the real `nightshift` binary: create, close, a late
+    /// gasto, `backup verify` names it and the commands, `backup create --force` adds version 2,
+    /// `extrato generate --force` merges it, `backup verify` passes — version 1 untouched.
+    @Test func theSequenceOfItem1OnTheCommandLine() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 40)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let month = fixture.month
+            let which = ["--year", "\(month.year)", "--month", "\(month.month)", "--base-dir", fixture.backups.path]
+            func run(_ arguments: [String]) async throws -> (Int32, String) {
+                let child = try ChildProcess(arguments + which, environment: ["BACKUP_DIR": fixture.backups.path])
+                let status = try await child.waitForExit(timeout: .seconds(60))
+                return (status, child.log)
+            }
+            #expect(try await run(["backup", "create"]).0 == 0)
+            let v1 = BackupLocation(baseDirectory: fixture.backups, month: month)
+            let digest = try FileDigest.sha256(of: v1.csv)
+            #expect(try await run(["extrato", "generate"]).0 == 0)
+            _ = try await lateGasto(month, day: 21, client)
+
+            let (failed, said) = try await run(["backup", "verify"])
+            let finding = String(format: "1 gasto dated %04d-%02d-21 arrived after the close", month.year, month.month)
+            #expect(failed != 0 && said.contains(finding) && said.contains("nightshift backup create --year \(month.year) --month \(month.month)")
+                    && said.contains("--force"), "\(said)")
+            let (refused, why) = try await run(["extrato", "generate", "--force"])
+            #expect(refused != 0 && why.contains(finding), "\(why)")
+
+            let (created, wrote) = try await run(["backup", "create", "--force"])
+            #expect(created == 0 && wrote.contains("backup_\(month.folderName).v2.csv") && wrote.contains("kept: version 1"), "\(wrote)")
+            #expect(try await run(["extrato", "generate", "--force"]).0 == 0)
+            let (ok, fine) = try await run(["backup", "verify"])
+            #expect(ok == 0, "\(fine)")
+            #expect(try FileDigest.sha256(of: v1.csv) == digest, "version 1, the 40 records, untouched")
+            #expect(try await extratoCount(month, client) == 41)
+        }
+    }
+
     /// A closed month whose backup lost its full version (deleted, or shrunk by hand) is a
     /// problem named by how many of the extrato's records no version holds; a damaged earlier
     /// version is a note, and its records do not count.
