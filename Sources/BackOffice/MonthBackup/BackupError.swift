@@ -12,6 +12,9 @@ public enum BackupError: NightshiftError, Equatable {
     case closedWithoutBackup(StudioMonth)
     /// Another process is writing this month's backup right now.
     case busy(StudioMonth)
+    /// A version's local file does not match its manifest and the bucket has no good copy of it
+    /// either: it is not uploaded (it would replace the bucket's copy) nor trusted.
+    case damaged(StudioMonth, problems: [String])
 
     public var description: String {
         switch self {
@@ -22,6 +25,9 @@ public enum BackupError: NightshiftError, Equatable {
             return "month \(month.slashed) is closed and its backup does not hold every record: \(findings.joined(separator: "; "))"
         case let .closedWithoutBackup(month):
             return "month \(month.slashed) is closed into its extrato and has no CSV backup; none of its records is left in the tables, so there is nothing to write (the extrato holds them)"
+        case let .damaged(month, problems):
+            return "backup for \(month.slashed) is damaged and was not uploaded (the bucket's copy is kept): \(problems.joined(separator: "; ")); "
+                + "restore the file from another copy of the backup folder, then run this again"
         case let .busy(month):
             return "another process is writing the backup for \(month.slashed) right now: wait for it to finish, then run this again"
         }
@@ -30,7 +36,7 @@ public enum BackupError: NightshiftError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .io: return .unavailable
-        case .missingOrInvalid, .lateRecords, .closedWithoutBackup, .busy: return .conflict
+        case .missingOrInvalid, .lateRecords, .closedWithoutBackup, .busy, .damaged: return .conflict
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ObjectStorage
 
 /// Written beside a backup: what a complete backup of the month must look like.
 public struct BackupManifest: Codable, Sendable, Equatable {
@@ -83,6 +84,15 @@ public struct BackupLocation: Sendable {
     public func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
     /// Every version's file the manifest lists, oldest first, then the manifest itself.
     public func files(of manifest: BackupManifest) -> [URL] { manifest.versions.map { file($0.file) } + [self.manifest] }
+    /// Each version's file that is missing or not the file the manifest describes (size, SHA-256).
+    public func damagedVersions(of manifest: BackupManifest) -> [String] {
+        manifest.versions.compactMap { version in
+            guard let (size, sha256) = try? FileDigest.sha256(of: file(version.file)) else { return "\(version.file) is missing" }
+            return size == Int64(version.sizeBytes) && sha256 == version.sha256 ? nil
+                : "\(version.file) is not the file its manifest describes (size or SHA-256 differ)"
+        }
+    }
+
     /// The backup's data file (the CSV, or its encrypted form).
     public var csv: URL { directory.appendingPathComponent(fileName) }
     public var manifest: URL { directory.appendingPathComponent("backup_\(month.folderName).manifest.json") }

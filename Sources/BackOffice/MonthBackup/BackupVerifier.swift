@@ -42,6 +42,10 @@ public struct BackupVerifier: Sendable {
         /// The exact `valor` sums per type of those rows, when the backup recorded them (an
         /// open month's current version).
         public var heldTotals: [String: String]?
+        /// What the backup holds, record by record: amount in cents by id by type, from every
+        /// intact version whose contents were read (with a database). Nil when the records
+        /// could not be read (encrypted, no identity here): then only counts and totals compare.
+        public var heldRecords: [String: [Int64: Int64]]?
         public var ok: Bool { problems.isEmpty && offsiteProblems.isEmpty }
     }
 
@@ -97,7 +101,7 @@ public struct BackupVerifier: Sendable {
         report.versions = manifest.versions.map { location.file($0.file).path }
         let closedMonth: ClosedMonth? = if let client { try await ClosedMonth.read(month, client: client, logger: logger) } else { nil }
         report.closed = closedMonth != nil
-        let collectIDs = closedMonth != nil
+        let collectIDs = client != nil
         // One pass over the current file: size and checksum of what is stored, records of the CSV.
         guard let scan = try BackupFileScan.read(location.csv, encrypted: manifest.encryption != nil, encryption: encryption, collectIDs: collectIDs) else {
             report.problems.append("\(location.csv.path) cannot be read")
@@ -120,8 +124,8 @@ public struct BackupVerifier: Sendable {
         }
         // What the backup holds, from the versions that verify: ids when their contents can be
         // read, else their manifests' counts.
+        // Oldest first: of an id in two versions, the later one's amount is what the backup holds.
         var held = Holdings()
-        if scan.problems(against: manifest.current).isEmpty { held.add(scan, manifest.current) }
         for version in manifest.history ?? [] {
             let url = location.file(version.file)
             let earlier = try BackupFileScan.read(url, encrypted: version.encryption != nil, encryption: encryption, collectIDs: collectIDs)
@@ -132,10 +136,31 @@ public struct BackupVerifier: Sendable {
                 report.notes.append("earlier version \(version.version) (\(version.file)) is not intact: \(problems.joined(separator: "; ")); its records are not counted")
             }
         }
+        if scan.problems(against: manifest.current).isEmpty { held.add(scan, manifest.current) }
         if let offsite, report.problems.isEmpty { report.offsiteProblems = await offsite.problems(location, manifest: manifest) }
         guard let client else { return report }
         if let closedMonth {
             closedMonth.check(held, into: &report)
+            report.heldRecords = held.amounts
+        } else if scan.contentsRead && scan.problems(against: manifest.current).isEmpty {
+            // Record by record: a record swapped for another, or two amounts edited so that the
+            // count and total stay the same, is a difference too.
+            let records = scan.counter.amounts
+            report.heldRecords = records
+            report.heldLive = manifest.records
+            report.heldTotals = manifest.totals
+            let live = try await MonthRows.read(month, client: client, logger: logger)
+            if live.count > 0 {
+                for type in ClosedMonth.types {
+                    let held = records[type] ?? [:], rows = live.amounts[type] ?? [:]
+                    let unheld = rows.keys.filter { held[$0] == nil }.count
+                    let changed = rows.filter { id, cents in held[id].map { $0 != cents } ?? false }.count
+                    let gone = held.keys.filter { rows[$0] == nil }.count
+                    if unheld > 0 { report.problems.append("\(unheld) \(type) record(s) of \(month.label) in the database are in no backup: create the backup again") }
+                    if changed > 0 { report.problems.append("\(changed) \(type) record(s) of \(month.label) have another amount in the database than in the backup (changed since): create the backup again") }
+                    if gone > 0 { report.problems.append("\(gone) \(type) record(s) of the backup of \(month.label) are no longer in the database (deleted since): create the backup again") }
+                }
+            }
         } else {
             let (live, totals) = try await liveCounts(month, client: client)
             report.heldLive = manifest.records
@@ -173,12 +198,13 @@ public struct BackupVerifier: Sendable {
 /// The records the intact versions of a backup hold: ids per type where their contents were
 /// read, and the manifests' counts of those that could not be (encrypted, no identity here).
 struct Holdings {
-    var ids: [String: Set<Int64>] = [:]
+    /// Amount in cents by id, by type (a later version's amount wins for an id in two).
+    var amounts: [String: [Int64: Int64]] = [:]
     var unreadCounts: [String: Int] = [:]
 
     mutating func add(_ scan: BackupFileScan, _ version: BackupVersion) {
         if scan.contentsRead {
-            ids.merge(scan.counter.ids) { $0.union($1) }
+            amounts.merge(scan.counter.amounts) { $0.merging($1) { _, later in later } }
         } else {
             unreadCounts.merge(version.records) { $0 + $1 }
         }

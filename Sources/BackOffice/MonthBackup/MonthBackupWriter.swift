@@ -55,11 +55,13 @@ public struct MonthBackupWriter: Sendable {
                 if let existing { return .alreadyExists(existing) }
                 throw BackupError.closedWithoutBackup(month)
             }
-            // Every late record is in an intact version already: nothing new to add.
+            // Every late record is in an intact version already, with the amount it has now: nothing new to add.
             if let existing {
-                let late = Self.ids(try await exporter.snapshot([Self.idSQL(month)])[0])
-                let held = heldIDs(existing, in: folder)
-                if late.allSatisfy({ type, ids in ids.isSubset(of: held[type] ?? []) }) { return .alreadyExists(existing) }
+                let late = Self.amounts(try await exporter.snapshot([Self.idSQL(month)])[0])
+                let held = heldAmounts(existing, in: folder)
+                if late.allSatisfy({ type, rows in rows.allSatisfy { id, cents in held[type]?[id] == cents } }) {
+                    return .alreadyExists(existing)
+                }
             }
         } else if !force, let manifest = try? await verifier.verifiedManifest(month) {
             return .alreadyExists(manifest)
@@ -129,31 +131,34 @@ public struct MonthBackupWriter: Sendable {
         return highest + 1
     }
 
-    /// The ids of the records the intact versions hold, by type (a version that cannot be read
-    /// here, encrypted without an identity, holds none: a new version is written instead).
-    func heldIDs(_ manifest: BackupManifest, in folder: BackupLocation) -> [String: Set<Int64>] {
-        var held: [String: Set<Int64>] = [:]
+    /// The records the intact versions hold, amount in cents by id by type (a version that
+    /// cannot be read here, encrypted without an identity, holds none: a new version is written
+    /// instead; of an id in two versions, the later's amount counts).
+    func heldAmounts(_ manifest: BackupManifest, in folder: BackupLocation) -> [String: [Int64: Int64]] {
+        var held: [String: [Int64: Int64]] = [:]
         for version in manifest.versions {
             guard let scan = try? BackupFileScan.read(folder.file(version.file), encrypted: version.encryption != nil,
                                                       encryption: encryption, collectIDs: true),
                   scan.contentsRead, scan.problems(against: version).isEmpty else { continue }
-            held.merge(scan.counter.ids) { $0.union($1) }
+            held.merge(scan.counter.amounts) { $0.merging($1) { _, later in later } }
         }
         return held
     }
 
-    /// The month's rows in the tables, `type\tid` per row.
+    /// The month's rows in the tables, `type\tid\tvalor` per row (valor as the CSV writes it).
     static func idSQL(_ month: StudioMonth) -> String {
-        selects(month).map { fields, from in "SELECT \(fields[0]), \(fields[1]) " + from }.joined(separator: " UNION ALL ")
+        selects(month).map { fields, from in "SELECT \(fields[0]), \(fields[1]), coalesce(\(fields[3]), '') " + from }.joined(separator: " UNION ALL ")
     }
 
-    static func ids(_ lines: [String]) -> [String: Set<Int64>] {
-        var ids: [String: Set<Int64>] = [:]
+    static func amounts(_ lines: [String]) -> [String: [Int64: Int64]] {
+        var amounts: [String: [Int64: Int64]] = [:]
         for line in lines {
-            let parts = line.split(separator: "\t")
-            if parts.count == 2, let id = Int64(parts[1]) { ids[String(parts[0]), default: []].insert(id) }
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if parts.count >= 2, let id = Int64(parts[1]) {
+                amounts[String(parts[0]), default: [:]][id] = BackupCSV.cents(parts.count > 2 ? String(parts[2]) : "")
+            }
         }
-        return ids
+        return amounts
     }
 
     /// One row, `1`, when the month has its extrato.
