@@ -227,4 +227,19 @@ extension ClosedMonthBackupTests {
             #expect(try await bucket.get(key) == Data("also damaged".utf8), "nothing uploaded")
         }
     }
+
+    /// break-close 14: a writer killed mid-write leaves its `.tmp-` file; the next writer of the
+    /// month, holding the month's lock, removes it.
+    @Test func theNextWriterRemovesATemporaryFileAKilledWriterLeft() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 8)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let folder = BackupLocation(baseDirectory: fixture.backups, month: fixture.month).directory
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let left = folder.appendingPathComponent(".backup_\(fixture.month.folderName).v2.csv.tmp-99999-1")
+            try Data("half".utf8).write(to: left)
+            _ = try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: logger).create(fixture.month)
+            #expect(!FileManager.default.fileExists(atPath: left.path))
+        }
+    }
 }

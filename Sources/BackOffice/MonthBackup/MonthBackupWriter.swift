@@ -44,6 +44,7 @@ public struct MonthBackupWriter: Sendable {
         let folder = BackupLocation(baseDirectory: baseDirectory, month: month)
         let lock = try MonthBackupLock(directory: baseDirectory, month: month)
         defer { lock.release() }
+        Self.sweepTemporaryFiles(in: folder.directory, month: month)
         let existing = try? BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: folder.manifest))
         let verifier = BackupVerifier(client: nil, baseDirectory: baseDirectory, encryption: encryption, logger: logger)
         let exporter = CopyExporter(url: database)
@@ -114,6 +115,16 @@ public struct MonthBackupWriter: Sendable {
         } catch {
             csv.discard()
             throw error
+        }
+    }
+
+    /// Removes the `.tmp-` files a writer of this month killed mid-write left (this process holds
+    /// the month's lock, so no live writer owns one).
+    static func sweepTemporaryFiles(in directory: URL, month: StudioMonth) {
+        let stem = ".backup_\(month.folderName)"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix(stem) && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }
 

@@ -556,27 +556,27 @@ SELECT DISTINCT ON (s.schedule)
 FROM scheduler_slots s
 ORDER BY s.schedule, s.slot DESC, s.enqueued_at DESC;
 
--- Gaps in the monthly closes (issue 34, item 7): months that are due and have neither an
--- extrato nor a live generate-extrato job for them. Due: every month from the studio's first
--- (its first extrato, or its oldest record) to the one before the current month in `zone`; the
--- previous month only from day 3 on (day 1 closes it, day 2's safety net retries). The one
--- rule the dashboard, the state gauges and ops/monitoring/alerts.sql all read.
+-- Gaps in the monthly closes (issue 34, item 7): months that are due, still have records in
+-- the tables, and have neither an extrato nor a live generate-extrato job for them. Due: every
+-- month before the current one in `zone`; the previous month only from day 3 on (day 1 closes
+-- it, day 2's safety net retries). A month without records has nothing to lose and is no gap:
+-- one back-dated record (a typo'd year) is one gap, not every month since. The one rule the
+-- dashboard, the state gauges and ops/monitoring/alerts.sql all read.
 CREATE FUNCTION month_close_gaps(studio_zone text, at_time timestamptz DEFAULT now())
 RETURNS TABLE (ano int, mes int)
 LANGUAGE sql STABLE AS $$
     WITH clock AS (
         SELECT date_trunc('month', at_time AT TIME ZONE studio_zone)::date AS this_month,
                extract(day FROM at_time AT TIME ZONE studio_zone)::int AS today
-    ), start_month AS (
-        SELECT least((SELECT min(make_date(x.ano, x.mes, 1)) FROM extratos x),
-                     (SELECT date_trunc('month', min(p.data))::date FROM pagamentos p),
-                     (SELECT date_trunc('month', min(s.data))::date FROM sessoes s),
-                     (SELECT date_trunc('month', min(g.data))::date FROM gastos g)) AS month
+    ), record_months AS (
+        SELECT DISTINCT date_trunc('month', r.data)::date AS month
+        FROM (SELECT data FROM pagamentos UNION ALL SELECT data FROM sessoes
+              UNION ALL SELECT data FROM comissoes UNION ALL SELECT data FROM gastos) AS r, clock
+        WHERE r.data < clock.this_month
     ), due AS (
-        SELECT m::date AS month
-        FROM clock, start_month, generate_series(start_month.month, clock.this_month - interval '1 month', interval '1 month') AS m
-        WHERE start_month.month IS NOT NULL
-          AND (m < clock.this_month - interval '1 month' OR clock.today > 2)
+        SELECT r.month
+        FROM clock, record_months r
+        WHERE r.month < clock.this_month - interval '1 month' OR clock.today > 2
     )
     SELECT extract(year FROM d.month)::int, extract(month FROM d.month)::int
     FROM due d
