@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "NightshiftCore", "Cron", "Database", "JobQueue",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

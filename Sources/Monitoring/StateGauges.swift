@@ -11,7 +11,7 @@ import Synchronization
 /// Gauges read from the database every `interval`: queue depth and the oldest available job's
 /// age per queue, when each safety net last succeeded (month backup, extrato, nightly dump,
 /// restore drill, metrics push, cloud prune), whether a branch's latest restore drill failed,
-/// whether the previous month is closed, paused queues, and each schedule's last slot. What the alert rules in ops/monitoring/ watch.
+/// whether the previous month is closed, how many due months were never closed, paused queues, and each schedule's last slot. What the alert rules in ops/monitoring/ watch.
 ///
 /// A safety net that has never succeeded still has its series: until its first success,
 /// `nightshift_last_success_timestamp_seconds` reads the deployment's start (when the first
@@ -92,6 +92,8 @@ public final class StateGauges: Service {
             set("nightshift_queue_paused", [("queue", pause.queue)], 1)
         }
         set("nightshift_extrato_previous_month_closed", [], nets.previousMonthClosed ? 1 : 0)
+        // Due months with neither an extrato nor a live close job (migration 0016's rule).
+        set("nightshift_month_close_gaps", [], Double(nets.monthCloseGaps.count))
         for try await (schedule, epoch) in try await client.query("""
             SELECT schedule, extract(epoch FROM slot)::float8 FROM schedule_last_slots
             """, logger: logger).decode((String, Double).self) {

@@ -1,4 +1,5 @@
 import Cron
+import Crypto
 import Foundation
 import JobQueue
 
@@ -62,6 +63,10 @@ public struct Schedule: Sendable {
         case lastSlots(Int)
         /// Every slot within this long before now.
         case within(Duration)
+        /// Every slot since the latest one any scheduler fired for this schedule (its row in
+        /// `scheduler_slots`), at most the `maximum` most recent; with none fired yet, the latest
+        /// slot only. A month close down across two month-ends enqueues both months.
+        case missed(maximum: Int)
     }
 
     public var name: String
@@ -106,6 +111,20 @@ public struct Schedule: Sendable {
         }
     }
 
+    /// What this schedule is, for one slot's jobs (``newJobs(for:)``): a digest (16 hex
+    /// characters of SHA-256) of its cron expression, zone, and per job its kind, queue,
+    /// priority, attempts, delay, dependencies, unique key and arguments. Two schedulers agree
+    /// on a slot only when they agree on this; the slot's row is keyed by it.
+    public func definition(of jobs: [NewJob]) -> String {
+        var text = "cron=\(cron.expression.description)\nzone=\(cron.timeZone.identifier)\n"
+        for job in jobs {
+            let delay = job.runAt.map { String($0.timeIntervalSince1970) } ?? "-"
+            text += "job kind=\(job.kind) queue=\(job.queue) priority=\(job.priority) attempts=\(job.maxAttempts) run_at=\(delay) "
+                + "key=\(job.uniqueKey ?? "-") after=\(job.dependsOn.map { "\($0)" }.joined(separator: ",")) args=\(job.args)\n"
+        }
+        return SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The slots in `(after, through]`, oldest first.
     public func slots(after: Date, through: Date, limit: Int = 10_000) -> [Date] {
         var slots: [Date] = []
@@ -123,7 +142,7 @@ public struct Schedule: Sendable {
         switch catchUp {
         case .within(let duration):
             return now.addingTimeInterval(-duration.timeInterval)
-        case .lastSlots(let count):
+        case .lastSlots(let count), .missed(maximum: let count):
             var cursor = now
             for _ in 0..<max(count, 1) {
                 guard let previous = cron.previous(atOrBefore: cursor) else { return now }

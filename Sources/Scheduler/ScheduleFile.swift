@@ -122,10 +122,12 @@ public enum ScheduleFile {
         if let text = entry.catchUp {
             if let count = Int(text), count >= 0 {
                 catchUp = .lastSlots(count)
+            } else if text == "missed" {
+                catchUp = .missed(maximum: 12)
             } else if let duration = DurationText.parse(text) {
                 catchUp = .within(duration)
             } else {
-                throw ScheduleConfigurationError("\(at): catch_up '\(text)' must be a number of slots (1) or a duration (14d)")
+                throw ScheduleConfigurationError("\(at): catch_up '\(text)' must be a number of slots (1), a duration (14d) or missed (every slot since the last one fired, at most 12)")
             }
         } else {
             catchUp = base?.catchUp ?? .lastSlots(1)

@@ -16,6 +16,10 @@ public struct SchedulerService: Service {
         public var maximumSleep: Duration = .seconds(60)
         /// Called after each pass that completed, with its time (the metrics' "last tick").
         public var onPass: (@Sendable (Date) -> Void)?
+        /// Called with the schedule's name each time this replica finds that another scheduler
+        /// fired the same slot of a schedule of that name under a different definition (the
+        /// metric `nightshift_scheduler_definition_conflicts_total`).
+        public var onConflict: (@Sendable (String) -> Void)?
         public init() {}
     }
 
@@ -29,8 +33,16 @@ public struct SchedulerService: Service {
         }
         /// Slots this replica fired.
         public var fired: [Fired] = []
-        /// Slots another replica had fired already.
+        /// Slots another replica had fired already, of the same definition.
         public var skipped = 0
+        /// Slots another scheduler fired under a different definition of the same schedule name.
+        public var conflicts: [Conflict] = []
+
+        public struct Conflict: Sendable, Equatable {
+            public var schedule: String
+            public var slot: Date
+            public var others: [SlotStore.OtherDefinition]
+        }
     }
 
     public let schedules: [Schedule]
@@ -55,9 +67,20 @@ public struct SchedulerService: Service {
     public func runOnce(now: Date) async throws -> Pass {
         var pass = Pass()
         for schedule in schedules {
-            let start = checkedThrough.get(schedule.name) ?? schedule.catchUpStart(now: now)
+            var start = checkedThrough.get(schedule.name) ?? now
+            if checkedThrough.get(schedule.name) == nil { start = try await catchUpStart(schedule, now: now) }
             for slot in schedule.slots(after: start, through: now) {
-                if let results = try await slots.fire(schedule, slot: slot, by: configuration.instanceID) {
+                let (fired, others) = try await slots.fire(schedule, slot: slot, by: configuration.instanceID)
+                if !others.isEmpty {
+                    pass.conflicts.append(.init(schedule: schedule.name, slot: slot, others: others))
+                    configuration.onConflict?(schedule.name)
+                    logger.error("SCHEDULERS DISAGREE: another scheduler defines this schedule differently; both definitions fired this slot. Give every scheduler the same SCHEDULES_FILE (and TZ), or rename one of the schedules", metadata: [
+                        "schedule": "\(schedule.name)", "slot": "\(slot)",
+                        "this": "\(configuration.instanceID): \(schedule.jobs.map(\.kind).joined(separator: ",")) cron \(schedule.cron.expression) \(schedule.cron.timeZone.identifier)",
+                        "other": "\(others.map { "\($0.enqueuedBy): \($0.kinds.joined(separator: ","))" }.joined(separator: "; "))",
+                    ])
+                }
+                if let results = fired {
                     pass.fired.append(.init(schedule: schedule.name, slot: slot, jobIDs: results.map(\.id), inserted: results.map(\.inserted)))
                     logger.info("schedule fired", metadata: [
                         "schedule": "\(schedule.name)", "slot": "\(slot)",
@@ -71,6 +94,17 @@ public struct SchedulerService: Service {
             checkedThrough.set(schedule.name, max(now, checkedThrough.get(schedule.name) ?? now))
         }
         return pass
+    }
+
+    /// Where the first pass starts for `schedule`: its catch-up window, and for
+    /// ``Schedule/CatchUp/missed(maximum:)`` the latest slot fired before (bounded by the window).
+    func catchUpStart(_ schedule: Schedule, now: Date) async throws -> Date {
+        let window = schedule.catchUpStart(now: now)
+        guard case .missed = schedule.catchUp else { return window }
+        guard let last = try await slots.lastFired(schedule.name) else {
+            return Schedule(name: schedule.name, cron: schedule.cron, period: schedule.period, jobs: [], catchUp: .lastSlots(1)).catchUpStart(now: now)
+        }
+        return max(window, min(last, now))
     }
 
     public func run() async throws {

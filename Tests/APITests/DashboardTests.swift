@@ -169,7 +169,7 @@ import TestSupport
             #expect(page["unsigned_path"] as? String == "/sign-in" && page["sign_in_form"] as? Int == 1, "no page answers without a token")
             #expect(page["home_path"] as? String == "/" && page["home_title"] as? String == "Rede de segurança")
             let lines = try #require(page["home_lines"] as? [[String]])
-            #expect(lines.count == 7, "\(lines)")
+            #expect(lines.count == 8, "\(lines)")
             #expect(lines.allSatisfy { ["green", "amber", "red"].contains($0[0]) })
             #expect(lines.contains { $0[1].hasPrefix("Backup do mês") } && lines.contains { $0[1] == "Teste de restauração" })
             let home = page["home_text"] as? String ?? ""

@@ -31,4 +31,22 @@ import TestSupport
             #expect(statements >= 12)
         }
     }
+
+    /// The same for ops/monitoring/alerts.sql, the checks an operator runs from cron.
+    @Test func everyAlertQueryRunsAgainstTheSchema() async throws {
+        let file = Self.folder.deletingLastPathComponent().appendingPathComponent("monitoring/alerts.sql")
+        let sql = try String(contentsOf: file, encoding: .utf8)
+        try await TestDatabase.withClient { client in
+            var statements = 0
+            for statement in SQLStatementSplitter.split(sql) {
+                do {
+                    _ = try await client.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger).collect()
+                    statements += 1
+                } catch {
+                    Issue.record("ops/monitoring/alerts.sql: \(String(reflecting: error))\n\(statement)")
+                }
+            }
+            #expect(statements >= 10)
+        }
+    }
 }

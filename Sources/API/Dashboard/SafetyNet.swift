@@ -55,6 +55,14 @@ struct SafetyNet {
             lastSuccess: nets.lastSuccess(.extrato, branch: branch),
             detail: t[closed ? "home_close_done" : earlyInMonth ? "home_close_early" : "home_close_missing"],
             todo: closed ? nil : "nightshift enqueue generate-extrato --args \(args)"))
+        // Due months never closed (a downtime across month-ends, a close failed for good), oldest first.
+        let gaps = nets.monthCloseGaps
+        lines.append(Line(
+            net: nil,
+            name: t["home_gaps_name"], status: gaps.isEmpty ? .green : .red, lastSuccess: nil,
+            detail: gaps.isEmpty ? t["home_gaps_none"]
+                : t("home_gaps_detail", ["months": gaps.prefix(12).map(\.slashed).joined(separator: ", ") + (gaps.count > 12 ? " (+\(gaps.count - 12))" : "")]),
+            todo: gaps.first.map { "nightshift backup create --year \($0.year) --month \($0.month) && nightshift extrato generate --year \($0.year) --month \($0.month)" }))
         let dumpAge = hours(lastDump)
         lines.append(Line(
             net: .nightlyDump,

@@ -19,7 +19,22 @@ public struct ExtratoGenerator: Sendable {
         self.logger = logger
     }
 
-    public func close(_ month: StudioMonth, force: Bool, jobID: Int64?, on connection: PostgresConnection) async throws -> Outcome {
+    /// `backedUpRecords`: what the month's verified backup holds, record by record (amount in
+    /// cents by id by type, ``BackupVerifier/Report/heldRecords``). With it, the close refuses —
+    /// and rolls back — when a record it serialized into the extrato is not in the backup or has
+    /// another amount there: a record that arrived, or changed, between the backup check and
+    /// this transaction would otherwise leave the tables without being in any backup.
+    /// Without it (an encrypted backup read without an identity), `backedUp` (how many records
+    /// of each type the backup holds) and `backedUpTotals` (their exact sums of `valor`) are
+    /// compared instead.
+    ///
+    /// The deletes remove exactly the rows the extrato received, by id: a row that commits
+    /// while the close waits on a lock (a DELETE's ON DELETE SET NULL on a session another
+    /// transaction holds) is not in the extrato's snapshot, so it stays in the tables as a late
+    /// record instead of vanishing.
+    public func close(_ month: StudioMonth, force: Bool, jobID: Int64?, backedUp: [String: Int]? = nil,
+                      backedUpTotals: [String: String]? = nil, backedUpRecords: [String: [Int64: Int64]]? = nil,
+                      on connection: PostgresConnection) async throws -> Outcome {
         let started = ContinuousClock.now
         // Closes of one month queue up here; the second then finds the extrato made.
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("extrato:" + month.label)))", logger: logger)
@@ -32,26 +47,56 @@ public struct ExtratoGenerator: Sendable {
                              message: "already generated", forced: false, jobID: jobID, on: connection)
             return .alreadyGenerated
         }
-        // Lock the month's rows, then snapshot, total, insert (or merge when forced), delete.
+        // Lock the month's rows (none of them can change until the commit), then snapshot, total
+        // and insert (or merge when forced) in one statement that returns what it serialized.
         for statement in Self.rowLocks(month) {
             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
+        var serialized = MonthRows()
         do {
-            try await connection.query(Self.upsertExtrato(month, jobID: jobID), logger: logger)
+            for try await (type, ids, cents, total) in try await connection.query(Self.upsertExtrato(month, jobID: jobID), logger: logger)
+                .decode((String, [Int64], [Int64], String).self) {
+                serialized.add(type, ids: ids, cents: cents, total: total)
+            }
         } catch where ExtratoTooLarge.matches(DatabaseErrorMessage.describe(error)) {
             throw ExtratoTooLarge(month: month.label)
         }
+        let unbacked = Self.unbacked(serialized, records: backedUpRecords, counts: backedUp, totals: backedUpTotals)
+        if !unbacked.isEmpty { throw BackupError.missingOrInvalid(month, problems: unbacked) }
         var moved: [String: Int] = [:]
-        for (type, statement) in Self.deletes(month) {
-            let rows = try await connection.query(statement, logger: logger)
+        for (type, table) in Self.deleteOrder {
+            let ids = Array((serialized.amounts[type] ?? [:]).keys)
             var count = 0
-            for try await n in rows.decode(Int.self) { count = n }
+            if !ids.isEmpty {
+                for try await n in try await connection.query(Self.delete(table: table, ids: ids), logger: logger).decode(Int.self) { count = n }
+            }
             moved[type] = count
         }
         try await logRun(month, status: "success", moved: moved, started: started, error: nil,
                          message: exists ? "regenerated (forced): merged with the existing snapshot" : "generated",
                          forced: force, jobID: jobID, on: connection)
         return .generated(moved: moved)
+    }
+
+    /// What the extrato received that the backup does not hold (empty: all of it is backed up).
+    static func unbacked(_ serialized: MonthRows, records: [String: [Int64: Int64]]?, counts: [String: Int]?,
+                         totals: [String: String]?) -> [String] {
+        var problems: [String] = []
+        for type in ClosedMonth.types {
+            let rows = serialized.amounts[type] ?? [:]
+            if let records {
+                let held = records[type] ?? [:]
+                let missing = rows.keys.filter { held[$0] == nil }.count
+                let changed = rows.filter { id, cents in held[id].map { $0 != cents } ?? false }.count
+                if missing > 0 { problems.append("\(missing) \(type) record(s) arrived after the backup was checked") }
+                if changed > 0 { problems.append("\(changed) \(type) record(s) have another amount than in the backup: a record changed after the backup was checked") }
+            } else if let counts, rows.count > counts[type] ?? 0 {
+                problems.append("\(rows.count - (counts[type] ?? 0)) \(type) record(s) arrived after the backup was checked")
+            } else if let expected = totals?[type], let total = serialized.totals[type], expected != total {
+                problems.append("the \(type) records total \(total) now, the backup holds \(expected): a record changed after the backup was checked")
+            }
+        }
+        return problems
     }
 
     /// The close as plain SQL statements, for running the same work by hand in psql (the
@@ -65,10 +110,10 @@ public struct ExtratoGenerator: Sendable {
     /// Locks every row of the month, one statement per table.
     static func rowLocks(_ month: StudioMonth) -> [String] {
         [
-            "SELECT count(*) FROM (SELECT 1 FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l",
-            "SELECT count(*) FROM (SELECT 1 FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l",
-            "SELECT count(*) FROM (SELECT 1 FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l",
-            "SELECT count(*) FROM (SELECT 1 FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) FOR UPDATE) AS l",
+            "SELECT count(*)::int, \(MonthRecords.totalSQL("l.valor")) FROM (SELECT valor FROM gastos g WHERE \(MonthRecords.inMonth("g", month)) FOR UPDATE) AS l",
         ]
     }
 
@@ -114,7 +159,7 @@ public struct ExtratoGenerator: Sendable {
                                 UNION ALL
                                 SELECT forma_pagamento, valor FROM p
                             ) AS both_snapshots GROUP BY forma) AS f) AS por_forma
-            )
+            ), written AS (
             INSERT INTO extratos (ano, mes, pagamentos, sessoes, comissoes, gastos, total_receita, total_comissoes,
                                   total_gastos, saldo, receita_por_forma, contagens, job_id)
             SELECT \(month.year), \(month.month), pagamentos, sessoes, comissoes, gastos, receita, comissoes_total,
@@ -129,11 +174,25 @@ public struct ExtratoGenerator: Sendable {
                 total_comissoes = EXCLUDED.total_comissoes, total_gastos = EXCLUDED.total_gastos,
                 saldo = EXCLUDED.saldo, receita_por_forma = EXCLUDED.receita_por_forma,
                 contagens = EXCLUDED.contagens, job_id = EXCLUDED.job_id, updated_at = now()
+            RETURNING 1
+            )
+            SELECT 'pagamento'::text, \(MonthRecords.arraysSQL("p")) FROM p
+            UNION ALL SELECT 'sessao', \(MonthRecords.arraysSQL("s")) FROM s
+            UNION ALL SELECT 'comissao', \(MonthRecords.arraysSQL("cm")) FROM cm
+            UNION ALL SELECT 'gasto', \(MonthRecords.arraysSQL("g")) FROM g
             """)
     }
 
     /// Deletes in dependency order: commissions, then payments (their sessions' link is set
-    /// to NULL), then sessions, then expenses. Each returns how many rows went.
+    /// to NULL), then sessions, then expenses.
+    static let deleteOrder = [("comissao", "comissoes"), ("pagamento", "pagamentos"), ("sessao", "sessoes"), ("gasto", "gastos")]
+
+    /// Deletes the rows of `table` with these ids (those the extrato received); returns how many went.
+    static func delete(table: String, ids: [Int64]) -> PostgresQuery {
+        "WITH d AS (DELETE FROM \(unescaped: table) t USING unnest(\(ids)::int8[]) AS u(id) WHERE t.id = u.id RETURNING 1) SELECT count(*)::int FROM d"
+    }
+
+    /// The deletes as SQL text for the script: every row of the month (by hand, nothing waits).
     static func deletes(_ month: StudioMonth) -> [(String, PostgresQuery)] {
         [
             ("comissao", PostgresQuery(unsafeSQL: "WITH d AS (DELETE FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)) RETURNING 1) SELECT count(*)::int FROM d")),

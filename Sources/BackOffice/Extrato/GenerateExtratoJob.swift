@@ -44,12 +44,15 @@ public struct GenerateExtratoJob: JobKind {
         let generator = ExtratoGenerator(logger: context.logger)
         let started = ContinuousClock.now
         do {
+            var checked: BackupVerifier.Report?
             if settings.requireBackup {
-                _ = try await BackupVerifier(client: context.client, baseDirectory: settings.backupDirectory, encryption: settings.encryption, logger: context.logger)
-                    .verifiedManifest(month)
+                checked = try await BackupVerifier(client: context.client, baseDirectory: settings.backupDirectory, encryption: settings.encryption, logger: context.logger)
+                    .verified(month).report
             }
+            let held = checked
             let outcome = try await context.completeInTransaction { connection in
-                try await generator.close(month, force: force, jobID: context.job.id, on: connection)
+                try await generator.close(month, force: force, jobID: context.job.id, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, backedUpRecords: held?.heldRecords,
+                                          on: connection)
             }
             context.logger.info("extrato \(outcome == .alreadyGenerated ? "already generated" : "generated")", metadata: ["month": "\(month)"])
         } catch let fenced as JobFenced {

@@ -23,6 +23,29 @@ public enum BackupCSV {
         return out
     }
 
+    /// A `valor` as written (`"1234.50"`, `"-3.5"`) in cents, exact; ``noAmount`` for an empty
+    /// field (NULL) and ``unreadableAmount`` for text that is not a decimal with at most two places.
+    /// The close and the check compare these with `MonthRecords.centsSQL`.
+    public static func cents(_ text: String) -> Int64 {
+        if text.isEmpty { return noAmount }
+        var rest = Substring(text)
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !parts[0].isEmpty, let whole = Int64(parts[0]) else { return unreadableAmount }
+        var fraction = parts.count == 2 ? String(parts[1]) : ""
+        while fraction.count > 2 && fraction.hasSuffix("0") { fraction.removeLast() }
+        guard fraction.count <= 2, fraction.allSatisfy(\.isASCII), fraction.allSatisfy(\.isNumber) else { return unreadableAmount }
+        fraction += String(repeating: "0", count: 2 - fraction.count)
+        guard let cents = Int64(fraction) else { return unreadableAmount }
+        let (scaled, overflow) = whole.multipliedReportingOverflow(by: 100)
+        guard !overflow else { return unreadableAmount }
+        return negative ? -(scaled + cents) : scaled + cents
+    }
+
+    public static let noAmount = Int64.min
+    public static let unreadableAmount = Int64.min + 1
+
     /// A field, quoted when it holds a comma, quote, CR or LF.
     public static func quoted(_ field: String) -> String {
         let needsQuotes = field.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }
@@ -46,8 +69,18 @@ public struct CSVRecordCounter: Sendable {
     private var currentHeader: [String] = []
     private var skippedBOM = false
     private var pendingBOM: [UInt8] = []
+    /// With `collectingIDs`: each record's amount in cents (``BackupCSV/cents(_:)`` of its
+    /// `valor`), by its id (the second field), by its type (the first).
+    public private(set) var amounts: [String: [Int64: Int64]] = [:]
+    /// With `collectingIDs`: the ids of the records, by type.
+    public var ids: [String: Set<Int64>] { amounts.mapValues { Set($0.keys) } }
+    private let collectingIDs: Bool
+    private var currentID = ""
+    private var currentValor = ""
 
-    public init() {}
+    public init(collectingIDs: Bool = false) {
+        self.collectingIDs = collectingIDs
+    }
 
     public mutating func feed(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
@@ -104,6 +137,8 @@ public struct CSVRecordCounter: Sendable {
     private mutating func endField() {
         let text = String(decoding: field, as: UTF8.self)
         if fieldIndex == 0 { currentFirst = text }
+        if fieldIndex == 1 && collectingIDs { currentID = text }
+        if fieldIndex == 3 && collectingIDs { currentValor = text }
         if records == 0 && header.isEmpty { currentHeader.append(text) }
         field = []
         fieldIndex += 1
@@ -116,8 +151,11 @@ public struct CSVRecordCounter: Sendable {
         } else {
             records += 1
             byFirstField[currentFirst, default: 0] += 1
+            if collectingIDs, let id = Int64(currentID) { amounts[currentFirst, default: [:]][id] = BackupCSV.cents(currentValor) }
         }
         currentHeader = []
+        currentID = ""
+        currentValor = ""
         fieldIndex = 0
         recordHasContent = false
         inQuotes = false

@@ -5,24 +5,46 @@ public enum BackupError: NightshiftError, Equatable {
     case io(String)
     /// The month's backup is not there, or does not match its manifest or the database.
     case missingOrInvalid(StudioMonth, problems: [String])
+    /// The month is closed and records of it arrived after the close that no backup file holds.
+    case lateRecords(StudioMonth, findings: [String])
+    /// The month is closed, has no backup file, and no record of it is left in the tables: there
+    /// is nothing to write (its records are in the extrato).
+    case closedWithoutBackup(StudioMonth)
+    /// Another process is writing this month's backup right now.
+    case busy(StudioMonth)
+    /// A version's local file does not match its manifest and the bucket has no good copy of it
+    /// either: it is not uploaded (it would replace the bucket's copy) nor trusted.
+    case damaged(StudioMonth, problems: [String])
 
     public var description: String {
         switch self {
         case .io(let message): return message
         case let .missingOrInvalid(month, problems):
             return "backup for \(month.slashed) missing or invalid: \(problems.joined(separator: "; "))"
+        case let .lateRecords(month, findings):
+            return "month \(month.slashed) is closed and its backup does not hold every record: \(findings.joined(separator: "; "))"
+        case let .closedWithoutBackup(month):
+            return "month \(month.slashed) is closed into its extrato and has no CSV backup; none of its records is left in the tables, so there is nothing to write (the extrato holds them)"
+        case let .damaged(month, problems):
+            return "backup for \(month.slashed) is damaged and was not uploaded (the bucket's copy is kept): \(problems.joined(separator: "; ")); "
+                + "restore the file from another copy of the backup folder, then run this again"
+        case let .busy(month):
+            return "another process is writing the backup for \(month.slashed) right now: wait for it to finish, then run this again"
         }
     }
 
     public var category: ErrorCategory {
         switch self {
         case .io: return .unavailable
-        case .missingOrInvalid: return .conflict
+        case .missingOrInvalid, .lateRecords, .closedWithoutBackup, .busy, .damaged: return .conflict
         }
     }
 
     public var remedy: Remedy? {
-        if case let .missingOrInvalid(month, _) = self { return .createMonthBackup(year: month.year, month: month.month) }
-        return nil
+        switch self {
+        case let .missingOrInvalid(month, _): return .createMonthBackup(year: month.year, month: month.month)
+        case let .lateRecords(month, _): return .backUpLateRecords(year: month.year, month: month.month)
+        default: return nil
+        }
     }
 }

@@ -5,7 +5,8 @@ import NightshiftCore
 import ObjectStorage
 
 /// `backup-month`: writes the month's CSV backup (seed 002). An existing valid backup is left
-/// as it is and the job succeeds, unless `force`.
+/// as it is and the job succeeds, unless `force`; a closed month gets a new version only for
+/// records that arrived after its close (see ``MonthBackupWriter/create(_:force:jobID:progress:)``).
 public struct BackupMonthJob: JobKind {
     public struct Args: Codable, Sendable {
         public var year: Int
@@ -42,17 +43,26 @@ public struct BackupMonthJob: JobKind {
         let writer = MonthBackupWriter(database: database, baseDirectory: settings.backupDirectory, encryption: settings.encryption,
                                        logger: context.logger)
         let manifest: BackupManifest
+        var existed = false
         switch try await writer.create(month, force: args.force ?? false, jobID: context.job.id, progress: context.progress) {
         case .created(let made):
             manifest = made
             context.logger.info("backup created", metadata: ["month": "\(month)", "records": "\(made.totalRecords)", "encrypted": "\(made.encryption != nil)"])
         case .alreadyExists(let existing):
             manifest = existing
-            context.logger.info("backup already exists and verifies; not rewritten", metadata: ["month": "\(month)"])
+            existed = true
         }
+        let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month, encrypted: manifest.encryption != nil,
+                                      version: manifest.version ?? 1)
         if let offsite {
-            let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month, encrypted: manifest.encryption != nil)
-            try await OffsiteCopy(store: offsite, branch: settings.branch.id).upload(location)
+            // Uploads only files that match their manifest; restores a damaged one from the bucket.
+            try await OffsiteCopy(store: offsite, branch: settings.branch.id).upload(location, manifest: manifest)
+        } else {
+            let damaged = location.damagedVersions(of: manifest)
+            if !damaged.isEmpty { throw BackupError.damaged(month, problems: damaged) }
+        }
+        if existed {
+            context.logger.info("backup already exists and its files match their manifest; not rewritten", metadata: ["month": "\(month)"])
         }
     }
 }

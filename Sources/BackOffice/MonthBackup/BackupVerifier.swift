@@ -1,14 +1,21 @@
 import Age
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
 
 /// Checks a month's backup: the file and manifest exist, checksum and size match, the header
-/// is right, the record count matches the manifest — and, while the month is still in the
-/// tables, matches the database. An encrypted backup is decrypted on the way when an identity
-/// is configured; without one, what can be checked is (checksum, size, the age header and its
-/// recipients) and the report says the contents were not verified.
+/// is right, the record count matches the manifest — and, with a database:
+///
+/// - while the month is open (no extrato), its rows in the tables match the current version;
+/// - once it is closed, every record of the extrato and every record of the month still in the
+///   tables (arrived after the close) is in some version of the backup (by type and id). A
+///   closed month's tables are empty, so they say nothing about the backup; the extrato does.
+///
+/// Earlier versions (kept beside the current one, see ``MonthBackupWriter``) are checked too:
+/// one that is damaged is a note, and its records count for nothing. An encrypted backup is
+/// decrypted on the way when an identity is configured; without one, what can be checked is
+/// (checksum, size, the age header and its recipients) and the report says the contents were
+/// not verified.
 public struct BackupVerifier: Sendable {
     public struct Report: Sendable, Equatable {
         public var month: String
@@ -23,6 +30,22 @@ public struct BackupVerifier: Sendable {
         /// were not checked (see ``notes``).
         public var contentsVerified = true
         public var notes: [String] = []
+        /// The month has its extrato (known only with a database).
+        public var closed = false
+        /// Every version's file, oldest first (the last is ``file``).
+        public var versions: [String] = []
+        /// Records of a closed month that arrived after its close, per type.
+        public var lateRecords: [LateRecords] = []
+        /// Of the month's rows in the tables, how many of each type the backup holds: what a
+        /// close may move (with a database).
+        public var heldLive: [String: Int] = [:]
+        /// The exact `valor` sums per type of those rows, when the backup recorded them (an
+        /// open month's current version).
+        public var heldTotals: [String: String]?
+        /// What the backup holds, record by record: amount in cents by id by type, from every
+        /// intact version whose contents were read (with a database). Nil when the records
+        /// could not be read (encrypted, no identity here): then only counts and totals compare.
+        public var heldRecords: [String: [Int64: Int64]]?
         public var ok: Bool { problems.isEmpty && offsiteProblems.isEmpty }
     }
 
@@ -44,13 +67,21 @@ public struct BackupVerifier: Sendable {
     }
 
     /// The manifest of a backup that verifies; throws ``BackupError/missingOrInvalid(_:problems:)``
-    /// naming the problems otherwise.
+    /// naming the problems otherwise, or ``BackupError/lateRecords(_:findings:)`` when the only
+    /// problem is records that arrived after the close and are in no version yet.
     public func verifiedManifest(_ month: StudioMonth) async throws -> BackupManifest {
+        try await verified(month).manifest
+    }
+
+    /// The report and manifest of a backup that verifies (see ``verifiedManifest(_:)``).
+    public func verified(_ month: StudioMonth) async throws -> (report: Report, manifest: BackupManifest) {
         let report = try await verify(month)
+        let late = report.lateRecords.filter { !$0.backedUp }.map(\.description)
+        if !report.problems.isEmpty && report.problems == late { throw BackupError.lateRecords(month, findings: late) }
         guard report.problems.isEmpty, let manifest = try? readManifest(BackupLocation.found(baseDirectory: baseDirectory, month: month)) else {
             throw BackupError.missingOrInvalid(month, problems: report.problems)
         }
-        return manifest
+        return (report, manifest)
     }
 
     public func verify(_ month: StudioMonth) async throws -> Report {
@@ -67,51 +98,23 @@ public struct BackupVerifier: Sendable {
             report.problems.append("manifest \(location.manifest.lastPathComponent) is missing or unreadable, so the backup may be incomplete")
             return report
         }
-        // One pass over the file: size and checksum of what is stored, records of the CSV.
-        guard let handle = FileHandle(forReadingAtPath: location.csv.path) else {
+        report.versions = manifest.versions.map { location.file($0.file).path }
+        let closedMonth: ClosedMonth? = if let client { try await ClosedMonth.read(month, client: client, logger: logger) } else { nil }
+        report.closed = closedMonth != nil
+        let collectIDs = client != nil
+        // One pass over the current file: size and checksum of what is stored, records of the CSV.
+        guard let scan = try BackupFileScan.read(location.csv, encrypted: manifest.encryption != nil, encryption: encryption, collectIDs: collectIDs) else {
             report.problems.append("\(location.csv.path) cannot be read")
             return report
         }
-        defer { try? handle.close() }
-        let encrypted = manifest.encryption != nil
-        var decryptor = encrypted && encryption.canDecrypt ? AgeDecryptor(identities: encryption.identities) : nil
-        var decryptionError: AgeError?
-        var headerPrefix: [UInt8] = []
-        var plaintext: [UInt8] = []
-        var hasher = SHA256()
-        var counter = CSVRecordCounter()
-        var size = 0
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-            size += chunk.count
-            if !encrypted {
-                counter.feed(chunk)
-            } else if decryptor != nil, decryptionError == nil {
-                plaintext.removeAll(keepingCapacity: true)
-                do { try decryptor!.update(Array(chunk), into: &plaintext) } catch { decryptionError = error }
-                counter.feed(plaintext)
-            } else if headerPrefix.count < 1 << 16 {
-                headerPrefix += chunk.prefix(1 << 16)
-            }
-        }
-        if decryptor != nil, decryptionError == nil {
-            plaintext.removeAll(keepingCapacity: true)
-            do { try decryptor!.finish(into: &plaintext) } catch { decryptionError = error }
-            counter.feed(plaintext)
-        }
-        counter.finish()
-        report.sizeBytes = size
-        report.records = counter.byFirstField
-        let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        if size != manifest.sizeBytes { report.problems.append("size is \(size) bytes, the manifest says \(manifest.sizeBytes) (truncated?)") }
-        if sha256 != manifest.sha256 { report.problems.append("checksum does not match the manifest (the file changed or is corrupt)") }
-        if let decryptionError {
-            report.problems.append("it cannot be decrypted: \(decryptionError)")
-        } else if encrypted && decryptor == nil {
+        report.sizeBytes = scan.sizeBytes
+        report.records = scan.counter.byFirstField
+        report.problems += scan.problems(against: manifest.current)
+        if manifest.encryption != nil && !scan.contentsRead && scan.decryptionError == nil {
             report.contentsVerified = false
             let expected = manifest.recipients?.count ?? 0
             do {
-                guard let header = try AgeHeader.read(prefix: headerPrefix) else { throw AgeError.truncated("it ends inside the header") }
+                guard let header = try AgeHeader.read(prefix: scan.headerPrefix) else { throw AgeError.truncated("it ends inside the header") }
                 let stanzas = header.stanzaTypes["X25519"] ?? 0
                 if stanzas != expected { report.problems.append("the age header holds \(stanzas) recipient(s), the manifest says \(expected)") }
             } catch {
@@ -119,18 +122,57 @@ public struct BackupVerifier: Sendable {
             }
             report.notes.append("encrypted: checksum, size and age header (\(expected) recipient(s)) checked; header line and record count not verified, as no BACKUP_AGE_IDENTITY_FILE is set here")
         }
-        if report.contentsVerified && decryptionError == nil {
-            if counter.header != BackupCSV.columns { report.problems.append("header is not the backup's columns") }
-            if counter.records != manifest.totalRecords {
-                report.problems.append("\(counter.records) records in the file, the manifest says \(manifest.totalRecords)")
+        // What the backup holds, from the versions that verify: ids when their contents can be
+        // read, else their manifests' counts.
+        // Oldest first: of an id in two versions, the later one's amount is what the backup holds.
+        var held = Holdings()
+        for version in manifest.history ?? [] {
+            let url = location.file(version.file)
+            let earlier = try BackupFileScan.read(url, encrypted: version.encryption != nil, encryption: encryption, collectIDs: collectIDs)
+            let problems = earlier.map { $0.problems(against: version) } ?? ["it is missing"]
+            if problems.isEmpty {
+                held.add(earlier!, version)
+            } else {
+                report.notes.append("earlier version \(version.version) (\(version.file)) is not intact: \(problems.joined(separator: "; ")); its records are not counted")
             }
         }
-        if let offsite, report.problems.isEmpty { report.offsiteProblems = await offsite.problems(location) }
-        if let client {
-            let live = try await liveCounts(month, client: client)
+        if scan.problems(against: manifest.current).isEmpty { held.add(scan, manifest.current) }
+        if let offsite, report.problems.isEmpty { report.offsiteProblems = await offsite.problems(location, manifest: manifest) }
+        guard let client else { return report }
+        if let closedMonth {
+            closedMonth.check(held, into: &report)
+            report.heldRecords = held.amounts
+        } else if scan.contentsRead && scan.problems(against: manifest.current).isEmpty {
+            // Record by record: a record swapped for another, or two amounts edited so that the
+            // count and total stay the same, is a difference too.
+            let records = scan.counter.amounts
+            report.heldRecords = records
+            report.heldLive = manifest.records
+            report.heldTotals = manifest.totals
+            let live = try await MonthRows.read(month, client: client, logger: logger)
+            if live.count > 0 {
+                for type in ClosedMonth.types {
+                    let held = records[type] ?? [:], rows = live.amounts[type] ?? [:]
+                    let unheld = rows.keys.filter { held[$0] == nil }.count
+                    let changed = rows.filter { id, cents in held[id].map { $0 != cents } ?? false }.count
+                    let gone = held.keys.filter { rows[$0] == nil }.count
+                    if unheld > 0 { report.problems.append("\(unheld) \(type) record(s) of \(month.label) in the database are in no backup: create the backup again") }
+                    if changed > 0 { report.problems.append("\(changed) \(type) record(s) of \(month.label) have another amount in the database than in the backup (changed since): create the backup again") }
+                    if gone > 0 { report.problems.append("\(gone) \(type) record(s) of the backup of \(month.label) are no longer in the database (deleted since): create the backup again") }
+                }
+            }
+        } else {
+            let (live, totals) = try await liveCounts(month, client: client)
+            report.heldLive = manifest.records
+            report.heldTotals = manifest.totals
             if live.values.reduce(0, +) > 0 {
-                for (type, count) in live where (manifest.records[type] ?? 0) != count {
+                for (type, count) in live.sorted(by: { $0.key < $1.key }) where (manifest.records[type] ?? 0) != count {
                     report.problems.append("the database has \(count) \(type) records for \(month.label), the backup \(manifest.records[type] ?? 0): create the backup again")
+                }
+                for (type, total) in totals.sorted(by: { $0.key < $1.key }) where live[type] == manifest.records[type] {
+                    if let held = manifest.totals?[type], held != total {
+                        report.problems.append("the \(type) records of \(month.label) total \(total) in the database, \(held) in the backup (a record changed since): create the backup again")
+                    }
                 }
             }
         }
@@ -141,16 +183,30 @@ public struct BackupVerifier: Sendable {
         try BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: location.manifest))
     }
 
-    func liveCounts(_ month: StudioMonth, client: PostgresClient) async throws -> [String: Int] {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            SELECT (SELECT count(*) FROM pagamentos p WHERE \(MonthRecords.inMonth("p", month)))::int,
-                   (SELECT count(*) FROM sessoes s WHERE \(MonthRecords.inMonth("s", month)))::int,
-                   (SELECT count(*) FROM comissoes cm WHERE \(MonthRecords.comissaoInMonth("cm", month)))::int,
-                   (SELECT count(*) FROM gastos g WHERE \(MonthRecords.inMonth("g", month)))::int
-            """), logger: logger)
-        for try await (p, s, c, g) in rows.decode((Int, Int, Int, Int).self) {
-            return ["pagamento": p, "sessao": s, "comissao": c, "gasto": g]
+    /// The month's rows in the tables: counts and exact `valor` sums per type.
+    func liveCounts(_ month: StudioMonth, client: PostgresClient) async throws -> ([String: Int], [String: String]) {
+        var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0], totals: [String: String] = [:]
+        for try await (type, count, total) in try await client.query(PostgresQuery(unsafeSQL: MonthBackupWriter.countSQL(month)), logger: logger)
+            .decode((String, Int64, String).self) {
+            counts[type] = Int(count)
+            totals[type] = total
         }
-        return [:]
+        return (counts, totals)
+    }
+}
+
+/// The records the intact versions of a backup hold: ids per type where their contents were
+/// read, and the manifests' counts of those that could not be (encrypted, no identity here).
+struct Holdings {
+    /// Amount in cents by id, by type (a later version's amount wins for an id in two).
+    var amounts: [String: [Int64: Int64]] = [:]
+    var unreadCounts: [String: Int] = [:]
+
+    mutating func add(_ scan: BackupFileScan, _ version: BackupVersion) {
+        if scan.contentsRead {
+            amounts.merge(scan.counter.amounts) { $0.merging($1) { _, later in later } }
+        } else {
+            unreadCounts.merge(version.records) { $0 + $1 }
+        }
     }
 }

@@ -30,23 +30,53 @@ public struct MonthBackupWriter: Sendable {
         self.logger = logger
     }
 
-    /// Writes the month's backup; `progress` hears the records written, of the month's count,
-    /// every 10,000 records.
+    /// Writes the month's backup as its next version; `progress` hears the records written, of
+    /// the month's count, every 10,000 records.
+    ///
+    /// No earlier version is overwritten or removed: a forced re-create of an open month writes
+    /// `backup_YYYY_MM.v2.csv` beside `backup_YYYY_MM.csv`, and the manifest lists both. Once
+    /// the month is closed into its extrato its records are gone from the tables, so a new
+    /// version can only hold what arrived after the close: it is written (with or without
+    /// `force`) when such records exist and no version holds them yet, with scope
+    /// `after_close`; with none, the existing backup is kept as it is.
     public func create(_ month: StudioMonth, force: Bool = false, jobID: Int64? = nil,
                        progress: any WorkProgressReporting = NoProgress()) async throws -> Outcome {
-        let location = BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: encryption.isOn)
+        let folder = BackupLocation(baseDirectory: baseDirectory, month: month)
+        let lock = try MonthBackupLock(directory: baseDirectory, month: month)
+        defer { lock.release() }
+        Self.sweepTemporaryFiles(in: folder.directory, month: month)
+        let existing = try? BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: folder.manifest))
         let verifier = BackupVerifier(client: nil, baseDirectory: baseDirectory, encryption: encryption, logger: logger)
-        if !force, let manifest = try? await verifier.verifiedManifest(month) {
+        let exporter = CopyExporter(url: database)
+        let before = try await exporter.snapshot([Self.closedSQL(month), Self.countSQL(month)])
+        let closed = Self.isClosed(before[0])
+        let live = Self.counts(before[1])
+        if closed {
+            guard live.values.reduce(0, +) > 0 else {
+                if let existing { return .alreadyExists(existing) }
+                throw BackupError.closedWithoutBackup(month)
+            }
+            // Every late record is in an intact version already, with the amount it has now: nothing new to add.
+            if let existing {
+                let late = Self.amounts(try await exporter.snapshot([Self.idSQL(month)])[0])
+                let held = heldAmounts(existing, in: folder)
+                if late.allSatisfy({ type, rows in rows.allSatisfy { id, cents in held[type]?[id] == cents } }) {
+                    return .alreadyExists(existing)
+                }
+            }
+        } else if !force, let manifest = try? await verifier.verifiedManifest(month) {
             return .alreadyExists(manifest)
         }
+        let version = Self.nextVersion(existing, in: folder.directory, month: month)
+        let location = BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: encryption.isOn, version: version)
         let csv = try AtomicFile(destination: location.csv, encryptingTo: encryption.recipients)
         do {
             try csv.write(BackupCSV.byteOrderMark)
             try csv.write(BackupCSV.headerLine)
             // Counts and rows come from one snapshot; each COPY row ends in LF, written as CRLF.
             let tally = RowTally(progress, step: month.label)
-            let snapshot = try await CopyExporter(url: database).export(
-                snapshotQueries: [Self.countSQL(month)], copy: Self.query(month).sql,
+            let snapshot = try await exporter.export(
+                snapshotQueries: [Self.countSQL(month), Self.closedSQL(month)], copy: Self.query(month).sql,
                 answered: { results in tally.expect(Self.counts(results.first ?? []).values.reduce(0, +)) }
             ) { row in
                 try csv.write(UnsafeRawBufferPointer(rebasing: row.dropLast()))
@@ -54,12 +84,21 @@ public struct MonthBackupWriter: Sendable {
                 tally.add()
             }
             let counts = Self.counts(snapshot.first ?? [])
+            // The snapshot decides: a close that committed since the check above emptied the tables.
+            let closedInSnapshot = Self.isClosed(snapshot.count > 1 ? snapshot[1] : [])
+            if closedInSnapshot && counts.values.reduce(0, +) == 0 {
+                csv.discard()
+                if let existing { return .alreadyExists(existing) }
+                throw BackupError.closedWithoutBackup(month)
+            }
             let sha256 = try csv.commit()
             let manifest = BackupManifest(
                 month: month.label, file: location.fileName, sha256: sha256, sizeBytes: csv.size, records: counts,
                 totalRecords: counts.values.reduce(0, +), columns: BackupCSV.columns, createdAt: Date(), jobID: jobID,
                 encryption: encryption.isOn ? BackupEncryption.format : nil,
-                recipients: encryption.isOn ? encryption.recipients.map(\.description) : nil)
+                recipients: encryption.isOn ? encryption.recipients.map(\.description) : nil,
+                version: version, scope: closedInSnapshot ? .afterClose : .month, totals: Self.totals(snapshot.first ?? []),
+                history: existing.map(\.versions).flatMap { $0.isEmpty ? nil : $0 })
             let manifestFile = try AtomicFile(destination: location.manifest)
             do {
                 try manifestFile.write(Array(try BackupManifest.encoder.encode(manifest)))
@@ -68,16 +107,77 @@ public struct MonthBackupWriter: Sendable {
                 manifestFile.discard()
                 throw error
             }
-            // The manifest now names the new file: the other form (a plain CSV from before
-            // encryption was turned on, or the reverse) is no longer the backup.
-            unlink(BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: !location.encrypted).csv.path)
-            logger.info("backup written", metadata: ["file": "\(location.csv.path)", "records": "\(manifest.totalRecords)", "bytes": "\(manifest.sizeBytes)"])
+            logger.info("backup written", metadata: [
+                "file": "\(location.csv.path)", "version": "\(version)", "scope": "\(manifest.scope?.rawValue ?? "month")",
+                "records": "\(manifest.totalRecords)", "bytes": "\(manifest.sizeBytes)",
+            ])
             return .created(manifest)
         } catch {
             csv.discard()
             throw error
         }
     }
+
+    /// Removes the `.tmp-` files a writer of this month killed mid-write left (this process holds
+    /// the month's lock, so no live writer owns one).
+    static func sweepTemporaryFiles(in directory: URL, month: StudioMonth) {
+        let stem = ".backup_\(month.folderName)"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix(stem) && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    /// One more than the highest version the manifest lists or the folder holds (a file a lost
+    /// manifest no longer names is not overwritten either); 1 for a month without a backup.
+    static func nextVersion(_ manifest: BackupManifest?, in directory: URL, month: StudioMonth) -> Int {
+        var highest = manifest?.versions.map(\.version).max() ?? 0
+        let stem = "backup_\(month.folderName)"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(stem) {
+            var rest = name.dropFirst(stem.count)
+            if rest.hasSuffix(BackupEncryption.suffix) { rest = rest.dropLast(BackupEncryption.suffix.count) }
+            if rest == ".csv" { highest = max(highest, 1) }
+            if rest.hasPrefix(".v"), rest.hasSuffix(".csv"), let n = Int(rest.dropFirst(2).dropLast(4)) { highest = max(highest, n) }
+        }
+        return highest + 1
+    }
+
+    /// The records the intact versions hold, amount in cents by id by type (a version that
+    /// cannot be read here, encrypted without an identity, holds none: a new version is written
+    /// instead; of an id in two versions, the later's amount counts).
+    func heldAmounts(_ manifest: BackupManifest, in folder: BackupLocation) -> [String: [Int64: Int64]] {
+        var held: [String: [Int64: Int64]] = [:]
+        for version in manifest.versions {
+            guard let scan = try? BackupFileScan.read(folder.file(version.file), encrypted: version.encryption != nil,
+                                                      encryption: encryption, collectIDs: true),
+                  scan.contentsRead, scan.problems(against: version).isEmpty else { continue }
+            held.merge(scan.counter.amounts) { $0.merging($1) { _, later in later } }
+        }
+        return held
+    }
+
+    /// The month's rows in the tables, `type\tid\tvalor` per row (valor as the CSV writes it).
+    static func idSQL(_ month: StudioMonth) -> String {
+        selects(month).map { fields, from in "SELECT \(fields[0]), \(fields[1]), coalesce(\(fields[3]), '') " + from }.joined(separator: " UNION ALL ")
+    }
+
+    static func amounts(_ lines: [String]) -> [String: [Int64: Int64]] {
+        var amounts: [String: [Int64: Int64]] = [:]
+        for line in lines {
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if parts.count >= 2, let id = Int64(parts[1]) {
+                amounts[String(parts[0]), default: [:]][id] = BackupCSV.cents(parts.count > 2 ? String(parts[2]) : "")
+            }
+        }
+        return amounts
+    }
+
+    /// One row, `1`, when the month has its extrato.
+    static func closedSQL(_ month: StudioMonth) -> String {
+        "SELECT count(*) FROM extratos WHERE ano = \(month.year) AND mes = \(month.month)"
+    }
+
+    static func isClosed(_ lines: [String]) -> Bool { (lines.first.flatMap { Int($0) } ?? 0) > 0 }
 
     /// Every record of the month from the four tables, as text in the CSV's column order.
     public static func query(_ month: StudioMonth) -> PostgresQuery {
@@ -94,13 +194,27 @@ public struct MonthBackupWriter: Sendable {
         var counts: [String: Int] = ["pagamento": 0, "sessao": 0, "comissao": 0, "gasto": 0]
         for line in lines {
             let parts = line.split(separator: "\t")
-            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0]), default: 0] += count }
+            if parts.count >= 2, let count = Int(parts[1]) { counts[String(parts[0]), default: 0] += count }
         }
         return counts
     }
 
+    /// `countSQL`'s exact sums of `valor` per type (`"1234.50"`).
+    static func totals(_ lines: [String]) -> [String: String] {
+        var totals: [String: String] = [:]
+        for line in lines {
+            let parts = line.split(separator: "\t")
+            if parts.count == 3 { totals[String(parts[0])] = String(parts[2]) }
+        }
+        return totals
+    }
+
+    /// Per type: `type\tcount\ttotal` (the total of `valor`, exact), one row per type.
     static func countSQL(_ month: StudioMonth) -> String {
-        selects(month).map { fields, from in "SELECT \(fields[0]), count(*) " + from }.joined(separator: " UNION ALL ")
+        let branches = selects(month).map { fields, from in
+            "SELECT \(fields[0]) AS t, count(*) AS n, sum(\(fields[3].replacingOccurrences(of: "::text", with: ""))) AS v " + from
+        }.joined(separator: " UNION ALL ")
+        return "SELECT t, sum(n)::bigint, \(MonthRecords.totalSQL("v")) FROM (\(branches)) AS c GROUP BY t"
     }
 
     /// Per type: the 16 column expressions and the FROM … WHERE that picks the month's rows

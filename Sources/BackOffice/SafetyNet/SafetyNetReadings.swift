@@ -48,6 +48,9 @@ public struct SafetyNetReadings: Sendable {
         /// The month before `now` in the studio's zone, and whether it has its extrato.
         public var previousMonth: StudioMonth
         public var previousMonthClosed: Bool
+        /// Due months with neither an extrato nor a live close job, oldest first
+        /// (``MonthCloseGaps``, the SQL function `month_close_gaps` that alerts.sql reads too).
+        public var monthCloseGaps: [StudioMonth]
 
         public func lastSuccess(_ net: Net, branch: String) -> Date? {
             lastSuccesses[net]?[net.isPerBranch ? branch : ""]
@@ -99,6 +102,8 @@ public struct SafetyNetReadings: Sendable {
             """, logger: logger).decode(Bool.self) {
             closed = exists
         }
-        return Snapshot(lastSuccesses: found, drills: drills, previousMonth: month, previousMonthClosed: closed)
+        let gaps = try await MonthCloseGaps.read(client: store.client, zone: timeZone, now: now, logger: logger)
+        return Snapshot(lastSuccesses: found, drills: drills, previousMonth: month, previousMonthClosed: closed,
+                        monthCloseGaps: gaps)
     }
 }

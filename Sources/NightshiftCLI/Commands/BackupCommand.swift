@@ -18,11 +18,12 @@ struct BackupCommand: AsyncParsableCommand {
 
 struct BackupCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Write a month's backup now (an existing valid one is kept unless --force).")
+        commandName: "create", abstract: "Write a month's backup now (an existing valid one is kept unless --force).",
+        discussion: "Earlier versions are never overwritten: writing again makes backup_YYYY_MM.v2.csv beside backup_YYYY_MM.csv, both listed in the manifest. A closed month's records are in its extrato, so a new version of it holds only records that arrived after the close, and is written (without --force) when there are such records.")
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var month: MonthOptions
     @OptionGroup var directory: BackupDirectoryOption
-    @Flag(help: "Rewrite even if a valid backup exists.") var force = false
+    @Flag(help: "Write a new version even if a valid backup exists (earlier versions are kept).") var force = false
     @Flag(name: .customLong("print-sql"), help: .hidden) var printSQL = false
 
     func run() async throws {
@@ -41,10 +42,18 @@ struct BackupCreateCommand: AsyncParsableCommand {
             progress.finish()
             switch outcome {
             case .created(let manifest):
-                let file = BackupLocation(baseDirectory: folder, month: target, encrypted: manifest.encryption != nil).csv.path
-                print("backup for \(target.slashed) written: \(file), \(manifest.totalRecords) records, \(manifest.sizeBytes) bytes\(manifest.encryption.map { ", encrypted (\($0)) to \(manifest.recipients?.count ?? 0) recipient(s)" } ?? "")")
+                let file = BackupLocation(baseDirectory: folder, month: target, encrypted: manifest.encryption != nil, version: manifest.version ?? 1).csv.path
+                let what = manifest.scope == .afterClose ? "records that arrived after the close" : "records"
+                print("backup for \(target.slashed) written: \(file), \(manifest.totalRecords) \(what), \(manifest.sizeBytes) bytes\(manifest.encryption.map { ", encrypted (\($0)) to \(manifest.recipients?.count ?? 0) recipient(s)" } ?? "")")
+                for earlier in manifest.history ?? [] {
+                    print("  kept: version \(earlier.version), \(earlier.file), \(earlier.totalRecords) records (\(earlier.scope.rawValue))")
+                }
+                if manifest.scope == .afterClose {
+                    print("the month is closed: merge them into its extrato with `nightshift extrato generate --year \(target.year) --month \(target.month) --force`")
+                }
             case .alreadyExists(let manifest):
-                print("backup for \(target.slashed) already exists (\(manifest.totalRecords) records): use --force to rewrite it")
+                print("backup for \(target.slashed) already exists (\(manifest.versions.count) version(s), current \(manifest.file), \(manifest.totalRecords) records): "
+                    + "use --force to write it again as a new version (earlier versions are kept); a closed month gets a new version only for records that arrive after its close")
             }
         }
     }
@@ -52,7 +61,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
 struct BackupVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Check a month's backup against its manifest and, while the month is open, the database.")
+        commandName: "verify", abstract: "Check a month's backup against its manifest and the database (a closed month: against its extrato).")
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var month: MonthOptions
     @OptionGroup var directory: BackupDirectoryOption
@@ -73,8 +82,13 @@ struct BackupVerifyCommand: AsyncParsableCommand {
                 let what = report.contentsVerified ? "\(report.records.values.reduce(0, +)) records" : "contents NOT verified"
                 print("backup for \(target.slashed) is valid: \(report.file), \(what)\(offsite.map { _ in ", off-site copy matches" } ?? "")")
                 for note in report.notes { print("  note: \(note)") }
+                if report.lateRecords.contains(where: \.backedUp) {
+                    print("  merge the late records into the extrato: `nightshift extrato generate --year \(target.year) --month \(target.month) --force`")
+                }
             } else {
-                throw CommandFailure("backup for \(target.slashed) is NOT valid: \((report.problems + report.offsiteProblems).joined(separator: "; "))")
+                let remedy = report.lateRecords.contains { !$0.backedUp }
+                    ? "; " + ErrorText.command(for: .backUpLateRecords(year: target.year, month: target.month)) : ""
+                throw CommandFailure("backup for \(target.slashed) is NOT valid: \((report.problems + report.offsiteProblems).joined(separator: "; "))\(remedy)")
             }
         }
     }

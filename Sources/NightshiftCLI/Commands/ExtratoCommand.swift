@@ -31,12 +31,15 @@ struct ExtratoGenerateCommand: AsyncParsableCommand {
         }
         let (force, backOffice) = (self.force, settings.backOffice)
         try await CommandDatabase.with(settings) { client, logger in
+            var checked: BackupVerifier.Report?
             if backOffice.requireBackup {
-                _ = try await BackupVerifier(client: client, baseDirectory: backOffice.backupDirectory, encryption: backOffice.encryption, logger: logger).verifiedManifest(target)
+                checked = try await BackupVerifier(client: client, baseDirectory: backOffice.backupDirectory, encryption: backOffice.encryption, logger: logger)
+                    .verified(target).report
             }
             let generator = ExtratoGenerator(logger: logger)
+            let held = checked
             let outcome = try await Transaction.run(on: client, logger: logger) { connection in
-                try await generator.close(target, force: force, jobID: nil, on: connection)
+                try await generator.close(target, force: force, jobID: nil, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, backedUpRecords: held?.heldRecords, on: connection)
             }
             switch outcome {
             case .alreadyGenerated: print("extrato for \(target.slashed) already generated: use --force to regenerate")

@@ -36,12 +36,13 @@ public enum BackOfficeSchedules {
         let utc = TimeZone(identifier: "UTC")!
         return [
             Schedule(name: "monthly-extrato", cron: cron("0 2 1 * *", settings.timeZone),
-                     period: .previousMonth(settings.timeZone), jobs: monthClose,
+                     period: .previousMonth(settings.timeZone), jobs: monthClose, catchUp: .missed(maximum: 12),
                      enabled: switches.monthlyExtrato, keyNamespace: keyNamespace),
             // The day-2 safety net: same jobs, same unique keys. If day 1 succeeded nothing new
-            // runs; if it failed for good or never ran, it runs now.
+            // runs; if it failed for good or never ran, it runs now. Both catch up every month
+            // missed since their last slot (up to a year), each month once by its unique keys.
             Schedule(name: "monthly-extrato-safety-net", cron: cron("0 3 2 * *", utc),
-                     period: .previousMonth(settings.timeZone), jobs: monthClose,
+                     period: .previousMonth(settings.timeZone), jobs: monthClose, catchUp: .missed(maximum: 12),
                      enabled: switches.monthlyExtrato, keyNamespace: keyNamespace),
             Schedule(name: "push-metrics", cron: cron("45 21 * * *", branch), period: .day(branch),
                      jobs: [.job(PushMetricsJob.self) { slot in .init(date: slot.date.description) }],

@@ -16,6 +16,9 @@ public enum ErrorText {
             return "run `nightshift migrate`"
         case let .createMonthBackup(year, month):
             return "run `nightshift backup create --year \(year) --month \(month)`"
+        case let .backUpLateRecords(year, month):
+            return "run `nightshift backup create --year \(year) --month \(month)` (it keeps the month's backup and adds them as its next version), "
+                + "then `nightshift extrato generate --year \(year) --month \(month) --force` (it merges them into the extrato)"
         case let .retryJob(id):
             return "then run `nightshift jobs retry \(id)`"
         case let .setSetting(name, example):

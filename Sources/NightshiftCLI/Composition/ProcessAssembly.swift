@@ -66,6 +66,13 @@ enum ProcessAssembly {
             if let metrics {
                 let tick = metrics.gauge("nightshift_scheduler_last_tick_timestamp_seconds", [])
                 configuration.onPass = { tick.record($0.timeIntervalSince1970) }
+                // Each schedule's series from 0, so the first disagreement is an increase.
+                for schedule in schedules where schedule.enabled {
+                    metrics.counter("nightshift_scheduler_definition_conflicts_total", [("schedule", schedule.name)]).increment(by: 0)
+                }
+                configuration.onConflict = { name in
+                    metrics.counter("nightshift_scheduler_definition_conflicts_total", [("schedule", name)]).increment()
+                }
             }
             services.append(SchedulerService(schedules: schedules, configuration: configuration, store: store, logger: logger))
         }
