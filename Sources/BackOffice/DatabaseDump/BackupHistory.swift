@@ -36,7 +36,8 @@ public struct BackupHistory: Sendable {
         let digests = String(decoding: try JSONEncoder.sorted.encode(tables.mapValues(\.digest)), as: UTF8.self)
         let rows = try await client.query("""
             UPDATE backup_history SET status = 'completed', finished_at = now(), size_bytes = \(sizeBytes), sha256 = \(sha256),
-                                      table_counts = \(counts)::jsonb, table_digests = \(digests)::jsonb, error = NULL
+                                      table_counts = \(counts)::jsonb, table_digests = \(digests)::jsonb,
+                                      digest_version = \(DigestVersion.current.rawValue), error = NULL
             WHERE id = \(id) AND status = 'running'
             RETURNING id
             """, logger: logger)
@@ -64,6 +65,20 @@ public struct BackupHistory: Sendable {
         return try await records("""
             SELECT \(unescaped: Self.columns) FROM backup_history
             WHERE job_id = \(jobID) AND attempt < \(attempt) AND status = 'failed'
+            """)
+    }
+
+    /// Rows of `branch` still `running`, marked failed: for the caller that holds the
+    /// branch's dump lock, which every live dump of the branch holds, so these died (a worker
+    /// SIGKILLed on the job's last attempt, a `migrate --backup-first` killed midway).
+    func closeAbandoned(branch: String) async throws -> [BackupRecord] {
+        try await records("""
+            UPDATE backup_history SET status = 'failed', finished_at = now(),
+                   error = 'interrupted: ' || CASE WHEN job_id IS NULL THEN 'the process that made it (' || type || ')'
+                                                   ELSE 'job ' || job_id || ' attempt ' || attempt END
+                           || ' stopped before it finished (it died or was killed) and no process is making it any more'
+            WHERE branch = \(branch) AND status = 'running'
+            RETURNING \(unescaped: Self.columns)
             """)
     }
 
@@ -130,7 +145,7 @@ public struct BackupHistory: Sendable {
     static let columns = """
         id, type, branch, started_at, finished_at, status, size_bytes, sha256, object_key, local_path,
         verification_status, verified_at, verification_details::text, coalesce(table_counts, '{}')::text, retention_until,
-        error, job_id, attempt, encryption, coalesce(table_digests, '{}')::text
+        error, job_id, attempt, encryption, coalesce(table_digests, '{}')::text, digest_version::int4
         """
 
     private func records(_ query: PostgresQuery) async throws -> [BackupRecord] {
@@ -149,7 +164,8 @@ public struct BackupHistory: Sendable {
                 retentionUntil: try cells[14].decode(Date.self), error: try cells[15].decode(String?.self),
                 jobID: try cells[16].decode(Int64?.self), attempt: try cells[17].decode(Int?.self),
                 encryption: try cells[18].decode(String?.self),
-                tableDigests: (try? JSONDecoder().decode([String: String].self, from: Data(try cells[19].decode(String.self).utf8))) ?? [:]))
+                tableDigests: (try? JSONDecoder().decode([String: String].self, from: Data(try cells[19].decode(String.self).utf8))) ?? [:],
+                digestVersion: try cells[20].decode(Int32?.self).map(Int.init)))
         }
         return result
     }
