@@ -45,7 +45,7 @@ import TestSupport
                 #expect(try await store.head(key)?.sha256 == row.sha256)
                 // Counts taken in the dump's snapshot: exactly the rows there.
                 #expect(row.tableCounts["public.pagamentos"] == 30 && row.tableCounts["public.gastos"] == 30)
-                #expect(row.tableCounts["public.schema_migrations"] == Int64(SchemaVersion.required))
+                #expect(row.tableCounts["public.schema_migrations"] == Int64(EmbeddedMigrations.all.count))
 
                 let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
                 #expect(drill.state == .succeeded, "\(drill.lastError ?? "")")
@@ -80,18 +80,45 @@ import TestSupport
         }
     }
 
+    /// Issue 34 item 4: the local store keeps a copy, not a hard link, so damage in place hits
+    /// the local file alone; the drill then restores the store's copy and says so. Only when
+    /// both copies are damaged does the drill fail, naming the checksum.
     @Test(arguments: ["flip", "truncate"])
-    func theDrillFailsOnADamagedDumpAndHistorySaysWhy(damage: String) async throws {
+    func aDamagedLocalDumpIsReplacedByTheStoresCopyAndOnlyBothDamagedFailTheDrill(damage: String) async throws {
         try await DumpFixture.with { fixture in
             try await TestDatabase.withClient { client in
-                let registry = try fixture.registry(store: fixture.localStore())
+                let store = fixture.localStore()
+                let registry = try fixture.registry(store: store)
                 _ = try await runJob(NightlyDumpJob.self, .init(), registry: registry, client: client)
                 let row = try #require(try await fixture.history(client).latestCompleted(branch: fixture.branch))
                 let file = URL(fileURLWithPath: row.localPath!)
-                var bytes = try Data(contentsOf: file)
-                if damage == "flip" { bytes[bytes.count / 2] ^= 0x40 } else { bytes = bytes.prefix(bytes.count * 2 / 3) }
-                try bytes.write(to: file)
+                let object = store.root.appendingPathComponent(row.objectKey!)
+                #expect(try Self.inode(file) != Self.inode(object), "the store's copy is a copy, not a hard link")
+                func harm(_ file: URL) throws {
+                    // In place, as a failing disk or a stray `truncate` would: the same inode.
+                    let handle = try FileHandle(forUpdating: file)
+                    defer { try? handle.close() }
+                    let size = try handle.seekToEnd()
+                    if damage == "flip" {
+                        try handle.seek(toOffset: size / 2)
+                        let byte = try handle.read(upToCount: 1)![0] ^ 0x40
+                        try handle.seek(toOffset: size / 2)
+                        try handle.write(contentsOf: Data([byte]))
+                    } else {
+                        try handle.truncate(atOffset: size * 2 / 3)
+                    }
+                }
+                try harm(file)
+                #expect(try await store.head(row.objectKey!)?.size == row.sizeBytes, "damage in place did not reach the store's copy")
 
+                let rescued = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
+                #expect(rescued.state == .succeeded, "the store's copy is good: \(rescued.lastError ?? "")")
+                let passed = try #require(try await fixture.history(client).record(row.id))
+                #expect(passed.verificationStatus == "true")
+                #expect(passed.verificationDetails?.contains("the local copy was damaged") == true
+                        && passed.verificationDetails?.contains("is not the dump that was made") == true, "\(passed.verificationDetails ?? "")")
+
+                try harm(object)
                 let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
                 #expect(drill.state == .discarded, "a damaged dump is not retried")
                 #expect(drill.lastError?.contains("restore drill of backup \(row.id) failed") == true)
@@ -101,6 +128,10 @@ import TestSupport
                 #expect(verified.verificationDetails?.contains("tampered with, truncated or replaced") == true)
             }
         }
+    }
+
+    static func inode(_ file: URL) throws -> UInt64 {
+        try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.systemFileNumber] as? NSNumber).uint64Value
     }
 
     @Test func aDumpWhoseTableCountsDifferFromTheRestoreFailsTheDrillNamingTheTable() async throws {

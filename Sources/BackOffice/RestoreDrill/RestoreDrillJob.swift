@@ -69,7 +69,12 @@ public struct RestoreDrillJob: JobKind {
         let drill = RestoreDrill(
             restorer: DumpRestorer(settings: settings, store: store, logger: context.logger),
             history: history, database: database, logger: context.logger)
-        let report = try await drill.run(backupID: args.backupID, progress: context.progress)
+        let report: RestoreDrill.Report
+        do { report = try await drill.run(backupID: args.backupID, progress: context.progress) } catch let error as DumpError {
+            // Not a completed dump: nothing to restore, and retrying will not make it one.
+            if case .notCompleted = error { throw JobDiscard("restore drill refused: \(error)") }
+            throw error
+        }
         guard report.passed else {
             // Worded as the row records it: an encrypted dump drilled without its identity is
             // unverified, not failed.
