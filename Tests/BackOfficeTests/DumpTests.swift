@@ -262,6 +262,44 @@ import TestSupport
         }
     }
 
+    /// Issue 34's last bullet: local retention honours `retention_until` as the cloud prune
+    /// does, and leaves a dump a drill is restoring (its in-use lock held in a second session)
+    /// for the next dump.
+    @Test func localRetentionKeepsARaisedRetentionUntilAndADumpInUse() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let folder = fixture.settings.dumpDirectory
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let zone = fixture.settings.branch.timeZone
+                let names = (8...10).map { DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-Double($0) * 86_400), in: zone).fileName }
+                var ids: [Int64] = []
+                for (index, name) in names.enumerated() {
+                    let path = folder.appendingPathComponent(name).path
+                    try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+                    let id = try await BackupFactory.insert(client, branch: fixture.branch, startedAt: Date().addingTimeInterval(-Double(8 + index) * 86_400),
+                                                            retentionUntil: index == 0 ? Date().addingTimeInterval(30 * 86_400) : Date().addingTimeInterval(-86_400))
+                    try await client.query("UPDATE backup_history SET local_path = \(path) WHERE id = \(id)", logger: TestDatabase.logger)
+                    ids.append(id)
+                }
+                let drilling = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test drill in progress")
+                defer { drilling.close() }
+                let inUse = ids[1]
+                try await drilling.run { _ = try $0.execute("SELECT pg_advisory_lock_shared(hashtext('nightshift-backup-in-use:\(inUse)'))") }
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                _ = try await dumper.dump(type: .manual, attempt: nil)
+                var files = fixture.dumpFiles()
+                #expect(files.contains(names[0]), "its retention_until is ahead")
+                #expect(files.contains(names[1]), "a drill is restoring it")
+                #expect(!files.contains(names[2]), "past both")
+                drilling.close()
+                _ = try await dumper.dump(type: .manual, attempt: nil)
+                files = fixture.dumpFiles()
+                #expect(files.contains(names[0]) && !files.contains(names[1]), "the drill done, the next dump removes it")
+            }
+        }
+    }
+
     @Test func localDumpsPastTheirRetentionAreRemovedAfterADump() async throws {
         try await DumpFixture.with { fixture in
             try await TestDatabase.withClient { client in

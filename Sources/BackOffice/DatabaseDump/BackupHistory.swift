@@ -91,6 +91,51 @@ public struct BackupHistory: Sendable {
             """, logger: logger)
     }
 
+    /// Runs `body` with backup `id` marked in use (a shared advisory lock, held on one
+    /// connection, dropped by the server if the process dies): a prune or a local retention
+    /// pass leaves its file and object alone meanwhile (``withRemovable(_:_:)``).
+    func whileInUse<T: Sendable>(_ id: Int64, _ body: @Sendable () async throws -> T) async throws -> T {
+        let key = Self.useKey(id)
+        return try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock_shared(hashtext(\(key)))", logger: logger)
+            do {
+                let value = try await body()
+                _ = try? await connection.query("SELECT pg_advisory_unlock_shared(hashtext(\(key)))", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock_shared(hashtext(\(key)))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` with those of `ids` that no drill is using, each held exclusively until
+    /// `body` returns, so a drill cannot start on one while it is being removed.
+    func withRemovable<T: Sendable>(_ ids: [Int64], _ body: @Sendable (Set<Int64>) async throws -> T) async throws -> T {
+        guard !ids.isEmpty else { return try await body([]) }
+        return try await client.withConnection { connection in
+            var free: Set<Int64> = []
+            for id in Set(ids) {
+                let rows = try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(Self.useKey(id))))", logger: logger)
+                for try await taken in rows.decode(Bool.self) where taken { free.insert(id) }
+            }
+            // Released on this connection before it goes back to the pool, however `body` ends.
+            let unlock = { @Sendable (held: Set<Int64>) async in
+                for id in held { _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(Self.useKey(id))))", logger: logger) }
+            }
+            do {
+                let value = try await body(free)
+                await unlock(free)
+                return value
+            } catch {
+                await unlock(free)
+                throw error
+            }
+        }
+    }
+
+    static func useKey(_ id: Int64) -> String { "nightshift-backup-in-use:\(id)" }
+
     func markExpired(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
         try await client.query("""
@@ -110,6 +155,18 @@ public struct BackupHistory: Sendable {
             """, logger: logger)
         for try await taken in rows.decode(Bool.self) { return taken }
         return false
+    }
+
+    /// The newest row of each of these local files, by path.
+    func localRows(paths: [String]) async throws -> [String: (id: Int64, retentionUntil: Date)] {
+        var rows: [String: (id: Int64, retentionUntil: Date)] = [:]
+        for try await (path, id, until) in try await client.query("""
+            SELECT DISTINCT ON (local_path) local_path, id, retention_until FROM backup_history
+            WHERE local_path = ANY(\(paths)::text[]) ORDER BY local_path, id DESC
+            """, logger: logger).decode((String, Int64, Date).self) {
+            rows[path] = (id, until)
+        }
+        return rows
     }
 
     public func record(_ id: Int64) async throws -> BackupRecord? {

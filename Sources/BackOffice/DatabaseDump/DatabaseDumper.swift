@@ -119,7 +119,7 @@ public struct DatabaseDumper: Sendable {
                 "file": "\(final.path)", "bytes": "\(size)", "tables": "\(tables.count)", "object": "\(store.map { _ in name.objectKey } ?? "-")",
                 "seconds": "\(phases.summary)",
             ])
-            removeExpiredLocalDumps(keeping: final)
+            await removeExpiredLocalDumps(keeping: final)
             if let id, let record = try? await history?.record(id) { return record }
             return BackupRecord(id: id ?? 0, type: type, branch: name.branch, startedAt: instant, finishedAt: Date(), status: .completed,
                                 sizeBytes: size, sha256: sha256, objectKey: store.map { _ in name.objectKey }, localPath: final.path,

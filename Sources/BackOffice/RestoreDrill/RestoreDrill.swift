@@ -69,6 +69,18 @@ public struct RestoreDrill: Sendable {
         // A dump still being made (or failed, or expired) has nothing to restore, and a verdict
         // written onto it would outlive the dump's own outcome: refuse before touching it.
         guard record.status == .completed else { throw DumpError.notCompleted(id: record.id, status: record.status.rawValue) }
+        // Held in use while it is fetched and restored: a prune or a local retention pass that
+        // comes meanwhile keeps its file and object, rather than fail a good dump's drill.
+        return try await history.whileInUse(record.id) {
+            // A prune may have expired it just before the lock was taken.
+            guard let current = try await history.record(record.id), current.status == .completed else {
+                throw DumpError.notCompleted(id: record.id, status: try await history.record(record.id)?.status.rawValue ?? "gone")
+            }
+            return try await drill(current, progress: progress)
+        }
+    }
+
+    private func drill(_ record: BackupRecord, progress: any WorkProgressReporting) async throws -> Report {
         let standing = restorer.settings.dumps.restoreDatabase
         var target = standing ?? database
         if standing == nil { target.database = "nightshift_drill_\(record.id)_\(UInt32.random(in: 0...UInt32.max))" }
