@@ -184,7 +184,8 @@ public struct BackupHistory: Sendable {
     }
 
     /// Whether a dump of the branch is being made now: a `running` row started in the last six
-    /// hours (older ones belong to a worker that died, and its job's retry closes them).
+    /// hours. Rows of dumps that died are closed by ``DumpSweeper`` (a drill runs it first), so
+    /// this reads a live dump; the six hours (the kind's timeout) are a last guard.
     public func dumpInProgress(branch: String) async throws -> Bool {
         let rows = try await client.query("""
             SELECT EXISTS (SELECT 1 FROM backup_history WHERE branch = \(branch) AND status = 'running'
