@@ -5,6 +5,7 @@ import JobQueue
 import NightshiftCore
 import ObjectStorage
 import PostgresNIO
+import Synchronization
 import Testing
 import TestSupport
 
@@ -300,6 +301,61 @@ import TestSupport
         }
     }
 
+    /// break-dumps 2: every row's retention_until defaults to started_at + 30 days; that default
+    /// kept every local file 30 days whatever BACKUP_RETENTION_DAYS said. Only a raised one keeps it.
+    @Test func theDefaultRetentionUntilDoesNotKeepALocalFilePastBackupRetentionDays() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let folder = fixture.settings.dumpDirectory
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let started = Date().addingTimeInterval(-8 * 86_400)
+                let name = DumpName(branch: fixture.branch, at: started, in: fixture.settings.branch.timeZone).fileName
+                let path = folder.appendingPathComponent(name).path
+                try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+                let id = try await BackupFactory.insert(client, branch: fixture.branch, startedAt: started)
+                try await client.query("""
+                    UPDATE backup_history SET local_path = \(path), retention_until = started_at + interval '30 days' WHERE id = \(id)
+                    """, logger: TestDatabase.logger)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                _ = try await dumper.dump(type: .manual, attempt: nil)
+                #expect(!fixture.dumpFiles().contains(name), "8 days old, BACKUP_RETENTION_DAYS 7, retention_until only its default")
+            }
+        }
+    }
+
+    /// break-dumps 7: a dump waiting for its branch's lock (held by a second session, as a long
+    /// `migrate --backup-first` holds it) stops at once when its task is cancelled (the worker's
+    /// shutdown grace over) instead of blocking in the server until the holder lets go.
+    @Test func aDumpWaitingForItsBranchLockStopsWhenCancelled() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let holder = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test branch lock holder")
+                defer { holder.close() }
+                let key = DatabaseDumper.lockKey(branch: fixture.branch)
+                try await holder.run { _ = try $0.execute("SELECT pg_advisory_lock(hashtext('\(key)'))") }
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                let ended = Flag()
+                let task = Task {
+                    defer { ended.set() }
+                    _ = try await dumper.dump(type: .manual, attempt: nil)
+                }
+                try await eventually(timeout: .seconds(30), "the dump asks for the lock") {
+                    var waiting = 0
+                    for try await n in try await client.query("""
+                        SELECT count(*)::int FROM pg_stat_activity WHERE query LIKE 'SELECT pg%advisory_lock(hashtext($1))'
+                        """, logger: TestDatabase.logger).decode(Int.self) { waiting = n }
+                    return waiting > 0
+                }
+                task.cancel()
+                try await eventually(timeout: .seconds(10), "the cancelled dump stops while the lock is still held") { ended.isSet }
+                await #expect(throws: CancellationError.self) { try await task.value }
+                #expect(fixture.dumpFiles().isEmpty, "no dump was made")
+            }
+        }
+    }
+
     @Test func localDumpsPastTheirRetentionAreRemovedAfterADump() async throws {
         try await DumpFixture.with { fixture in
             try await TestDatabase.withClient { client in
@@ -308,7 +364,9 @@ import TestSupport
                 let old = DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-8 * 86_400), in: zone).fileName
                 let recent = DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-2 * 86_400), in: zone).fileName
                 let otherBranch = DumpName(branch: "elsewhere", at: Date().addingTimeInterval(-30 * 86_400), in: zone).fileName
-                for name in [old, recent, otherBranch] {
+                // break-dumps 4: a branch whose id starts with this one's and `_` is another branch.
+                let longerBranch = DumpName(branch: fixture.branch + "_sul", at: Date().addingTimeInterval(-30 * 86_400), in: zone).fileName
+                for name in [old, recent, otherBranch, longerBranch] {
                     try Data("x".utf8).write(to: fixture.settings.dumpDirectory.appendingPathComponent(name))
                 }
                 let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
@@ -317,6 +375,7 @@ import TestSupport
                 let files = fixture.dumpFiles()
                 #expect(!files.contains(old), "older than BACKUP_RETENTION_DAYS (7)")
                 #expect(files.contains(recent) && files.contains(otherBranch) && files.contains(URL(fileURLWithPath: made.localPath!).lastPathComponent))
+                #expect(files.contains(longerBranch), "\(fixture.branch)_sul's dump is not \(fixture.branch)'s to remove")
             }
         }
     }
@@ -360,4 +419,11 @@ import TestSupport
             }
         }
     }
+}
+
+/// Set once, read from any task.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

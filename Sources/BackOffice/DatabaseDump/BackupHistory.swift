@@ -97,7 +97,7 @@ public struct BackupHistory: Sendable {
     func whileInUse<T: Sendable>(_ id: Int64, _ body: @Sendable () async throws -> T) async throws -> T {
         let key = Self.useKey(id)
         return try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock_shared(hashtext(\(key)))", logger: logger)
+            try await AdvisoryLockWait.acquire("pg_try_advisory_lock_shared", key: key, on: connection, logger: logger)
             do {
                 let value = try await body()
                 _ = try? await connection.query("SELECT pg_advisory_unlock_shared(hashtext(\(key)))", logger: logger)
@@ -158,13 +158,18 @@ public struct BackupHistory: Sendable {
     }
 
     /// The newest row of each of these local files, by path.
-    func localRows(paths: [String]) async throws -> [String: (id: Int64, retentionUntil: Date)] {
-        var rows: [String: (id: Int64, retentionUntil: Date)] = [:]
-        for try await (path, id, until) in try await client.query("""
-            SELECT DISTINCT ON (local_path) local_path, id, retention_until FROM backup_history
+    /// The newest row of each local file, and whether its `retention_until` keeps the local copy:
+    /// still ahead AND raised above the column's default (`started_at` + 30 days, migration
+    /// 0005), so the default does not outlive BACKUP_RETENTION_DAYS on local disk (seed 004).
+    func localRows(paths: [String]) async throws -> [String: (id: Int64, retentionUntil: Date, keeps: Bool)] {
+        var rows: [String: (id: Int64, retentionUntil: Date, keeps: Bool)] = [:]
+        for try await (path, id, until, keeps) in try await client.query("""
+            SELECT DISTINCT ON (local_path) local_path, id, retention_until,
+                   retention_until > now() AND retention_until > started_at + interval '30 days'
+            FROM backup_history
             WHERE local_path = ANY(\(paths)::text[]) ORDER BY local_path, id DESC
-            """, logger: logger).decode((String, Int64, Date).self) {
-            rows[path] = (id, until)
+            """, logger: logger).decode((String, Int64, Date, Bool).self) {
+            rows[path] = (id, until, keeps)
         }
         return rows
     }

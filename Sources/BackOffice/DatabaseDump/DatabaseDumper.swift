@@ -56,7 +56,7 @@ public struct DatabaseDumper: Sendable {
         guard let history else { return try await dumpAlone(type: type, attempt: attempt, at: instant, progress: progress) }
         let key = Self.lockKey(branch: settings.branch.id)
         return try await history.client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
+            try await AdvisoryLockWait.acquire("pg_try_advisory_lock", key: key, on: connection, logger: logger)
             do {
                 let record = try await dumpAlone(type: type, attempt: attempt, at: max(instant, Date()), progress: progress)
                 _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)

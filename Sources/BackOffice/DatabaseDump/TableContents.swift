@@ -81,13 +81,13 @@ enum TableContents {
 
     /// A statement that writes the reading statement: one row per ordinary table outside the
     /// system schemas (`schema.table`, count, high sum, low sum), the tables one after another
-    /// in one scan each, each row hashed as `version` says. `(r.*)` and `r` are the whole row
-    /// even where a column is called `r`.
+    /// in one scan each, each row hashed as `version` says. The whole row is written `r.*`
+    /// (a function's argument or a cast): a bare `r` would be a column where one is called `r`.
     static func readingStatement(_ version: DigestVersion) -> String {
         let binaryRow: String
         switch version {
         case .v1:
-            binaryRow = "'hash_record_extended(r, 0)'"
+            binaryRow = "'hash_record_extended(r.*, 0)'"
         case .v2:
             // The row as it is when no column needs its text; else a ROW() of the columns with
             // those by their text. Then mixed, so the sum sees which row holds which value.
@@ -98,7 +98,7 @@ enum TableContents {
                                                 ', ' ORDER BY a.attnum) || ')'
                     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                    HAVING bool_or(coalesce(nullif(t.typbasetype, 0), t.oid) IN (\(textHashedTypes)))), 'r') || ', 0))'
+                    HAVING bool_or(coalesce(nullif(t.typbasetype, 0), t.oid) IN (\(textHashedTypes)))), 'r.*') || ', 0))'
                 """
         }
         return """

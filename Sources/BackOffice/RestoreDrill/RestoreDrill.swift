@@ -61,6 +61,11 @@ public struct RestoreDrill: Sendable {
     /// Drills `backupID`, or the branch's latest completed dump.
     public func run(backupID: Int64?, progress: any WorkProgressReporting = NoProgress()) async throws -> Report {
         let branch = restorer.settings.branch.id
+        do {
+            try await DrillLeftovers(history: history, dumpDirectory: restorer.settings.dumpDirectory, logger: logger).sweep()
+        } catch {
+            logger.warning("a killed drill's leftovers were not removed this time", metadata: ["error": "\(error)"])
+        }
         let found: BackupRecord?
         if let backupID { found = try await history.record(backupID) } else { found = try await history.latestCompleted(branch: branch) }
         guard let record = found else {
