@@ -106,6 +106,41 @@ import TestSupport
         }
     }
 
+    /// break-dumps 8: a sweep that meets a store outage removes the dead dump's local files
+    /// anyway (first), and leaves its row `running` rather than failed with its object
+    /// forgotten; the next sweep with the store back removes the object and closes the row.
+    @Test func aSweepMeetingAStoreOutageRemovesLocalFilesAndKeepsTheRowForTheNextSweep() async throws {
+        let server = try S3TestServer()
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let history = fixture.history(client)
+                let bucket = try await TestObjectStorage.freshBucket("sweep", endpoint: server.endpoint, credentials: server.credentials)
+                let folder = fixture.settings.dumpDirectory
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let name = DumpName(branch: fixture.branch, at: Date(), in: fixture.settings.branch.timeZone)
+                let local = name.localFile(in: folder)
+                let id = try await history.start(type: .manual, branch: fixture.branch, objectKey: name.objectKey, localPath: local.path,
+                                                 jobID: nil, attempt: nil)
+                let temporary = folder.appendingPathComponent(".\(local.lastPathComponent).tmp-job99-a1")
+                FileManager.default.createFile(atPath: temporary.path, contents: Data(repeating: 7, count: 1 << 20))
+                _ = try await bucket.put(name.objectKey, data: Data("dump".utf8), contentType: "application/octet-stream")
+                // The store away: a bucket on a port nothing listens on, one attempt per request.
+                var away = bucket.configuration
+                away.endpoint = URL(string: "http://127.0.0.1:\(try TestObjectStorage.freePort())")!
+                away.maxAttempts = 1
+                let unreachable = S3Store(configuration: away, logger: TestDatabase.logger)
+                let first = try await DumpSweeper(history: history, store: unreachable, logger: TestDatabase.logger).runOnce(branch: fixture.branch)
+                #expect(first.closed.isEmpty, "not closed while its object may still be there")
+                #expect(!FileManager.default.fileExists(atPath: temporary.path), "the temporary file is removed whatever the store does")
+                #expect(try await history.record(id)?.status == .running)
+                let second = try await DumpSweeper(history: history, store: bucket, logger: TestDatabase.logger).runOnce(branch: fixture.branch)
+                #expect(second.closed == [id])
+                #expect(try await history.record(id)?.status == .failed)
+                #expect(try await bucket.head(name.objectKey) == nil, "its object is removed by the sweep that closed it")
+            }
+        }
+    }
+
     /// A `running` row whose branch lock is held (a dump in progress) is left alone; once the
     /// holder is gone (a killed `migrate --backup-first` has no job to retry it), it is closed.
     @Test func theSweepLeavesALiveDumpAloneAndClosesAJoblessRowOnceItsProcessIsGone() async throws {

@@ -118,6 +118,8 @@ import TestSupport
                 #expect(passed.verificationStatus == "true")
                 #expect(passed.verificationDetails?.contains("the local copy was damaged") == true
                         && passed.verificationDetails?.contains("is not the dump that was made") == true, "\(passed.verificationDetails ?? "")")
+                // break-dumps 5: the fallback is the row's to show (`backups show`, `drill --wait` print it).
+                #expect(passed.drillNote?.contains("the local copy was damaged") == true, "\(passed.drillNote ?? "no note")")
 
                 try harm(object)
                 let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
@@ -127,6 +129,7 @@ import TestSupport
                 let verified = try #require(try await fixture.history(client).record(row.id))
                 #expect(verified.verificationStatus == "false")
                 #expect(verified.verificationDetails?.contains("tampered with, truncated or replaced") == true)
+                #expect(verified.verificationDetails?.contains("is damaged too") == true, "both copies named: \(verified.verificationDetails ?? "")")
             }
         }
     }

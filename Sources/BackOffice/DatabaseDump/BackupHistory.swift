@@ -71,13 +71,19 @@ public struct BackupHistory: Sendable {
     /// Rows of `branch` still `running`, marked failed: for the caller that holds the
     /// branch's dump lock, which every live dump of the branch holds, so these died (a worker
     /// SIGKILLed on the job's last attempt, a `migrate --backup-first` killed midway).
-    func closeAbandoned(branch: String) async throws -> [BackupRecord] {
-        try await records("""
+    /// The branch's `running` rows (only read: see ``DumpLeftovers/closeAbandoned``).
+    func abandoned(branch: String) async throws -> [BackupRecord] {
+        try await records("SELECT \(unescaped: Self.columns) FROM backup_history WHERE branch = \(branch) AND status = 'running' ORDER BY id")
+    }
+
+    func closeAbandoned(branch: String, ids: [Int64]) async throws -> [BackupRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try await records("""
             UPDATE backup_history SET status = 'failed', finished_at = now(),
                    error = 'interrupted: ' || CASE WHEN job_id IS NULL THEN 'the process that made it (' || type || ')'
                                                    ELSE 'job ' || job_id || ' attempt ' || attempt END
                            || ' stopped before it finished (it died or was killed) and no process is making it any more'
-            WHERE branch = \(branch) AND status = 'running'
+            WHERE branch = \(branch) AND status = 'running' AND id = ANY(\(ids)::bigint[])
             RETURNING \(unescaped: Self.columns)
             """)
     }

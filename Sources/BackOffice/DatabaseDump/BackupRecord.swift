@@ -43,3 +43,12 @@ public struct BackupRecord: Sendable, Codable, Equatable {
         return DigestVersion(rawValue: digestVersion ?? DigestVersion.v1.rawValue)
     }
 }
+
+extension BackupRecord {
+    /// What the last drill said beside its verdict: that the local copy was damaged and the
+    /// store's copy was restored instead (break-dumps 5: an operator restoring by hand must not
+    /// take the local file). Nil when it said nothing.
+    public var drillNote: String? {
+        verificationDetails.flatMap { try? JSONDecoder().decode(RestoreDrill.Report.self, from: Data($0.utf8)) }?.note
+    }
+}

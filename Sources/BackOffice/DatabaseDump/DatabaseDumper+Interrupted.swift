@@ -30,8 +30,6 @@ extension DatabaseDumper {
     /// `migrate --backup-first` that died. Marks each failed with the reason and removes what it left.
     func sweepAbandoned() async throws {
         guard let history else { return }
-        for record in try await history.closeAbandoned(branch: settings.branch.id) {
-            _ = try await DumpLeftovers.remove(record, store: store, logger: logger)
-        }
+        _ = try await DumpLeftovers.closeAbandoned(branch: settings.branch.id, history: history, store: store, logger: logger)
     }
 }

@@ -79,7 +79,9 @@ public struct DumpRestorer: Sendable {
         }
         guard fetched.sha256 == expected else {
             unlink(download.path)
-            throw DumpError.checksumMismatch(path: "\(store)/\(key)", expected: expected, actual: fetched.sha256 ?? "?")
+            // Both copies damaged: say so of both, not only of the store's.
+            let also = damaged == nil ? "" : " (the local copy \(record.localPath ?? "-") is damaged too)"
+            throw DumpError.checksumMismatch(path: "\(store)/\(key)\(also)", expected: expected, actual: fetched.sha256 ?? "?")
         }
         let note = damaged.map { "the local copy was damaged (\($0)); restored the store's copy \(key), which matches" }
         return Fetched(file: download, downloaded: true, note: note)

@@ -7,8 +7,9 @@ import PostgresNIO
 /// attempt (the rescuer discards the job, and no later attempt comes to close its row) or a
 /// killed `migrate --backup-first` (no job at all). Every live dump of a branch holds the
 /// branch's advisory lock for its whole run and the server drops it when the process dies, so
-/// a branch whose lock this sweep can take has no dump running: its `running` rows are marked
-/// failed with the reason, and their temporary file, file, object and upload removed.
+/// a branch whose lock this sweep can take has no dump running: its `running` rows' temporary
+/// file and file are removed, then their object and upload, and only then the row is marked
+/// failed with the reason (a row whose store copy could not go stays for the next sweep).
 ///
 /// Runs at a drill's start (so a drill does not wait on a dump that died) and in each cloud
 /// prune; a dump sweeps its own branch under the lock it already holds.
@@ -47,7 +48,7 @@ public struct DumpSweeper: Sendable {
                 for try await value in taken.decode(Bool.self) { locked = value }
                 guard locked else { return nil }
                 do {
-                    let closed = try await history.closeAbandoned(branch: name)
+                    let closed = try await DumpLeftovers.closeAbandoned(branch: name, history: history, store: store, logger: logger)
                     _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
                     return closed
                 } catch {
@@ -60,7 +61,6 @@ public struct DumpSweeper: Sendable {
                 logger.warning("a dump that no process is making any more was marked failed", metadata: [
                     "backup_id": "\(record.id)", "branch": "\(name)", "job_id": "\(record.jobID.map(String.init) ?? "-")",
                 ])
-                _ = try await DumpLeftovers.remove(record, store: store, logger: logger)
                 result.closed.append(record.id)
             }
         }

@@ -37,6 +37,7 @@ struct BackupsDrillCommand: AsyncParsableCommand {
                 switch verdict {
                 case "true":
                     print("restore drill of backup \(record.id) passed: every table's rows match the dump (see `nightshift backups show \(record.id)`)")
+                    if let note = record.drillNote { print("NOTE: \(note): do not restore from the local file") }
                     return
                 case "unverified":
                     throw CommandFailure("restore drill of backup \(record.id) UNVERIFIED: encrypted, and the worker that ran the drill has no BACKUP_AGE_IDENTITY_FILE; its checksum and age header were checked, its contents were not restored (see `nightshift backups show \(record.id)`)")
