@@ -49,6 +49,13 @@ public struct BranchSettings: Sendable {
 
     public static let defaultID = "default"
 
+    /// Whether `id` can name a branch: letters, digits, '-', '_' or '.', at most 64 (it is the
+    /// first part of every object key and of every dump's file name).
+    public static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id != "." && id != ".."
+            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+    }
+
     public init(id: String = BranchSettings.defaultID, name: String? = nil, currency: String = "BRL", timeZone: TimeZone) {
         self.id = id
         self.name = name ?? id
@@ -75,4 +82,18 @@ public struct DumpSettings: Sendable {
     public var postgresBinDirectory: String?
 
     public init() {}
+}
+
+extension BackOfficeSettings {
+    /// These settings for the branch a job names (its `branch` argument), so a dump or drill
+    /// enqueued for branch B is made, named and recorded as B's whichever worker claims it;
+    /// nil or the worker's own keeps them as they are. The branch's other settings (time zone,
+    /// currency) stay the worker's.
+    public func forBranch(_ id: String?) -> BackOfficeSettings {
+        guard let id, id != branch.id else { return self }
+        var settings = self
+        settings.branch.id = id
+        if branch.name == branch.id { settings.branch.name = id }
+        return settings
+    }
 }

@@ -30,6 +30,48 @@ import TestSupport
         try await session.run { _ = try $0.execute(sql) }
     }
 
+    /// break-dumps 3 and 3b: a drill SIGKILLed midway leaves its scratch database and the copy it
+    /// downloaded or decrypted (plaintext of an encrypted dump); the next drill's start removes
+    /// those of backups no drill is using and of processes that are gone, and only those.
+    @Test func aKilledDrillsScratchDatabaseAndCopiesAreRemovedAtTheNextDrillsStart() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let record = try await dump(fixture, client)
+                let busy = try await BackupFactory.insert(client, branch: fixture.branch)
+                let dead = Process()
+                dead.executableURL = URL(fileURLWithPath: "/bin/true")
+                try dead.run()
+                dead.waitUntilExit()
+                let gone = dead.processIdentifier, live = getpid()
+                let leftover = "nightshift_drill_\(record.id)_4255010505", inUse = "nightshift_drill_\(busy)_17"
+                for name in [leftover, inUse] {
+                    try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: TestDatabase.logger)
+                }
+                let folder = fixture.settings.dumpDirectory
+                let killed = [".restore-\(record.id)-\(gone).dump", ".restore-\(record.id)-\(gone)-plain.dump"]
+                let kept = [".restore-\(record.id)-\(live).dump", ".restore-\(busy)-\(gone)-plain.dump"]
+                for file in killed + kept { try Data("PGDMP".utf8).write(to: folder.appendingPathComponent(file)) }
+                // A drill of `busy` is alive: its in-use lock is held in a second session.
+                let drilling = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test drill in progress")
+                defer { drilling.close() }
+                try await drilling.run { _ = try $0.execute("SELECT pg_advisory_lock_shared(hashtext('nightshift-backup-in-use:\(busy)'))") }
+
+                let report = try await drill(fixture, client, record)
+                #expect(report.passed, "\(report.reason ?? "")")
+                var databases: [String] = []
+                for try await name in try await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'nightshift_drill_%'",
+                                                             logger: TestDatabase.logger).decode(String.self) { databases.append(name) }
+                #expect(!databases.contains(leftover), "the killed drill's scratch database is dropped")
+                #expect(databases.contains(inUse), "a live drill's scratch database stays")
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+                for file in killed { #expect(!files.contains(file), "\(file) of a dead process is removed") }
+                for file in kept { #expect(files.contains(file), "\(file): its process is alive or its backup is in use") }
+                drilling.close()
+                try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(inUse) WITH (FORCE)"), logger: TestDatabase.logger)
+            }
+        }
+    }
+
     @Test func oneCellChangedInTheRestoredDatabaseFailsTheDrillNamingItsTable() async throws {
         try await DumpFixture.with { fixture in
             try await TestDatabase.withClient { client in

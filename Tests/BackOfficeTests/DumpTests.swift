@@ -5,6 +5,7 @@ import JobQueue
 import NightshiftCore
 import ObjectStorage
 import PostgresNIO
+import Synchronization
 import Testing
 import TestSupport
 
@@ -45,7 +46,7 @@ import TestSupport
                 #expect(try await store.head(key)?.sha256 == row.sha256)
                 // Counts taken in the dump's snapshot: exactly the rows there.
                 #expect(row.tableCounts["public.pagamentos"] == 30 && row.tableCounts["public.gastos"] == 30)
-                #expect(row.tableCounts["public.schema_migrations"] == Int64(SchemaVersion.required))
+                #expect(row.tableCounts["public.schema_migrations"] == Int64(EmbeddedMigrations.all.count))
 
                 let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
                 #expect(drill.state == .succeeded, "\(drill.lastError ?? "")")
@@ -80,18 +81,47 @@ import TestSupport
         }
     }
 
+    /// Issue 34 item 4: the local store keeps a copy, not a hard link, so damage in place hits
+    /// the local file alone; the drill then restores the store's copy and says so. Only when
+    /// both copies are damaged does the drill fail, naming the checksum.
     @Test(arguments: ["flip", "truncate"])
-    func theDrillFailsOnADamagedDumpAndHistorySaysWhy(damage: String) async throws {
+    func aDamagedLocalDumpIsReplacedByTheStoresCopyAndOnlyBothDamagedFailTheDrill(damage: String) async throws {
         try await DumpFixture.with { fixture in
             try await TestDatabase.withClient { client in
-                let registry = try fixture.registry(store: fixture.localStore())
+                let store = fixture.localStore()
+                let registry = try fixture.registry(store: store)
                 _ = try await runJob(NightlyDumpJob.self, .init(), registry: registry, client: client)
                 let row = try #require(try await fixture.history(client).latestCompleted(branch: fixture.branch))
                 let file = URL(fileURLWithPath: row.localPath!)
-                var bytes = try Data(contentsOf: file)
-                if damage == "flip" { bytes[bytes.count / 2] ^= 0x40 } else { bytes = bytes.prefix(bytes.count * 2 / 3) }
-                try bytes.write(to: file)
+                let object = store.root.appendingPathComponent(row.objectKey!)
+                #expect(try Self.inode(file) != Self.inode(object), "the store's copy is a copy, not a hard link")
+                func harm(_ file: URL) throws {
+                    // In place, as a failing disk or a stray `truncate` would: the same inode.
+                    let handle = try FileHandle(forUpdating: file)
+                    defer { try? handle.close() }
+                    let size = try handle.seekToEnd()
+                    if damage == "flip" {
+                        try handle.seek(toOffset: size / 2)
+                        let byte = try handle.read(upToCount: 1)![0] ^ 0x40
+                        try handle.seek(toOffset: size / 2)
+                        try handle.write(contentsOf: Data([byte]))
+                    } else {
+                        try handle.truncate(atOffset: size * 2 / 3)
+                    }
+                }
+                try harm(file)
+                #expect(try await store.head(row.objectKey!)?.size == row.sizeBytes, "damage in place did not reach the store's copy")
 
+                let rescued = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
+                #expect(rescued.state == .succeeded, "the store's copy is good: \(rescued.lastError ?? "")")
+                let passed = try #require(try await fixture.history(client).record(row.id))
+                #expect(passed.verificationStatus == "true")
+                #expect(passed.verificationDetails?.contains("the local copy was damaged") == true
+                        && passed.verificationDetails?.contains("is not the dump that was made") == true, "\(passed.verificationDetails ?? "")")
+                // break-dumps 5: the fallback is the row's to show (`backups show`, `drill --wait` print it).
+                #expect(passed.drillNote?.contains("the local copy was damaged") == true, "\(passed.drillNote ?? "no note")")
+
+                try harm(object)
                 let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
                 #expect(drill.state == .discarded, "a damaged dump is not retried")
                 #expect(drill.lastError?.contains("restore drill of backup \(row.id) failed") == true)
@@ -99,8 +129,13 @@ import TestSupport
                 let verified = try #require(try await fixture.history(client).record(row.id))
                 #expect(verified.verificationStatus == "false")
                 #expect(verified.verificationDetails?.contains("tampered with, truncated or replaced") == true)
+                #expect(verified.verificationDetails?.contains("is damaged too") == true, "both copies named: \(verified.verificationDetails ?? "")")
             }
         }
+    }
+
+    static func inode(_ file: URL) throws -> UInt64 {
+        try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.systemFileNumber] as? NSNumber).uint64Value
     }
 
     @Test func aDumpWhoseTableCountsDifferFromTheRestoreFailsTheDrillNamingTheTable() async throws {
@@ -231,6 +266,99 @@ import TestSupport
         }
     }
 
+    /// Issue 34's last bullet: local retention honours `retention_until` as the cloud prune
+    /// does, and leaves a dump a drill is restoring (its in-use lock held in a second session)
+    /// for the next dump.
+    @Test func localRetentionKeepsARaisedRetentionUntilAndADumpInUse() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let folder = fixture.settings.dumpDirectory
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let zone = fixture.settings.branch.timeZone
+                let names = (8...10).map { DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-Double($0) * 86_400), in: zone).fileName }
+                var ids: [Int64] = []
+                for (index, name) in names.enumerated() {
+                    let path = folder.appendingPathComponent(name).path
+                    try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+                    let id = try await BackupFactory.insert(client, branch: fixture.branch, startedAt: Date().addingTimeInterval(-Double(8 + index) * 86_400),
+                                                            retentionUntil: index == 0 ? Date().addingTimeInterval(30 * 86_400) : Date().addingTimeInterval(-86_400))
+                    try await client.query("UPDATE backup_history SET local_path = \(path) WHERE id = \(id)", logger: TestDatabase.logger)
+                    ids.append(id)
+                }
+                let drilling = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test drill in progress")
+                defer { drilling.close() }
+                let inUse = ids[1]
+                try await drilling.run { _ = try $0.execute("SELECT pg_advisory_lock_shared(hashtext('nightshift-backup-in-use:\(inUse)'))") }
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                _ = try await dumper.dump(type: .manual, attempt: nil)
+                var files = fixture.dumpFiles()
+                #expect(files.contains(names[0]), "its retention_until is ahead")
+                #expect(files.contains(names[1]), "a drill is restoring it")
+                #expect(!files.contains(names[2]), "past both")
+                drilling.close()
+                _ = try await dumper.dump(type: .manual, attempt: nil)
+                files = fixture.dumpFiles()
+                #expect(files.contains(names[0]) && !files.contains(names[1]), "the drill done, the next dump removes it")
+            }
+        }
+    }
+
+    /// break-dumps 2: every row's retention_until defaults to started_at + 30 days; that default
+    /// kept every local file 30 days whatever BACKUP_RETENTION_DAYS said. Only a raised one keeps it.
+    @Test func theDefaultRetentionUntilDoesNotKeepALocalFilePastBackupRetentionDays() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let folder = fixture.settings.dumpDirectory
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let started = Date().addingTimeInterval(-8 * 86_400)
+                let name = DumpName(branch: fixture.branch, at: started, in: fixture.settings.branch.timeZone).fileName
+                let path = folder.appendingPathComponent(name).path
+                try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+                let id = try await BackupFactory.insert(client, branch: fixture.branch, startedAt: started)
+                try await client.query("""
+                    UPDATE backup_history SET local_path = \(path), retention_until = started_at + interval '30 days' WHERE id = \(id)
+                    """, logger: TestDatabase.logger)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                _ = try await dumper.dump(type: .manual, attempt: nil)
+                #expect(!fixture.dumpFiles().contains(name), "8 days old, BACKUP_RETENTION_DAYS 7, retention_until only its default")
+            }
+        }
+    }
+
+    /// break-dumps 7: a dump waiting for its branch's lock (held by a second session, as a long
+    /// `migrate --backup-first` holds it) stops at once when its task is cancelled (the worker's
+    /// shutdown grace over) instead of blocking in the server until the holder lets go.
+    @Test func aDumpWaitingForItsBranchLockStopsWhenCancelled() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let holder = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test branch lock holder")
+                defer { holder.close() }
+                let key = DatabaseDumper.lockKey(branch: fixture.branch)
+                try await holder.run { _ = try $0.execute("SELECT pg_advisory_lock(hashtext('\(key)'))") }
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
+                                            history: fixture.history(client), logger: TestDatabase.logger)
+                let ended = Flag()
+                let task = Task {
+                    defer { ended.set() }
+                    _ = try await dumper.dump(type: .manual, attempt: nil)
+                }
+                try await eventually(timeout: .seconds(30), "the dump asks for the lock") {
+                    var waiting = 0
+                    for try await n in try await client.query("""
+                        SELECT count(*)::int FROM pg_stat_activity WHERE query LIKE 'SELECT pg%advisory_lock(hashtext($1))'
+                        """, logger: TestDatabase.logger).decode(Int.self) { waiting = n }
+                    return waiting > 0
+                }
+                task.cancel()
+                try await eventually(timeout: .seconds(10), "the cancelled dump stops while the lock is still held") { ended.isSet }
+                await #expect(throws: CancellationError.self) { try await task.value }
+                #expect(fixture.dumpFiles().isEmpty, "no dump was made")
+            }
+        }
+    }
+
     @Test func localDumpsPastTheirRetentionAreRemovedAfterADump() async throws {
         try await DumpFixture.with { fixture in
             try await TestDatabase.withClient { client in
@@ -239,7 +367,9 @@ import TestSupport
                 let old = DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-8 * 86_400), in: zone).fileName
                 let recent = DumpName(branch: fixture.branch, at: Date().addingTimeInterval(-2 * 86_400), in: zone).fileName
                 let otherBranch = DumpName(branch: "elsewhere", at: Date().addingTimeInterval(-30 * 86_400), in: zone).fileName
-                for name in [old, recent, otherBranch] {
+                // break-dumps 4: a branch whose id starts with this one's and `_` is another branch.
+                let longerBranch = DumpName(branch: fixture.branch + "_sul", at: Date().addingTimeInterval(-30 * 86_400), in: zone).fileName
+                for name in [old, recent, otherBranch, longerBranch] {
                     try Data("x".utf8).write(to: fixture.settings.dumpDirectory.appendingPathComponent(name))
                 }
                 let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil,
@@ -248,6 +378,7 @@ import TestSupport
                 let files = fixture.dumpFiles()
                 #expect(!files.contains(old), "older than BACKUP_RETENTION_DAYS (7)")
                 #expect(files.contains(recent) && files.contains(otherBranch) && files.contains(URL(fileURLWithPath: made.localPath!).lastPathComponent))
+                #expect(files.contains(longerBranch), "\(fixture.branch)_sul's dump is not \(fixture.branch)'s to remove")
             }
         }
     }
@@ -291,4 +422,11 @@ import TestSupport
             }
         }
     }
+}
+
+/// Set once, read from any task.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

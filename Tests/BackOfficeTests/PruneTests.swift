@@ -1,4 +1,5 @@
 import BackOffice
+import Database
 import Foundation
 import JobQueue
 import ObjectStorage
@@ -54,6 +55,37 @@ import TestSupport
             try await pruner.prune()
             #expect(try await bucket.list(prefix: "\(settings.branch.id)/backups/").map(\.key) == Array(keys.prefix(3)).sorted(),
                     "the three newest stay, whatever their age")
+        }
+    }
+
+    /// A drill restoring a dump (its in-use lock held in a second session) keeps it through a
+    /// prune; the next prune, the drill done, removes it.
+    @Test func aPruneLeavesADumpADrillIsRestoringForTheNextPrune() async throws {
+        try await setUp(ages: [1, 2, 3, 100]) { pruner, bucket, keys, client, settings in
+            let old = try await BackupFactory.insert(client, branch: settings.branch.id, objectKey: keys[3],
+                                                     startedAt: Date().addingTimeInterval(-100 * 86_400))
+            let drilling = LibPQSession(url: TestDatabase.url, applicationName: "nightshift-test drill in progress")
+            defer { drilling.close() }
+            try await drilling.run { _ = try $0.execute("SELECT pg_advisory_lock_shared(hashtext('nightshift-backup-in-use:\(old)'))") }
+            let held = try await pruner.prune()
+            #expect(held.delete.isEmpty && held.keep.contains { $0.key == keys[3] && $0.reason.contains("in use by a restore drill") }, "\(held)")
+            #expect(try await bucket.head(keys[3]) != nil)
+            #expect(try await client.scalar("SELECT status FROM backup_history WHERE id = \(old)", as: String.self) == "completed")
+            drilling.close()
+            let after = try await pruner.prune()
+            let gone = try await bucket.head(keys[3]) == nil
+            #expect(after.delete.map(\.key) == [keys[3]] && gone)
+            #expect(try await client.scalar("SELECT status FROM backup_history WHERE id = \(old)", as: String.self) == "expired")
+        }
+    }
+
+    /// The object a failed attempt left is not a dump: it does not take one of the BACKUP_MIN_KEEP places.
+    @Test func aFailedAttemptsObjectDoesNotCountTowardTheMinimum() async throws {
+        try await setUp(ages: [100, 101, 102, 103]) { pruner, bucket, keys, client, settings in
+            try await BackupFactory.insert(client, branch: settings.branch.id, status: "failed", objectKey: keys[0],
+                                           startedAt: Date().addingTimeInterval(-100 * 86_400))
+            let plan = try await pruner.plan()
+            #expect(plan.keep.map(\.key) == [keys[1], keys[2], keys[3]] && plan.delete.map(\.key) == [keys[0]], "\(plan)")
         }
     }
 }

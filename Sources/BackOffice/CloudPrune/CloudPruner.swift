@@ -42,11 +42,16 @@ public struct CloudPruner: Sendable {
         let rows = try await historyRows(keys: objects.map(\.key))
         let cutoff = now.addingTimeInterval(-Double(settings.dumps.cloudRetentionDays) * 86_400)
         var plan = Plan()
-        for (index, object) in objects.enumerated() {
+        var kept = 0
+        for object in objects {
             let madeAt = DumpName.time(of: object.key, in: zone)
             let row = rows[object.key]
             var entry = Plan.Entry(key: object.key, madeAt: madeAt, sizeBytes: object.size, backupID: row?.id, reason: "")
-            if index < settings.dumps.minimumKept {
+            // The minimum counts dumps that can be restored: the object of a failed attempt
+            // (history says it is not a dump) does not take a good dump's place.
+            let restorable = row.map { $0.status != "failed" && $0.status != "running" } ?? true
+            if restorable, kept < settings.dumps.minimumKept {
+                kept += 1
                 entry.reason = "one of the newest \(settings.dumps.minimumKept) (BACKUP_MIN_KEEP), kept whatever its age"
                 plan.keep.append(entry)
             } else if let madeAt, madeAt >= cutoff {
@@ -66,25 +71,43 @@ public struct CloudPruner: Sendable {
     /// Deletes what `plan` says and marks those backups expired.
     @discardableResult
     public func prune(now: Date = Date()) async throws -> Plan {
-        let plan = try await plan(now: now)
-        guard !plan.delete.isEmpty else { return plan }
-        try await store.delete(plan.delete.map(\.key))
-        try await BackupHistory(client: client, logger: logger).markExpired(plan.delete.compactMap(\.backupID))
-        logger.info("pruned old dumps from the store", metadata: [
-            "deleted": "\(plan.delete.count)", "kept": "\(plan.keep.count)", "store": "\(store)",
-        ])
-        return plan
+        let planned = try await plan(now: now)
+        guard !planned.delete.isEmpty else { return planned }
+        let history = BackupHistory(client: client, logger: logger)
+        // A dump a drill is restoring right now stays until the next prune; the others are
+        // held while they go, so no drill starts on one half-deleted.
+        let (store, logger) = (self.store, self.logger)
+        let candidates = planned.delete
+        return try await history.withRemovable(candidates.compactMap(\.backupID)) { free in
+            var done = planned
+            done.delete = candidates.filter { $0.backupID.map(free.contains) ?? true }
+            let busy = candidates.filter { !($0.backupID.map(free.contains) ?? true) }.map { entry in
+                var kept = entry
+                kept.reason = "in use by a restore drill: kept until the next prune"
+                return kept
+            }
+            done.keep += busy
+            guard !done.delete.isEmpty else { return done }
+            try await store.delete(done.delete.map(\.key))
+            try await history.markExpired(done.delete.compactMap(\.backupID))
+            logger.info("pruned old dumps from the store", metadata: [
+                "deleted": "\(done.delete.count)", "kept": "\(done.keep.count)", "in_use": "\(busy.count)", "store": "\(store)",
+            ])
+            return done
+        }
     }
 
-    private func historyRows(keys: [String]) async throws -> [String: (id: Int64, retentionUntil: Date)] {
-        var rows: [String: (id: Int64, retentionUntil: Date)] = [:]
+    /// Each object's history row: a completed (or expired) one when there is one, else the
+    /// newest attempt's (a failed one, whose object is not a dump).
+    private func historyRows(keys: [String]) async throws -> [String: (id: Int64, retentionUntil: Date, status: String)] {
+        var rows: [String: (id: Int64, retentionUntil: Date, status: String)] = [:]
         guard !keys.isEmpty else { return rows }
-        for try await (key, id, until) in try await client.query("""
-            SELECT DISTINCT ON (object_key) object_key, id, retention_until FROM backup_history
-            WHERE branch = \(settings.branch.id) AND object_key = ANY(\(keys)::text[]) AND status IN ('completed', 'expired')
-            ORDER BY object_key, id DESC
-            """, logger: logger).decode((String, Int64, Date).self) {
-            rows[key] = (id, until)
+        for try await (key, id, until, status) in try await client.query("""
+            SELECT DISTINCT ON (object_key) object_key, id, retention_until, status FROM backup_history
+            WHERE branch = \(settings.branch.id) AND object_key = ANY(\(keys)::text[])
+            ORDER BY object_key, status IN ('completed', 'expired') DESC, id DESC
+            """, logger: logger).decode((String, Int64, Date, String).self) {
+            rows[key] = (id, until, status)
         }
         return rows
     }

@@ -23,6 +23,9 @@ public struct PruneCloudJob: JobKind {
     }
 
     public func run(_ args: Args, context: JobContext) async throws {
+        // Rows of dumps that died on their last attempt, before the prune reads history.
+        _ = try await DumpSweeper(history: BackupHistory(client: context.client, logger: context.logger), store: store,
+                                  logger: context.logger).runOnce(branch: settings.branch.id)
         try await CloudPruner(settings: settings, store: store, client: context.client, logger: context.logger).prune()
     }
 }

@@ -36,7 +36,8 @@ public struct BackupHistory: Sendable {
         let digests = String(decoding: try JSONEncoder.sorted.encode(tables.mapValues(\.digest)), as: UTF8.self)
         let rows = try await client.query("""
             UPDATE backup_history SET status = 'completed', finished_at = now(), size_bytes = \(sizeBytes), sha256 = \(sha256),
-                                      table_counts = \(counts)::jsonb, table_digests = \(digests)::jsonb, error = NULL
+                                      table_counts = \(counts)::jsonb, table_digests = \(digests)::jsonb,
+                                      digest_version = \(DigestVersion.current.rawValue), error = NULL
             WHERE id = \(id) AND status = 'running'
             RETURNING id
             """, logger: logger)
@@ -67,6 +68,26 @@ public struct BackupHistory: Sendable {
             """)
     }
 
+    /// Rows of `branch` still `running`, marked failed: for the caller that holds the
+    /// branch's dump lock, which every live dump of the branch holds, so these died (a worker
+    /// SIGKILLed on the job's last attempt, a `migrate --backup-first` killed midway).
+    /// The branch's `running` rows (only read: see ``DumpLeftovers/closeAbandoned``).
+    func abandoned(branch: String) async throws -> [BackupRecord] {
+        try await records("SELECT \(unescaped: Self.columns) FROM backup_history WHERE branch = \(branch) AND status = 'running' ORDER BY id")
+    }
+
+    func closeAbandoned(branch: String, ids: [Int64]) async throws -> [BackupRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try await records("""
+            UPDATE backup_history SET status = 'failed', finished_at = now(),
+                   error = 'interrupted: ' || CASE WHEN job_id IS NULL THEN 'the process that made it (' || type || ')'
+                                                   ELSE 'job ' || job_id || ' attempt ' || attempt END
+                           || ' stopped before it finished (it died or was killed) and no process is making it any more'
+            WHERE branch = \(branch) AND status = 'running' AND id = ANY(\(ids)::bigint[])
+            RETURNING \(unescaped: Self.columns)
+            """)
+    }
+
     /// `verdict`: `true`, `false`, or `unverified` (an encrypted dump drilled without its identity).
     func recordVerification(_ id: Int64, verdict: String, details: String) async throws {
         try await client.query("""
@@ -75,6 +96,51 @@ public struct BackupHistory: Sendable {
             WHERE id = \(id)
             """, logger: logger)
     }
+
+    /// Runs `body` with backup `id` marked in use (a shared advisory lock, held on one
+    /// connection, dropped by the server if the process dies): a prune or a local retention
+    /// pass leaves its file and object alone meanwhile (``withRemovable(_:_:)``).
+    func whileInUse<T: Sendable>(_ id: Int64, _ body: @Sendable () async throws -> T) async throws -> T {
+        let key = Self.useKey(id)
+        return try await client.withConnection { connection in
+            try await AdvisoryLockWait.acquire("pg_try_advisory_lock_shared", key: key, on: connection, logger: logger)
+            do {
+                let value = try await body()
+                _ = try? await connection.query("SELECT pg_advisory_unlock_shared(hashtext(\(key)))", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock_shared(hashtext(\(key)))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` with those of `ids` that no drill is using, each held exclusively until
+    /// `body` returns, so a drill cannot start on one while it is being removed.
+    func withRemovable<T: Sendable>(_ ids: [Int64], _ body: @Sendable (Set<Int64>) async throws -> T) async throws -> T {
+        guard !ids.isEmpty else { return try await body([]) }
+        return try await client.withConnection { connection in
+            var free: Set<Int64> = []
+            for id in Set(ids) {
+                let rows = try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(Self.useKey(id))))", logger: logger)
+                for try await taken in rows.decode(Bool.self) where taken { free.insert(id) }
+            }
+            // Released on this connection before it goes back to the pool, however `body` ends.
+            let unlock = { @Sendable (held: Set<Int64>) async in
+                for id in held { _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(Self.useKey(id))))", logger: logger) }
+            }
+            do {
+                let value = try await body(free)
+                await unlock(free)
+                return value
+            } catch {
+                await unlock(free)
+                throw error
+            }
+        }
+    }
+
+    static func useKey(_ id: Int64) -> String { "nightshift-backup-in-use:\(id)" }
 
     func markExpired(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
@@ -97,6 +163,23 @@ public struct BackupHistory: Sendable {
         return false
     }
 
+    /// The newest row of each of these local files, by path.
+    /// The newest row of each local file, and whether its `retention_until` keeps the local copy:
+    /// still ahead AND raised above the column's default (`started_at` + 30 days, migration
+    /// 0005), so the default does not outlive BACKUP_RETENTION_DAYS on local disk (seed 004).
+    func localRows(paths: [String]) async throws -> [String: (id: Int64, retentionUntil: Date, keeps: Bool)] {
+        var rows: [String: (id: Int64, retentionUntil: Date, keeps: Bool)] = [:]
+        for try await (path, id, until, keeps) in try await client.query("""
+            SELECT DISTINCT ON (local_path) local_path, id, retention_until,
+                   retention_until > now() AND retention_until > started_at + interval '30 days'
+            FROM backup_history
+            WHERE local_path = ANY(\(paths)::text[]) ORDER BY local_path, id DESC
+            """, logger: logger).decode((String, Int64, Date, Bool).self) {
+            rows[path] = (id, until, keeps)
+        }
+        return rows
+    }
+
     public func record(_ id: Int64) async throws -> BackupRecord? {
         try await records("SELECT \(unescaped: Self.columns) FROM backup_history WHERE id = \(id)").first
     }
@@ -112,7 +195,8 @@ public struct BackupHistory: Sendable {
     }
 
     /// Whether a dump of the branch is being made now: a `running` row started in the last six
-    /// hours (older ones belong to a worker that died, and its job's retry closes them).
+    /// hours. Rows of dumps that died are closed by ``DumpSweeper`` (a drill runs it first), so
+    /// this reads a live dump; the six hours (the kind's timeout) are a last guard.
     public func dumpInProgress(branch: String) async throws -> Bool {
         let rows = try await client.query("""
             SELECT EXISTS (SELECT 1 FROM backup_history WHERE branch = \(branch) AND status = 'running'
@@ -130,7 +214,7 @@ public struct BackupHistory: Sendable {
     static let columns = """
         id, type, branch, started_at, finished_at, status, size_bytes, sha256, object_key, local_path,
         verification_status, verified_at, verification_details::text, coalesce(table_counts, '{}')::text, retention_until,
-        error, job_id, attempt, encryption, coalesce(table_digests, '{}')::text
+        error, job_id, attempt, encryption, coalesce(table_digests, '{}')::text, digest_version::int4
         """
 
     private func records(_ query: PostgresQuery) async throws -> [BackupRecord] {
@@ -149,7 +233,8 @@ public struct BackupHistory: Sendable {
                 retentionUntil: try cells[14].decode(Date.self), error: try cells[15].decode(String?.self),
                 jobID: try cells[16].decode(Int64?.self), attempt: try cells[17].decode(Int?.self),
                 encryption: try cells[18].decode(String?.self),
-                tableDigests: (try? JSONDecoder().decode([String: String].self, from: Data(try cells[19].decode(String.self).utf8))) ?? [:]))
+                tableDigests: (try? JSONDecoder().decode([String: String].self, from: Data(try cells[19].decode(String.self).utf8))) ?? [:],
+                digestVersion: try cells[20].decode(Int32?.self).map(Int.init)))
         }
         return result
     }

@@ -33,4 +33,22 @@ public struct BackupRecord: Sendable, Codable, Equatable {
     /// A digest of each table's rows at dump time (``TableContent``), which a drill compares
     /// with the restored rows'; empty for a dump made before digests were taken.
     public var tableDigests: [String: String] = [:]
+    /// The rule ``tableDigests`` were taken by (``DigestVersion``); nil when there are none.
+    public var digestVersion: Int? = nil
+
+    /// How a drill compares this dump's tables: by ``digestVersion``'s rule, or on counts
+    /// alone when the dump has no digests (or digests of a rule this build does not know).
+    public var digestRule: DigestVersion? {
+        guard !tableDigests.isEmpty else { return nil }
+        return DigestVersion(rawValue: digestVersion ?? DigestVersion.v1.rawValue)
+    }
+}
+
+extension BackupRecord {
+    /// What the last drill said beside its verdict: that the local copy was damaged and the
+    /// store's copy was restored instead (break-dumps 5: an operator restoring by hand must not
+    /// take the local file). Nil when it said nothing.
+    public var drillNote: String? {
+        verificationDetails.flatMap { try? JSONDecoder().decode(RestoreDrill.Report.self, from: Data($0.utf8)) }?.note
+    }
 }

@@ -20,19 +20,16 @@ extension DatabaseDumper {
             unlink(folder.appendingPathComponent(file).path)
         }
         for record in try await history.closeUnfinished(jobID: attempt.jobID, before: attempt.number) {
-            var removed = 0
-            if let key = record.objectKey, let store {
-                removed += try await store.abortIncompleteUploads(prefix: key)
-                if try await store.head(key) != nil {
-                    try await store.delete([key])
-                    removed += 1
-                }
-            }
-            if let path = record.localPath, unlink(path) == 0 { removed += 1 }
-            if removed > 0 {
-                logger.warning("cleaned up after an earlier attempt of this dump",
-                               metadata: ["backup_id": "\(record.id)", "attempt": "\(record.attempt ?? 0)", "removed": "\(removed)"])
-            }
+            _ = try await DumpLeftovers.remove(record, store: store, logger: logger)
         }
+    }
+
+    /// Called with the branch's dump lock held: no other dump of the branch is running anywhere
+    /// (each holds that lock for its whole run, and the server drops it when its process
+    /// dies), so a row of the branch still `running` belongs to an attempt or a
+    /// `migrate --backup-first` that died. Marks each failed with the reason and removes what it left.
+    func sweepAbandoned() async throws {
+        guard let history else { return }
+        _ = try await DumpLeftovers.closeAbandoned(branch: settings.branch.id, history: history, store: store, logger: logger)
     }
 }

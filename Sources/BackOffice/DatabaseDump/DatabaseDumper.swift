@@ -54,9 +54,9 @@ public struct DatabaseDumper: Sendable {
     public func dump(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date = Date(),
                      progress: any WorkProgressReporting = NoProgress()) async throws -> BackupRecord {
         guard let history else { return try await dumpAlone(type: type, attempt: attempt, at: instant, progress: progress) }
-        let key = "nightshift-dump:\(settings.branch.id)"
+        let key = Self.lockKey(branch: settings.branch.id)
         return try await history.client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
+            try await AdvisoryLockWait.acquire("pg_try_advisory_lock", key: key, on: connection, logger: logger)
             do {
                 let record = try await dumpAlone(type: type, attempt: attempt, at: max(instant, Date()), progress: progress)
                 _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
@@ -68,8 +68,12 @@ public struct DatabaseDumper: Sendable {
         }
     }
 
+    /// The branch's dump lock (`pg_advisory_lock(hashtext(key))`), held by whoever dumps it.
+    static func lockKey(branch: String) -> String { "nightshift-dump:\(branch)" }
+
     private func dumpAlone(type: BackupRecord.Kind, attempt: Attempt?, at instant: Date, progress: any WorkProgressReporting) async throws -> BackupRecord {
         if let attempt { try await cleanUpInterrupted(attempt) }
+        try await sweepAbandoned()
         let pgDump = try PostgresTool.locate("pg_dump", in: settings.dumps.postgresBinDirectory)
         let pgRestore = try PostgresTool.locate("pg_restore", in: settings.dumps.postgresBinDirectory)
         let encryption = settings.encryption
@@ -115,14 +119,14 @@ public struct DatabaseDumper: Sendable {
                 "file": "\(final.path)", "bytes": "\(size)", "tables": "\(tables.count)", "object": "\(store.map { _ in name.objectKey } ?? "-")",
                 "seconds": "\(phases.summary)",
             ])
-            removeExpiredLocalDumps(keeping: final)
+            await removeExpiredLocalDumps(keeping: final)
             if let id, let record = try? await history?.record(id) { return record }
             return BackupRecord(id: id ?? 0, type: type, branch: name.branch, startedAt: instant, finishedAt: Date(), status: .completed,
                                 sizeBytes: size, sha256: sha256, objectKey: store.map { _ in name.objectKey }, localPath: final.path,
                                 verificationStatus: nil, verifiedAt: nil, verificationDetails: nil, tableCounts: tables.mapValues(\.count),
                                 retentionUntil: instant.addingTimeInterval(30 * 86_400), error: nil, jobID: nil, attempt: nil,
                                 encryption: encryption.isOn ? BackupEncryption.format : nil,
-                                tableDigests: tables.mapValues(\.digest))
+                                tableDigests: tables.mapValues(\.digest), digestVersion: DigestVersion.current.rawValue)
         } catch {
             unlink(temporary.path)
             if uploaded, let store {

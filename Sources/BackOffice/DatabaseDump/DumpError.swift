@@ -11,6 +11,9 @@ public enum DumpError: NightshiftError, Equatable {
     case notFound(String)
     /// A file could not be written, moved or removed.
     case file(String)
+    /// The backup is not a completed dump (still being made, failed, expired): there is
+    /// nothing to restore, and no verdict is written onto it.
+    case notCompleted(id: Int64, status: String)
     /// pg_dump said it succeeded, but the archive it left is not whole (see ArchiveCompleteness).
     case incompleteArchive(path: String, reason: String)
 
@@ -24,6 +27,11 @@ public enum DumpError: NightshiftError, Equatable {
             return "\(path) is not the dump that was made: its SHA-256 is \(actual), history recorded \(expected) (tampered with, truncated or replaced)"
         case .notFound(let what), .file(let what):
             return what
+        case let .notCompleted(id, status):
+            let why = status == "running" ? "it is still being made: drill it once `nightshift backups show \(id)` says completed"
+                : "only a completed dump can be restored: drill another (`nightshift backups list --status completed`)"
+            return "backup \(id) is \(status), \(why)"
+
         case let .incompleteArchive(path, reason):
             return "pg_dump exited 0 but left \(path) incomplete: \(reason). Most likely the disk filled as it finished; the dump is removed (a dump job retries it): check the free space in BACKUP_DIR"
         }
@@ -48,7 +56,7 @@ public enum DumpError: NightshiftError, Equatable {
         switch self {
         case .toolMissing: return .misconfigured(setting: "PG_BIN_DIR")
         case .toolFailed, .file, .incompleteArchive: return .unavailable
-        case .checksumMismatch: return .conflict
+        case .checksumMismatch, .notCompleted: return .conflict
         case .notFound: return .notFound
         }
     }

@@ -24,6 +24,18 @@ public struct DumpName: Sendable, Equatable {
     /// `{branch}/backups/`: every dump of the branch in the store.
     public static func prefix(_ branch: String) -> String { "\(branch)/backups/" }
 
+    /// The branch of a dump's file name (`{branch}_{8 digits}_{6 digits}.dump` or `.dump.age`),
+    /// or nil for any other name. Branch ids may hold `_`: the stamp is read from the right.
+    public static func branch(of file: String) -> String? {
+        let base: Substring
+        if file.hasSuffix(".dump.age") { base = file.dropLast(9) } else if file.hasSuffix(".dump") { base = file.dropLast(5) } else { return nil }
+        let stamp = Array(base.suffix(16))
+        guard base.count > 16, stamp.count == 16, stamp[0] == "_", stamp[9] == "_",
+              stamp.enumerated().allSatisfy({ $0.offset == 0 || $0.offset == 9 || $0.element.isASCII && $0.element.isNumber })
+        else { return nil }
+        return String(base.dropLast(16))
+    }
+
     /// The time in a dump's file name or key (`…_20260217_220005.dump`), in `zone`, or nil.
     public static func time(of name: String, in zone: TimeZone) -> Date? {
         let file = name.split(separator: "/").last.map(String.init) ?? name

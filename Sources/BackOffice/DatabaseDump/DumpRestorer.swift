@@ -26,6 +26,9 @@ public struct DumpRestorer: Sendable {
     public struct Fetched: Sendable {
         public var file: URL
         public var downloaded: Bool
+        /// Set when the local file was damaged and the store's copy was fetched instead: what
+        /// was wrong with it (the drill's report and `backups restore` say so).
+        public var note: String? = nil
         public func discard() { if downloaded { unlink(file.path) } }
     }
 
@@ -44,21 +47,30 @@ public struct DumpRestorer: Sendable {
         let plain = settings.dumpDirectory.appendingPathComponent(".restore-\(record.id)-\(getpid())-plain.dump")
         defer { stored.discard() }
         try EncryptedFile.decrypt(stored.file, to: plain, identities: settings.encryption.identities)
-        return Fetched(file: plain, downloaded: true)
+        return Fetched(file: plain, downloaded: true, note: stored.note)
     }
 
     private func fetchStored(_ record: BackupRecord) async throws -> Fetched {
         guard record.status == .completed || record.status == .expired, let expected = record.sha256 else {
             throw DumpError.notFound("backup \(record.id) is \(record.status.rawValue): only a completed dump can be restored")
         }
+        var damaged: DumpError?
         if let path = record.localPath, FileManager.default.fileExists(atPath: path) {
             let file = URL(fileURLWithPath: path)
             let (_, actual) = try FileDigest.sha256(of: file)
-            guard actual == expected else { throw DumpError.checksumMismatch(path: path, expected: expected, actual: actual) }
-            return Fetched(file: file, downloaded: false)
+            if actual == expected { return Fetched(file: file, downloaded: false) }
+            // A damaged local copy (truncated, a flipped byte) says nothing about the store's:
+            // fetch that one and say so, rather than fail a dump that is still good off the machine.
+            damaged = DumpError.checksumMismatch(path: path, expected: expected, actual: actual)
         }
         guard let key = record.objectKey, let store else {
+            if let damaged { throw damaged }
             throw DumpError.notFound("backup \(record.id): its file \(record.localPath ?? "-") is gone and it has no copy in a store")
+        }
+        if let damaged {
+            logger.warning("the local copy of the dump is damaged: fetching the store's copy", metadata: [
+                "backup_id": "\(record.id)", "object": "\(key)", "error": "\(damaged)",
+            ])
         }
         let download = settings.dumpDirectory.appendingPathComponent(".restore-\(record.id)-\(getpid()).dump")
         let fetched: ObjectInfo
@@ -67,9 +79,12 @@ public struct DumpRestorer: Sendable {
         }
         guard fetched.sha256 == expected else {
             unlink(download.path)
-            throw DumpError.checksumMismatch(path: "\(store)/\(key)", expected: expected, actual: fetched.sha256 ?? "?")
+            // Both copies damaged: say so of both, not only of the store's.
+            let also = damaged == nil ? "" : " (the local copy \(record.localPath ?? "-") is damaged too)"
+            throw DumpError.checksumMismatch(path: "\(store)/\(key)\(also)", expected: expected, actual: fetched.sha256 ?? "?")
         }
-        return Fetched(file: download, downloaded: true)
+        let note = damaged.map { "the local copy was damaged (\($0)); restored the store's copy \(key), which matches" }
+        return Fetched(file: download, downloaded: true, note: note)
     }
 
     /// `pg_restore` of `file` into `target`. `clean` drops the target's objects first (a

@@ -31,6 +31,9 @@ public struct NightlyDumpJob: JobKind {
     public static let timeout: Duration? = .seconds(6 * 3600)
 
     public static func validate(_ args: Args) throws(InvalidInput) {
+        if let branch = args.branch, !BranchSettings.isValidID(branch) {
+            throw InvalidInput(field: "branch", "branch '\(branch)' must be letters, digits, '-', '_' or '.' (at most 64), like BRANCH_ID")
+        }
         if let date = args.date, LocalDate(iso: date) == nil {
             throw InvalidInput(field: "date", "date '\(date)' is not a day like 2026-11-30")
         }
@@ -50,6 +53,9 @@ public struct NightlyDumpJob: JobKind {
     }
 
     public func run(_ args: Args, context: JobContext) async throws {
+        // The branch the job names, whichever branch's worker claimed it (a dump of B is
+        // named, locked and recorded as B's).
+        let settings = settings.forBranch(args.branch)
         let dumper = DatabaseDumper(settings: settings, database: settings.dumps.database ?? database, store: store,
                                     history: BackupHistory(client: context.client, logger: context.logger), logger: context.logger)
         _ = try await dumper.dump(type: args.type.flatMap(BackupRecord.Kind.init(rawValue:)) ?? .daily,

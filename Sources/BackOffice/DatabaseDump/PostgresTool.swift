@@ -69,6 +69,12 @@ struct PostgresTool: Sendable {
             throw DumpError.toolFailed(name: name, status: -1, message: "cannot start \(executable.path): \(error.localizedDescription)")
         }
         let pid = process.processIdentifier
+        // A child reading stdin dies with this process anyway (its input closes); one writing a
+        // file would go on for hours after a SIGKILL of the worker. A watchdog holds the read
+        // end of a pipe only this process writes: when it dies, the watchdog reads EOF and
+        // kills the child.
+        let watchdog = inputPipe == nil ? ParentWatchdog.start(watching: pid) : nil
+        defer { watchdog?.stop() }
         started?(pid)
         // The child holds its own ends now; the parent's copies would keep the pipes open.
         try? outputPipe?.fileHandleForWriting.close()

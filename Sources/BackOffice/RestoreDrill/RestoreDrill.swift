@@ -48,6 +48,11 @@ public struct RestoreDrill: Sendable {
         public var tables: Int
         /// Whether the rows' contents were compared (the dump has digests), not their counts alone.
         public var contentChecked: Bool? = nil
+        /// The rule the contents were compared by (the dump's ``DigestVersion``).
+        public var digestVersion: Int? = nil
+        /// What the drill had to do to get a good copy (the local file was damaged and the
+        /// store's copy was restored instead).
+        public var note: String? = nil
         public var differences: [Difference]
         /// Why it failed before any count could be compared (a bad checksum, pg_restore's error).
         public var reason: String?
@@ -56,11 +61,31 @@ public struct RestoreDrill: Sendable {
     /// Drills `backupID`, or the branch's latest completed dump.
     public func run(backupID: Int64?, progress: any WorkProgressReporting = NoProgress()) async throws -> Report {
         let branch = restorer.settings.branch.id
+        do {
+            try await DrillLeftovers(history: history, dumpDirectory: restorer.settings.dumpDirectory, logger: logger).sweep()
+        } catch {
+            logger.warning("a killed drill's leftovers were not removed this time", metadata: ["error": "\(error)"])
+        }
         let found: BackupRecord?
         if let backupID { found = try await history.record(backupID) } else { found = try await history.latestCompleted(branch: branch) }
         guard let record = found else {
             throw DumpError.notFound(backupID.map { "backup \($0) is not in backup_history" } ?? "no completed dump of branch \(branch) to drill")
         }
+        // A dump still being made (or failed, or expired) has nothing to restore, and a verdict
+        // written onto it would outlive the dump's own outcome: refuse before touching it.
+        guard record.status == .completed else { throw DumpError.notCompleted(id: record.id, status: record.status.rawValue) }
+        // Held in use while it is fetched and restored: a prune or a local retention pass that
+        // comes meanwhile keeps its file and object, rather than fail a good dump's drill.
+        return try await history.whileInUse(record.id) {
+            // A prune may have expired it just before the lock was taken.
+            guard let current = try await history.record(record.id), current.status == .completed else {
+                throw DumpError.notCompleted(id: record.id, status: try await history.record(record.id)?.status.rawValue ?? "gone")
+            }
+            return try await drill(current, progress: progress)
+        }
+    }
+
+    private func drill(_ record: BackupRecord, progress: any WorkProgressReporting) async throws -> Report {
         let standing = restorer.settings.dumps.restoreDatabase
         var target = standing ?? database
         if standing == nil { target.database = "nightshift_drill_\(record.id)_\(UInt32.random(in: 0...UInt32.max))" }
@@ -70,6 +95,7 @@ public struct RestoreDrill: Sendable {
             let canOpen = restorer.settings.encryption.canDecrypt
             let fetched = try await restorer.fetch(record, decrypt: canOpen)
             defer { fetched.discard() }
+            report.note = fetched.note
             if record.encryption != nil && !canOpen {
                 // The checksum matched in fetch; the header is all that can be read without the key.
                 let recipients = try EncryptedFile.checkHeader(fetched.file)
@@ -82,9 +108,11 @@ public struct RestoreDrill: Sendable {
             do {
                 try await restorer.restore(fetched.file, into: target, clean: standing != nil, progress: progress)
                 try await beforeComparison?(target)
-                let restored = try await contents(in: target)
-                report.contentChecked = !record.tableDigests.isEmpty
-                report.differences = Self.compare(counts: record.tableCounts, digests: record.tableDigests, restored: restored)
+                let rule = record.digestRule
+                let restored = try await contents(in: target, version: rule ?? .current)
+                report.contentChecked = rule != nil
+                report.digestVersion = rule?.rawValue
+                report.differences = Self.compare(counts: record.tableCounts, digests: rule == nil ? [:] : record.tableDigests, restored: restored)
                 report.passed = report.differences.isEmpty
                 if !report.passed { report.reason = Self.reason(report.differences) }
             } catch {
@@ -139,10 +167,10 @@ public struct RestoreDrill: Sendable {
         return parts.joined(separator: "; ")
     }
 
-    private func contents(in target: DatabaseURL) async throws -> [String: TableContent] {
+    private func contents(in target: DatabaseURL, version: DigestVersion) async throws -> [String: TableContent] {
         let session = LibPQSession(url: target, applicationName: "nightshift-drill contents")
         defer { session.close() }
-        return try await session.run { connection in try TableContents.read(on: connection) }
+        return try await session.run { connection in try TableContents.read(on: connection, version: version) }
     }
 
     private func createScratch(_ name: String) async throws {

@@ -32,6 +32,9 @@ public struct RestoreDrillJob: JobKind {
     public static let timeout: Duration? = .seconds(6 * 3600)
 
     public static func validate(_ args: Args) throws(InvalidInput) {
+        if let branch = args.branch, !BranchSettings.isValidID(branch) {
+            throw InvalidInput(field: "branch", "branch '\(branch)' must be letters, digits, '-', '_' or '.' (at most 64), like BRANCH_ID")
+        }
         if let id = args.backupID, id < 1 { throw InvalidInput(field: "backup_id", "backup_id must be a backup_history id, got \(id)") }
         if let date = args.date, LocalDate(iso: date) == nil {
             throw InvalidInput(field: "date", "date '\(date)' is not a day like 2026-11-30")
@@ -54,16 +57,29 @@ public struct RestoreDrillJob: JobKind {
 
     public func run(_ args: Args, context: JobContext) async throws {
         let history = BackupHistory(client: context.client, logger: context.logger)
+        // The branch the job names: its latest dump is drilled, whichever branch's worker claimed it.
+        let settings = settings.forBranch(args.branch)
         let branch = settings.branch.id
+        // A `running` row of a dump that died would make the drill wait for nothing (and for
+        // six hours): close such rows first.
+        _ = try await DumpSweeper(history: history, store: store, logger: context.logger).runOnce(branch: branch)
         if args.backupID == nil, try await history.latestCompleted(branch: branch) == nil, try await history.dumpInProgress(branch: branch) {
             throw JobSnooze(for: Self.waitForDump, "no completed dump of branch \(branch) yet, and one is being made: the drill waits for it")
         }
         let drill = RestoreDrill(
             restorer: DumpRestorer(settings: settings, store: store, logger: context.logger),
             history: history, database: database, logger: context.logger)
-        let report = try await drill.run(backupID: args.backupID, progress: context.progress)
+        let report: RestoreDrill.Report
+        do { report = try await drill.run(backupID: args.backupID, progress: context.progress) } catch let error as DumpError {
+            // Not a completed dump: nothing to restore, and retrying will not make it one.
+            if case .notCompleted = error { throw JobDiscard("restore drill refused: \(error)") }
+            throw error
+        }
         guard report.passed else {
-            throw JobDiscard("restore drill of backup \(report.backupID) failed: \(report.reason ?? "tables differ from the dump")")
+            // Worded as the row records it: an encrypted dump drilled without its identity is
+            // unverified, not failed.
+            let verdict = report.verdict == "unverified" ? "UNVERIFIED" : "failed"
+            throw JobDiscard("restore drill of backup \(report.backupID) \(verdict): \(report.reason ?? "tables differ from the dump")")
         }
     }
 }

@@ -36,6 +36,7 @@ struct BackupsRestoreCommand: AsyncParsableCommand {
             let restorer = DumpRestorer(settings: settings.backOffice, store: StoreCatalog.stores(settings, logger: logger).store, logger: logger)
             let fetched = try await restorer.fetch(record)
             defer { fetched.discard() }
+            if let note = fetched.note { print("note: \(note)") }
             print("restoring backup \(id) (\(record.startedAt.shortISO), sha256 verified) into \(target)")
             let started = ContinuousClock.now
             let progress = TerminalProgress("restore", logger: logger)

@@ -21,7 +21,8 @@ struct BackupsShowCommand: AsyncParsableCommand {
                 ("started at", row.startedAt.shortISO), ("finished at", row.finishedAt?.shortISO),
                 ("size", row.sizeBytes.map { "\(ByteCount.text($0)) (\($0) bytes)" }), ("sha256", row.sha256),
                 ("local file", row.localPath), ("object", row.objectKey), ("retention until", row.retentionUntil.shortISO),
-                ("verified", Self.verdict(row)), ("verified at", row.verifiedAt?.shortISO), ("drill", Self.drillReason(row)), ("error", row.error),
+                ("verified", Self.verdict(row)), ("verified at", row.verifiedAt?.shortISO), ("drill", Self.drillReason(row)),
+                ("drill note", row.drillNote.map { "\($0): restore from the store's copy, not the local file" }), ("error", row.error),
                 ("job", row.jobID.map { "\($0) attempt \(row.attempt ?? 0)" }),
             ]
             for (name, value) in fields { print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value ?? "-")") }

@@ -32,7 +32,7 @@ extension Settings {
 
         let zone = try env.timeZone("TZ", default: BackOfficeSettings.defaultTimeZone)
         let branchID = env.text("BRANCH_ID") ?? BranchSettings.defaultID
-        guard branchID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }), branchID.count <= 64 else {
+        guard BranchSettings.isValidID(branchID) else {
             throw ConfigurationError("BRANCH_ID=\(branchID) must be letters, digits, '-', '_' or '.' (it is the first part of every object key), e.g. branch-andheri", setting: "BRANCH_ID")
         }
         backOffice = BackOfficeSettings(

@@ -6,9 +6,10 @@ import Glibc
 #endif
 
 /// A folder with the bucket's layout: `key` is a path under `root`. For local-only mode (no
-/// `BACKUP_S3_*`: everything stays on this machine) or a mounted disk elsewhere. A file put
-/// from the same file system is hard-linked, not copied. SHA-256s are kept beside each object
-/// (`.name.sha256`), as S3 keeps them in metadata.
+/// `BACKUP_S3_*`: everything stays on this machine) or a mounted disk elsewhere. A file put is
+/// always copied, never hard-linked: a second copy that shares the first's blocks is no copy,
+/// as damage in place (a truncation, a flipped byte) would reach both. SHA-256s are kept beside
+/// each object (`.name.sha256`), as S3 keeps them in metadata.
 public struct LocalDirectoryStore: ObjectStore {
     public let root: URL
 
@@ -35,10 +36,9 @@ public struct LocalDirectoryStore: ObjectStore {
         let digest = try sha256 ?? PartReader.sha256(of: file)
         try makeFolder(for: target)
         let staging = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).put-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        if link(file.path, staging.path) != 0 {
-            do { try FileManager.default.copyItem(at: file, to: staging) } catch {
-                throw ObjectStorageError.file("cannot copy \(file.path) to \(target.path): \(error.localizedDescription)")
-            }
+        do { try FileManager.default.copyItem(at: file, to: staging) } catch {
+            unlink(staging.path)
+            throw ObjectStorageError.file("cannot copy \(file.path) to \(target.path): \(error.localizedDescription)")
         }
         try writeChecksum(digest, for: target)
         try moveIntoPlace(staging, target)
@@ -159,6 +159,9 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     private func moveIntoPlace(_ staging: URL, _ target: URL) throws {
+        // A copy is only a copy once it is on disk: sync it before it takes the object's name.
+        let descriptor = open(staging.path, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 { fsync(descriptor); close(descriptor) }
         guard rename(staging.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(staging.path)
