@@ -191,7 +191,7 @@ CREATE INDEX jobs_unique_key_history_idx ON jobs (unique_key, id) WHERE unique_k
 -- Dependents cancelled by an operator are never revived; a dependent never makes a retry fail.
 CREATE FUNCTION nightshift_retry(ids bigint[], extra_attempts int)
 RETURNS TABLE (job_id bigint, outcome text, state job_state, queue text, related bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 #variable_conflict use_column
 DECLARE
     n int;
@@ -255,9 +255,14 @@ BEGIN
         JOIN jobs d ON d.id = e.job_id AND d.cancelled_by_dependency = o.job_id AND d.state = 'cancelled' AND d.cancelled_by = 'dependency'
         WHERE o.outcome = 'retried'
         UNION
-        SELECT d.id, d.cancelled_by_dependency FROM rev
-        JOIN job_dependencies e ON e.depends_on = rev.id
-        JOIN jobs d ON d.id = e.job_id AND d.cancelled_by_dependency = rev.id AND d.state = 'cancelled' AND d.cancelled_by = 'dependency'
+        -- Step by step from the worktable through the indexes (LATERAL … OFFSET 0, and the
+        -- function's enable_seqscan = off): statistics taken before a mass cancel would
+        -- otherwise have the planner scan a table once per step, quadratic in the set.
+        SELECT d.id, d.cause FROM rev
+        CROSS JOIN LATERAL (SELECT e.job_id FROM job_dependencies e WHERE e.depends_on = rev.id OFFSET 0) e
+        CROSS JOIN LATERAL (SELECT j.id, j.cancelled_by_dependency AS cause FROM jobs j
+                            WHERE j.id = e.job_id AND j.cancelled_by_dependency = rev.id
+                              AND j.state = 'cancelled' AND j.cancelled_by = 'dependency' OFFSET 0) d
     )
     SELECT rev.id, 'revive', 'cancelled', j.queue, rev.cause, rev.cause FROM rev JOIN jobs j ON j.id = rev.id
     ON CONFLICT (job_id) DO NOTHING;
