@@ -55,7 +55,6 @@ struct ModelChecks {
             let parsed = (try? JSONSerialization.jsonObject(with: Data(deps.utf8))) as? [[String: Any]] ?? []
             starts.append(Start(job: job, claim: claim, deps: parsed))
         }
-        let retried = run.log.retries.reduce(into: Set<Int64>()) { $0.formUnion($1.jobs) }
         let final: Set<String> = ["succeeded", "discarded", "cancelled"]
 
         // No dependent started before its dependencies allowed it.
@@ -64,7 +63,9 @@ struct ModelChecks {
                 let id = (dep["id"] as? NSNumber)?.int64Value ?? 0
                 let state = dep["state"] as? String
                 let runAnyway = dep["on_failure"] as? String == "run"
-                let allowed = state == "succeeded" || (runAnyway && (state.map(final.contains) ?? false || retried.contains(id)))
+                // A run-anyway dependent was released when the dependency finished, however it
+                // ended; a retry or revive of the dependency since does not call it back.
+                let allowed = state == "succeeded" || (runAnyway && state != nil)
                 if !allowed {
                     violations.append("job \(start.job) started (claim \(start.claim)) while its dependency \(id) was \(state ?? "missing")\(runAnyway ? " (runs anyway once it finishes)" : "")")
                 }
@@ -76,7 +77,8 @@ struct ModelChecks {
             let states = deps.map { jobs[$0.on]?.state ?? "missing" }
             if job.state == "pending" {
                 if states.allSatisfy({ final.contains($0) || $0 == "missing" }) {
-                    violations.append("job \(job.id) stuck pending: its dependencies are all finished (\(zip(deps, states).map { "\($0.on) \($1)" }.joined(separator: ", ")))")
+                    violations.append("job \(job.id) stuck pending: its dependencies are all finished (\(zip(deps, states).map { "\($0.on) \($1)" }.joined(separator: ", ")))"
+                                      + run.log.story(of: Set([job.id] + deps.map(\.on))))
                 }
             } else {
                 violations.append("job \(job.id) left \(job.state) after the run settled")
@@ -93,11 +95,12 @@ struct ModelChecks {
         for cancel in run.log.cancels {
             if run.log.retries.contains(where: { $0.at > cancel.at && $0.jobs.contains(cancel.job) }) { continue }
             if let again = starts.first(where: { $0.job == cancel.job && $0.claim > cancel.claims }) {
-                violations.append("job \(cancel.job) ran again (claim \(again.claim)) after '\(cancel.action)'")
+                violations.append("job \(cancel.job) ran again (claim \(again.claim)) after '\(cancel.action)'"
+                                  + run.log.story(of: Set([cancel.job] + (edges[cancel.job] ?? []).map(\.on))))
             }
             let state = jobs[cancel.job]?.state ?? "missing"
             if cancel.waiting ? state != "cancelled" : !final.contains(state) {
-                violations.append("job \(cancel.job) is \(state) after '\(cancel.action)'")
+                violations.append("job \(cancel.job) is \(state) after '\(cancel.action)'" + run.log.story(of: [cancel.job]))
             }
         }
         // Every recorded failure is a planned one or a rescue of a killed worker.

@@ -66,7 +66,7 @@ struct ModelPlanner {
         while count - first < size.jobsPerWave {
             for job in shape(waveStart: first) {
                 var actions: [ModelAction] = []
-                while rng.chance(size.actionChance) && actions.count < 3 { actions.append(action()) }
+                while rng.chance(size.actionChance) && actions.count < 3 { actions.append(action(upTo: job.index)) }
                 steps.append((job, actions))
             }
         }
@@ -108,9 +108,9 @@ struct ModelPlanner {
             maxAttempts: maxAttempts, args: .init(snoozes: snoozes, fails: fails, holdMilliseconds: hold))
     }
 
-    /// Single actions aim at jobs enqueued so far (including the one just drawn).
-    private mutating func action() -> ModelAction {
-        let target = Int.random(in: 0..<max(1, count), using: &rng)
+    /// Single actions aim at jobs enqueued so far (up to the one just enqueued).
+    private mutating func action(upTo last: Int) -> ModelAction {
+        let target = Int.random(in: 0...last, using: &rng)
         let queue = Int.random(in: 0..<size.queues, using: &rng)
         switch Int.random(in: 0..<100, using: &rng) {
         case 0..<35: return .retry(target)

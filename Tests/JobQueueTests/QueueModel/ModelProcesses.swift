@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import JobQueue
 import TestSupport
@@ -46,7 +47,14 @@ actor ProcessLog {
     private(set) var killed: [String] = []
     private(set) var errors: [String] = []
     func killed(_ pid: Int32) { killed.append("/\(pid)") }
-    func failed(_ text: String) { if errors.count < 20 { errors.append(text) } }
+    /// Each distinct failure once, with how often it came.
+    private var repeats: [String: Int] = [:]
+    func failed(_ text: String) {
+        let short = String(text.prefix(240))
+        if repeats[short] == nil { errors.append(short) }
+        repeats[short, default: 0] += 1
+    }
+    var errorsCounted: [String] { errors.map { "\($0) (\(repeats[$0] ?? 1)×)" } }
 }
 
 extension ModelRun {
@@ -62,7 +70,7 @@ extension ModelRun {
                 _ = try await store.promoteDueJobs(queues: queues)
                 _ = try await rescuer.runOnce()
             } catch where !Task.isCancelled {
-                await log.failed("maintenance pass failed: \(String(reflecting: error))")
+                await log.failed("maintenance pass failed: \(DatabaseErrorMessage.describe(error))")
             } catch {}
             try? await Task.sleep(for: .milliseconds(100))
         }

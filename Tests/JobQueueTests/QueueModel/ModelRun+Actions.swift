@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO
@@ -28,9 +29,10 @@ extension ModelRun {
         let at = try await clock()
         let outcome: RetryOutcome
         do { outcome = try await store.retry(id) } catch {
-            log.violations.append("retry of job \(id) threw: \(String(reflecting: error))")
+            log.violations.append("retry of job \(id) threw: \(DatabaseErrorMessage.describe(error))")
             return
         }
+        log.trail.append(ModelEvent(text: "retry \(id) → \(outcome)", jobs: [id]))
         switch outcome {
         case .retried:
             log.retries.append(ModelRetry(jobs: [id], at: at))
@@ -47,9 +49,10 @@ extension ModelRun {
         let at = try await clock()
         let outcome: CancelOutcome
         do { outcome = try await store.cancel(id) } catch {
-            log.violations.append("cancel of job \(id) threw: \(String(reflecting: error))")
+            log.violations.append("cancel of job \(id) threw: \(DatabaseErrorMessage.describe(error))")
             return
         }
+        log.trail.append(ModelEvent(text: "cancel \(id) → \(outcome)", jobs: [id]))
         guard outcome == .cancelled || outcome == .cancelRequested else { return }
         let claims = try await client.scalar("SELECT attempt + snoozes FROM jobs WHERE id = \(id)", as: Int.self) ?? 0
         log.cancels.append(ModelCancel(job: id, at: at, claims: claims, waiting: outcome == .cancelled, action: "cancel \(id)"))
@@ -59,9 +62,10 @@ extension ModelRun {
         let before = try await snapshot(queue: queue, kind: kind, states: ["discarded", "cancelled"])
         let at = try await clock()
         do {
-            _ = try await store.retryAll(JobSelection(states: [.discarded, .cancelled], kinds: [kind], queues: [queue]))
+            let count = try await store.retryAll(JobSelection(states: [.discarded, .cancelled], kinds: [kind], queues: [queue]))
+            log.trail.append(ModelEvent(text: "bulk retry of \(kind) in \(queue) (\(before.count) matched) → \(count)", jobs: Set(before.map(\.id))))
         } catch {
-            log.violations.append("bulk retry of \(kind) in \(queue) threw: \(String(reflecting: error))")
+            log.violations.append("bulk retry of \(kind) in \(queue) threw: \(DatabaseErrorMessage.describe(error))")
         }
         log.retries.append(ModelRetry(jobs: Set(before.map(\.id)), at: at))
         let after = Dictionary(uniqueKeysWithValues: try await rows(before.map(\.id)).map { ($0.id, $0) })
@@ -80,10 +84,11 @@ extension ModelRun {
         let before = try await snapshot(queue: queue, kind: kind, states: waiting)
         let at = try await clock()
         do {
-            _ = try await store.cancelAll(JobSelection(states: [.pending, .available, .scheduled, .retryable, .running],
-                                                       kinds: [kind], queues: [queue]))
+            let count = try await store.cancelAll(JobSelection(states: [.pending, .available, .scheduled, .retryable, .running],
+                                                               kinds: [kind], queues: [queue]))
+            log.trail.append(ModelEvent(text: "bulk cancel of \(kind) in \(queue) (\(before.count) matched) → \(count)", jobs: Set(before.map(\.id))))
         } catch {
-            log.violations.append("bulk cancel of \(kind) in \(queue) threw: \(String(reflecting: error))")
+            log.violations.append("bulk cancel of \(kind) in \(queue) threw: \(DatabaseErrorMessage.describe(error))")
         }
         for now in try await rows(before.map(\.id)) {
             let requested = now.cancelRequestedAt.map { $0 >= at } ?? false

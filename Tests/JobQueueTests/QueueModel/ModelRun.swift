@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import JobQueue
 import PostgresNIO
@@ -72,7 +73,7 @@ struct ModelRun {
         _ = await maintenance.result
         let workerLogs = await workers.stopAll()
         log.killed = await processes.killed
-        log.maintenanceErrors = await processes.errors
+        log.maintenanceErrors = await processes.errorsCounted
         log.workerLogs = workerLogs
         return try await ModelChecks(run: self).check()
     }
@@ -102,8 +103,12 @@ struct ModelRun {
             let result = try await store.enqueue(job)
             jobIDs.append(result.id)
             if result.inserted { specs[result.id] = spec }
+            if !result.inserted || result.state == .cancelled {
+                log.trail.append(ModelEvent(text: "enqueue #\(spec.index) → job \(result.id) \(result.state)\(result.inserted ? "" : " (its unique key's holder)")",
+                                            jobs: [result.id]))
+            }
         } catch {
-            log.violations.append("enqueue of job #\(spec.index) (waits for \(job.dependsOn)) failed: \(error)")
+            log.violations.append("enqueue of job #\(spec.index) (waits for \(job.dependsOn)) failed: \(DatabaseErrorMessage.describe(error))")
             // Later jobs that wait for it wait for its first dependency instead, or nothing.
             jobIDs.append(jobIDs.first ?? 1)
         }
@@ -140,6 +145,20 @@ struct ModelLog: Sendable {
     var maintenanceErrors: [String] = []
     var workerLogs: [String] = []
     var chainHead: Int64?
+    /// The operator's actions in order, for the story of a violation.
+    var trail: [ModelEvent] = []
+
+    /// The actions that touched any of `jobs`, oldest first, at most `limit`.
+    func story(of jobs: Set<Int64>, limit: Int = 6) -> String {
+        let events = trail.filter { !$0.jobs.isDisjoint(with: jobs) }.suffix(limit)
+        return events.isEmpty ? "" : "; operator: " + events.map(\.text).joined(separator: "; ")
+    }
+}
+
+/// One operator action and the jobs it concerned.
+struct ModelEvent: Sendable {
+    var text: String
+    var jobs: Set<Int64>
 }
 
 /// An operator cancel that took: at `at` (database clock, before the action) job `job`, whose
