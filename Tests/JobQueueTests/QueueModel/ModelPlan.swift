@@ -77,7 +77,7 @@ struct ModelPlanner {
     /// may wait for jobs of earlier waves.
     private mutating func shape(waveStart: Int) -> [ModelJobSpec] {
         func earlier() -> [Int] { count > 0 && rng.chance(0.4) ? [Int.random(in: 0..<count, using: &rng)] : [] }
-        switch Int.random(in: 0..<4, using: &rng) {
+        switch Int.random(in: 0..<5, using: &rng) {
         case 0:
             var jobs = [job(dependsOn: earlier())]
             for _ in 0..<Int.random(in: 1...5, using: &rng) { jobs.append(job(dependsOn: [jobs.last!.index])) }
@@ -88,6 +88,15 @@ struct ModelPlanner {
         case 2:
             let roots = (0..<Int.random(in: 2...4, using: &rng)).map { _ in job(dependsOn: earlier()) }
             return roots + [job(dependsOn: roots.map(\.index))]
+        case 3:
+            // A lattice: each dependent waits for two or three of the roots, so one completing
+            // statement (a worker's batch) releases dependents whose other dependencies another
+            // worker completes at the same moment — the trigger's deadlock (issue 31, item 7).
+            let roots = (0..<Int.random(in: 4...6, using: &rng)).map { _ in job(dependsOn: earlier(), fast: true) }
+            let children = (0..<Int.random(in: 3...5, using: &rng)).map { _ in
+                job(dependsOn: Array(roots.map(\.index).shuffled(using: &rng).prefix(Int.random(in: 2...3, using: &rng))))
+            }
+            return roots + children
         default:
             let root = job(dependsOn: earlier())
             let key = "model-\(runTag)-key-\(Int.random(in: 0..<size.uniqueKeys, using: &rng))"
@@ -95,11 +104,11 @@ struct ModelPlanner {
         }
     }
 
-    private mutating func job(dependsOn: [Int], uniqueKey: String? = nil) -> ModelJobSpec {
+    private mutating func job(dependsOn: [Int], uniqueKey: String? = nil, fast: Bool = false) -> ModelJobSpec {
         let maxAttempts = Int.random(in: 1...3, using: &rng)
-        let fails = (1...maxAttempts + 1).filter { _ in rng.chance(0.3) }
-        let snoozes = rng.chance(0.15) ? Int.random(in: 1...2, using: &rng) : 0
-        let hold = rng.chance(0.3) ? Int.random(in: 50...400, using: &rng) : Int.random(in: 0...20, using: &rng)
+        let fails = (1...maxAttempts + 1).filter { _ in rng.chance(fast ? 0.1 : 0.3) }
+        let snoozes = !fast && rng.chance(0.15) ? Int.random(in: 1...2, using: &rng) : 0
+        let hold = !fast && rng.chance(0.3) ? Int.random(in: 50...400, using: &rng) : Int.random(in: 0...20, using: &rng)
         defer { count += 1 }
         return ModelJobSpec(
             index: count, kindB: rng.chance(0.5), queue: Int.random(in: 0..<size.queues, using: &rng),
@@ -110,7 +119,9 @@ struct ModelPlanner {
 
     /// Single actions aim at jobs enqueued so far (up to the one just enqueued).
     private mutating func action(upTo last: Int) -> ModelAction {
-        let target = Int.random(in: 0...last, using: &rng)
+        // Mostly recent jobs: a retry, a cancel and a retry again of one small DAG is what
+        // undid an operator's cancel (issue 31, item 3).
+        let target = rng.chance(0.7) ? Int.random(in: max(0, last - 12)...last, using: &rng) : Int.random(in: 0...last, using: &rng)
         let queue = Int.random(in: 0..<size.queues, using: &rng)
         switch Int.random(in: 0..<100, using: &rng) {
         case 0..<35: return .retry(target)
