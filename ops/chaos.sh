@@ -30,6 +30,7 @@ if [ "${1:-}" = "--model" ]; then
     export NIGHTSHIFT_MIGRATIONS_DIR="$PWD/Migrations"
     export NIGHTSHIFT_MODEL_RUNS="${MODEL_RUNS:-12}" NIGHTSHIFT_MODEL_WAVES="${MODEL_WAVES:-8}" NIGHTSHIFT_MODEL_JOBS="${MODEL_JOBS:-40}"
     export NIGHTSHIFT_MODEL_KILLS="${MODEL_KILLS:-8}" NIGHTSHIFT_MODEL_CHAIN="${MODEL_CHAIN:-5000}"
+    export NIGHTSHIFT_MODEL_PRUNE="${MODEL_PRUNE:-1}"
     [ -n "${MODEL_SEED:-}" ] && export NIGHTSHIFT_MODEL_SEED="$MODEL_SEED"
     started=$(date +%s)
     swift test --skip-build --filter 'QueueModelTests/seededRandomRunsKeepTheQueuesRules' 2>&1 | tee "$ROOT/model.log" | grep -E '^model (run|violation)'

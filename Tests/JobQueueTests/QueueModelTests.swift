@@ -9,7 +9,7 @@ import TestSupport
 ///
 /// A failing run prints its seed; `NIGHTSHIFT_MODEL_SEED=N` runs that seed alone (the same
 /// jobs and actions; the timing is the machine's). `NIGHTSHIFT_MODEL_RUNS`, `_WAVES`, `_JOBS`,
-/// `_KILLS` and `_CHAIN` size the run (ops/chaos.sh --model sets them for the long run).
+/// `_KILLS` and `_CHAIN` size the run, `_PRUNE=1` adds pruner passes (ops/chaos.sh --model sets them for the long run).
 @Suite(.serialized) struct QueueModelTests {
     static func setting(_ name: String, _ fallback: Int) -> Int {
         ProcessInfo.processInfo.environment["NIGHTSHIFT_MODEL_\(name)"].flatMap(Int.init) ?? fallback
@@ -27,6 +27,8 @@ import TestSupport
             configuration.size.waves = Self.setting("WAVES", 4)
             configuration.size.jobsPerWave = Self.setting("JOBS", 24)
             configuration.kills = Self.setting("KILLS", 3)
+            // The pruner is global: only where the run has the database to itself (ops/chaos.sh --model).
+            configuration.size.prune = Self.setting("PRUNE", 0) == 1
             // The chain that overflowed the trigger's stack (issue 31, item 6): in the first run.
             configuration.longChain = n == 0 ? Self.setting("CHAIN", 1_100) : 0
             print("model run: NIGHTSHIFT_MODEL_SEED=\(seed)")

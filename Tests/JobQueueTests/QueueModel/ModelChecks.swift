@@ -98,7 +98,8 @@ struct ModelChecks {
                 violations.append("job \(cancel.job) ran again (claim \(again.claim)) after '\(cancel.action)'"
                                   + run.log.story(of: Set([cancel.job] + (edges[cancel.job] ?? []).map(\.on))))
             }
-            let state = jobs[cancel.job]?.state ?? "missing"
+            // Pruned: it was finished.
+            guard let state = jobs[cancel.job]?.state else { continue }
             if cancel.waiting ? state != "cancelled" : !final.contains(state) {
                 violations.append("job \(cancel.job) is \(state) after '\(cancel.action)'" + run.log.story(of: [cancel.job]))
             }

@@ -22,6 +22,9 @@ enum ModelAction: Sendable, Equatable {
     case cancelAll(queue: Int, kindB: Bool)
     case pause(Int)
     case resume(Int)
+    /// The pruner with a retention of a second (only where the run has a database of its own:
+    /// the pruner is not limited to the run's queues).
+    case prune
 }
 
 /// One wave: jobs to enqueue, each followed by the operator actions drawn after it.
@@ -41,6 +44,8 @@ struct ModelSize: Sendable {
     var actionChance = 0.3
     /// Unique keys are drawn from this many per run, so jobs share them.
     var uniqueKeys = 6
+    /// Draw `.prune` actions too.
+    var prune = false
 }
 
 /// Draws a run's waves from a seed: DAGs of chains, fan-outs, fan-ins and dependents sharing a
@@ -123,6 +128,7 @@ struct ModelPlanner {
         // undid an operator's cancel (issue 31, item 3).
         let target = rng.chance(0.7) ? Int.random(in: max(0, last - 12)...last, using: &rng) : Int.random(in: 0...last, using: &rng)
         let queue = Int.random(in: 0..<size.queues, using: &rng)
+        if size.prune && rng.chance(0.05) { return .prune }
         switch Int.random(in: 0..<100, using: &rng) {
         case 0..<35: return .retry(target)
         case 35..<60: return .cancel(target)

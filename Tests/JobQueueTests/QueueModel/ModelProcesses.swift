@@ -76,12 +76,12 @@ extension ModelRun {
         }
     }
 
-    /// `times` SIGKILLs of a random worker, 1 to 4 s apart, until cancelled.
+    /// `times` SIGKILLs of a random worker, 0.3 to 1.5 s apart, until cancelled.
     static func kill(workers: WorkerPool, times: Int, seed: UInt64, log: ProcessLog) async {
         var rng = SeededGenerator(seed: seed ^ 0xC0FFEE)
         for _ in 0..<times {
             do {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1_000...4_000, using: &rng)))
+                try await Task.sleep(for: .milliseconds(Int.random(in: 300...1_500, using: &rng)))
                 await log.killed(try await workers.killOne(Int.random(in: 0..<100, using: &rng)))
             } catch {
                 return

@@ -16,6 +16,16 @@ extension ModelRun {
         case .cancelAll(let queue, let kindB): try await cancelAll(queue: queues[queue], kind: kindName(kindB))
         case .pause(let queue): try await store.pause(queue: queues[queue], by: "model", reason: "model run")
         case .resume(let queue): try await store.resume(queue: queues[queue])
+        case .prune:
+            var configuration = Pruner.Configuration()
+            configuration.retention = .seconds(1)
+            configuration.discardedRetention = .seconds(1)
+            do {
+                let pruned = try await Pruner(configuration: configuration, store: store, logger: TestDatabase.logger).runOnce()
+                log.trail.append(ModelEvent(text: "prune → \(pruned.deleted)", jobs: []))
+            } catch {
+                log.violations.append("prune threw: \(DatabaseErrorMessage.describe(error))")
+            }
         }
     }
 

@@ -108,9 +108,15 @@ struct ModelRun {
                                             jobs: [result.id]))
             }
         } catch {
-            log.violations.append("enqueue of job #\(spec.index) (waits for \(job.dependsOn)) failed: \(DatabaseErrorMessage.describe(error))")
-            // Later jobs that wait for it wait for its first dependency instead, or nothing.
-            jobIDs.append(jobIDs.first ?? 1)
+            // Refusing to wait for a job the pruner removed is right ("missing" is not
+            // "satisfied"); any other refusal is a finding. Either way the job is not there:
+            // later actions on it find nothing, later jobs waiting for it are refused too.
+            let ids = spec.dependsOn.map { jobIDs[$0] }
+            let present = (try? await client.scalar("SELECT count(*)::int FROM jobs WHERE id = ANY(\(ids))", as: Int.self)) ?? ids.count
+            if present == Set(ids).count {
+                log.violations.append("enqueue of job #\(spec.index) (waits for \(ids)) failed: \(DatabaseErrorMessage.describe(error))")
+            }
+            jobIDs.append(0)
         }
     }
 
