@@ -92,8 +92,10 @@ struct ModelChecks {
             if job.state != "succeeded" && effects > 0 { violations.append("job \(job.id) is \(job.state) but committed its effect") }
         }
         // No operator cancel undone: no later claim, and still finished, unless the operator retried it since.
-        for cancel in run.log.cancels {
+        var undone = Set<Int64>()
+        for cancel in run.log.cancels where !undone.contains(cancel.job) {
             if run.log.retries.contains(where: { $0.at > cancel.at && $0.jobs.contains(cancel.job) }) { continue }
+            undone.insert(cancel.job)
             if let again = starts.first(where: { $0.job == cancel.job && $0.claim > cancel.claims }) {
                 violations.append("job \(cancel.job) ran again (claim \(again.claim)) after '\(cancel.action)'"
                                   + run.log.story(of: Set([cancel.job] + (edges[cancel.job] ?? []).map(\.on))))
