@@ -19,14 +19,14 @@ import TestSupport
             // Not matched: another kind, and a job of the kind that is not discarded.
             let other = try await JobFactory.insert(client, kind: "push-metrics", queue: queue, state: .discarded)
             let running = try await JobFactory.insert(client, kind: "prune-cloud", queue: queue, state: .running)
-            let selection = JobSelection(states: [.discarded], kinds: ["prune-cloud"], queues: [queue])
+            let selection = try JobSelection(.retry, states: [.discarded], kinds: ["prune-cloud"], queues: [queue])
 
             let preview = try await store.preview(selection)
             #expect(preview.count == 5000 && preview.sample.count == 20 && preview.sample.allSatisfy { $0.kind == "prune-cloud" })
             #expect(try await client.scalar("SELECT count(*)::int FROM jobs WHERE queue = \(queue) AND state = 'available'", as: Int.self) == 0,
                     "a preview changes nothing")
 
-            #expect(try await store.retryAll(selection) == 5000)
+            #expect(try await store.perform(selection).changed == 5000)
             let counts = try await client.query("""
                 SELECT count(*)::int, count(DISTINCT xmin::text)::int, min(max_attempts), min(jsonb_array_length(errors))
                 FROM jobs WHERE queue = \(queue) AND kind = 'prune-cloud' AND id <> \(running)
@@ -39,7 +39,7 @@ import TestSupport
             }
             #expect(try await store.job(other)?.state == .discarded)
             #expect(try await store.job(running)?.state == .running)
-            #expect(try await store.retryAll(selection) == 0, "nothing left to retry")
+            #expect(try await store.perform(selection).changed == 0, "nothing left to retry")
         }
     }
 
@@ -51,8 +51,8 @@ import TestSupport
                                      JobFactory.insert(client, queue: queue, state: .retryable)]
             let running = try await JobFactory.insert(client, queue: queue, state: .running)
             let done = try await JobFactory.insert(client, queue: queue, state: .succeeded)
-            let selection = JobSelection(states: [.available, .scheduled, .retryable, .running], queues: [queue])
-            #expect(try await store.cancelAll(selection) == 4)
+            let selection = try JobSelection(.cancel, states: [.available, .scheduled, .retryable, .running], queues: [queue])
+            #expect(try await store.perform(selection).changed == 4)
             for id in waiting { #expect(try await store.job(id)?.state == .cancelled) }
             let stopping = try #require(try await store.job(running))
             #expect(stopping.state == .running && stopping.cancelRequestedAt != nil, "its worker is asked to stop")
@@ -68,7 +68,9 @@ import TestSupport
             let old = try await JobFactory.insert(client, queue: queue, state: .discarded, uniqueKey: key)
             let older = try await JobFactory.insert(client, queue: queue, state: .discarded, uniqueKey: key)
             // Two discarded jobs with one key: only the newest comes back.
-            #expect(try await store.retryAll(JobSelection(states: [.discarded], queues: [queue])) == 1)
+            let report = try await store.perform(try JobSelection(.retry, queues: [queue]))
+            #expect(report.changed == 1)
+            #expect(report.skipped == [BulkSkip(id: min(old, older), reason: .uniqueKeyHeld(holder: nil))], "the older one is reported: \(report.skipped)")
             #expect(try await store.job(max(old, older))?.state == .available)
             #expect(try await store.job(min(old, older))?.state == .discarded)
         }
