@@ -50,6 +50,10 @@ extension ModelRun {
             if try await !keyHeldElsewhere(id) {
                 log.violations.append("retry of job \(id) refused with 'a newer job holds its unique key', but none does (\(try await describe(id)))")
             }
+        case .dependencyFailed(let dependency):
+            if try await !failedOrGone(dependency) {
+                log.violations.append("retry of job \(id) refused because dependency \(dependency) failed, but it did not (\(try await describe(id)))")
+            }
         default:
             break
         }
@@ -71,9 +75,12 @@ extension ModelRun {
     private mutating func retryAll(queue: String, kind: String) async throws {
         let before = try await snapshot(queue: queue, kind: kind, states: ["discarded", "cancelled"])
         let at = try await clock()
+        var skipped: [Int64: BulkSkipReason] = [:]
         do {
-            let count = try await store.retryAll(JobSelection(states: [.discarded, .cancelled], kinds: [kind], queues: [queue]))
-            log.trail.append(ModelEvent(text: "bulk retry of \(kind) in \(queue) (\(before.count) matched) → \(count)", jobs: Set(before.map(\.id))))
+            let report = try await store.perform(try JobSelection(.retry, states: [.discarded, .cancelled], kinds: [kind], queues: [queue]))
+            log.trail.append(ModelEvent(text: "bulk retry of \(kind) in \(queue) (\(before.count) matched) → \(report.changed), skipped \(report.skipped.count)",
+                                        jobs: Set(before.map(\.id))))
+            for skip in report.skipped { skipped[skip.id] = skip.reason }
         } catch {
             log.violations.append("bulk retry of \(kind) in \(queue) threw: \(DatabaseErrorMessage.describe(error))")
         }
@@ -83,9 +90,19 @@ extension ModelRun {
             guard let now = after[old.id] else { continue }
             let changed = now.state != old.state || now.maxAttempts != old.maxAttempts || now.finishedAt != old.finishedAt
             if changed { continue }
-            if try await keyHeldElsewhere(old.id) { continue }
-            if try await dependencyFailed(old.id) { continue }
-            log.violations.append("bulk retry of \(kind) in \(queue) left job \(old.id) untouched (\(try await describe(old.id)))")
+            let what = "bulk retry of \(kind) in \(queue) left job \(old.id)"
+            switch skipped[old.id] {
+            case .uniqueKeyHeld?:
+                if try await !keyHeldElsewhere(old.id) { log.violations.append("\(what): 'unique key held', but no other job holds it (\(try await describe(old.id)))") }
+            case .dependencyFailed(let dependency)?:
+                if try await !failedOrGone(dependency) { log.violations.append("\(what): 'dependency \(dependency) failed', but it did not (\(try await describe(old.id)))") }
+            case .stateChanged?:
+                break
+            case let reason?:
+                log.violations.append("\(what) (\(reason)): \(try await describe(old.id))")
+            case nil:
+                log.violations.append("\(what) untouched and unreported (\(try await describe(old.id)))")
+            }
         }
     }
 
@@ -94,9 +111,16 @@ extension ModelRun {
         let before = try await snapshot(queue: queue, kind: kind, states: waiting)
         let at = try await clock()
         do {
-            let count = try await store.cancelAll(JobSelection(states: [.pending, .available, .scheduled, .retryable, .running],
-                                                               kinds: [kind], queues: [queue]))
-            log.trail.append(ModelEvent(text: "bulk cancel of \(kind) in \(queue) (\(before.count) matched) → \(count)", jobs: Set(before.map(\.id))))
+            let report = try await store.perform(try JobSelection(.cancel, states: [.pending, .available, .scheduled, .retryable, .running],
+                                                                  kinds: [kind], queues: [queue]))
+            log.trail.append(ModelEvent(text: "bulk cancel of \(kind) in \(queue) (\(before.count) matched) → \(report.changed), skipped \(report.skipped.count)",
+                                        jobs: Set(before.map(\.id))))
+            for skip in report.skipped {
+                switch skip.reason {
+                case .stateChanged: break
+                default: log.violations.append("bulk cancel of \(kind) in \(queue) skipped job \(skip.id): \(skip.reason)")
+                }
+            }
         } catch {
             log.violations.append("bulk cancel of \(kind) in \(queue) threw: \(DatabaseErrorMessage.describe(error))")
         }
@@ -153,12 +177,11 @@ extension ModelRun {
             """, as: Bool.self) ?? false
     }
 
-    /// A dependency `id` waits for (and does not run without) was discarded or cancelled: a
-    /// retry of `id` may be refused for it.
-    private func dependencyFailed(_ id: Int64) async throws -> Bool {
+    /// Job `id` was discarded or cancelled, or is gone: a retry of a job waiting for it may be
+    /// refused for it.
+    private func failedOrGone(_ id: Int64) async throws -> Bool {
         try await client.scalar("""
-            SELECT EXISTS (SELECT 1 FROM job_dependencies e JOIN jobs x ON x.id = e.depends_on
-                           WHERE e.job_id = \(id) AND e.on_failure = 'cancel' AND x.state IN ('discarded', 'cancelled'))
+            SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE id = \(id) AND state NOT IN ('discarded', 'cancelled'))
             """, as: Bool.self) ?? false
     }
 
