@@ -55,6 +55,12 @@ public enum TestDatabase {
                 job_id bigint NOT NULL, attempt int NOT NULL, marker text NOT NULL,
                 created_at timestamptz NOT NULL DEFAULT now())
             """, logger: logger)
+        // What the model-based test's job saw at each run (TestKinds.ModelJob).
+        try await client.query("""
+            CREATE TABLE IF NOT EXISTS nightshift_model_runs (
+                job_id bigint NOT NULL, attempt int NOT NULL, claim int NOT NULL, event text NOT NULL,
+                worker text, deps jsonb NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())
+            """, logger: logger)
     }
 
     /// A fresh, empty database for tests that need one of their own (migrations); dropped after.

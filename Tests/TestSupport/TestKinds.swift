@@ -13,6 +13,8 @@ public enum TestKinds {
         try registry.register(ProbeJob())
         try registry.register(TwoPerWorkerJob())
         try registry.register(SnoozeJob())
+        try registry.register(ModelJob())
+        try registry.register(ModelJobB())
     }
 
     /// At most one running across every worker per `group`: on start it writes how many of

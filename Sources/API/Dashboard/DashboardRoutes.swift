@@ -57,14 +57,12 @@ struct DashboardRoutes {
             guard ["retry", "cancel"].contains(verb), filter.state != nil else { return forbidden(t["forbidden_bulk"]) }
             return try await action(request, fields: true) { _, fields in
                 let store = dependencies.store
-                let allowed: [JobState] = verb == "retry" ? [.discarded, .cancelled] : [.pending, .available, .scheduled, .retryable]
-                var selection = filter.selection
-                selection.states = selection.states.filter(allowed.contains)
+                let selection = try filter.selection(BulkAction(rawValue: verb) ?? .cancel)
                 guard fields["confirm"] != nil else {
                     return .page(BulkConfirmPage(verb: verb, filter: filter, preview: try await store.preview(selection),
                                                  format: renderer.format()).content())
                 }
-                _ = verb == "retry" ? try await store.retryAll(selection) : try await store.cancelAll(selection)
+                _ = try await store.perform(selection)
                 var after = filter
                 after.state = verb == "retry" ? nil : .cancelled
                 return .redirect("/ui/jobs?\(after.query())")
@@ -99,7 +97,7 @@ struct DashboardRoutes {
         router.post("/ui/queues/:queue/pause") { request, context in
             try await action(request, fields: true) { session, fields in
                 let queue = try QueueRoutes.queue(context)
-                let reason = fields["reason"].flatMap { $0.isEmpty ? nil : String($0.prefix(500)) }
+                let reason = fields["reason"].flatMap { $0.isEmpty ? nil : $0 }
                 _ = try await dependencies.store.pause(queue: queue, by: session.identity.subject, reason: reason)
                 return .redirect("/ui/queues")
             }

@@ -14,8 +14,8 @@ struct JobsPage {
 
         init(_ query: (String) -> String?) {
             state = query("state").flatMap(JobState.init(rawValue:))
-            kind = query("kind").flatMap { $0.isEmpty || $0.unicodeScalars.count > 128 ? nil : $0 }
-            queue = query("queue").flatMap { $0.isEmpty || $0.unicodeScalars.count > 128 ? nil : $0 }
+            kind = query("kind").flatMap { JobLimits.isValidName($0) ? $0 : nil }
+            queue = query("queue").flatMap { JobLimits.isValidName($0) ? $0 : nil }
             before = query("before").flatMap(Int64.init)
         }
 
@@ -33,8 +33,10 @@ struct JobsPage {
             return items.joined(separator: "&")
         }
 
-        var selection: JobSelection {
-            JobSelection(states: state.map { [$0] } ?? [], kinds: kind.map { [$0] } ?? [], queues: queue.map { [$0] } ?? [])
+        /// The filter as `action`'s selection; throws ``InvalidInput`` (`state`) when the
+        /// filter's state is not one the action may touch.
+        func selection(_ action: BulkAction) throws -> JobSelection {
+            try JobSelection(action, states: state.map { [$0] } ?? [], kinds: kind.map { [$0] } ?? [], queues: queue.map { [$0] } ?? [])
         }
     }
 

@@ -73,7 +73,9 @@ struct JobRoutes {
             case .retried: return try await show(id)
             case .notRetryable(let state):
                 throw APIError.conflict("job \(id) is \(state.rawValue): only discarded or cancelled jobs can be retried")
-            case .uniqueKeyTaken: throw APIError.conflict("job \(id) cannot be retried: a newer job holds its unique key")
+            case .uniqueKeyTaken: throw APIError.conflict("job \(id) cannot be retried: another job holds its unique key")
+            case .dependencyFailed(let dependency):
+                throw APIError.conflict("job \(id) cannot be retried: job \(dependency), which it waits for, failed; retry job \(dependency) instead (it brings this one back)")
             case .notFound: throw APIError.notFound("job \(id) not found")
             }
         }

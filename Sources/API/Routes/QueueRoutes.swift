@@ -16,9 +16,6 @@ struct QueueRoutes {
         routes.add(.post, "/api/queues/{queue}/pause", role: .operator) { request, context in
             let queue = try Self.queue(context)
             let reason = try await Input.body(PauseRequest.self, request, context).reason
-            if let reason, reason.unicodeScalars.count > 500 || reason.utf8.contains(0) {
-                throw APIError.invalid("reason", "reason must be at most 500 characters, without NUL")
-            }
             let (pause, isNew) = try await store.pause(queue: queue, by: context.identity?.subject ?? "api", reason: reason)
             return try Reply.json(Paused(pause: pause, newlyPaused: isNew))
         }
@@ -29,11 +26,10 @@ struct QueueRoutes {
         }
     }
 
+    /// The queue named in the path; the store checks it (``JobLimits``), as it does the reason.
     static func queue(_ context: APIContext) throws -> String {
         let queue = context.parameters.get("queue") ?? ""
-        guard !queue.isEmpty, queue.unicodeScalars.count <= 128, !queue.utf8.contains(0) else {
-            throw APIError.invalid("queue", "queue must be 1 to 128 characters")
-        }
+        try JobLimits.checkName(queue, field: "queue")
         return queue
     }
 }

@@ -57,8 +57,8 @@ public struct NewJob: Sendable {
             throw InvalidInput(field: "args", "args must not contain a NUL character (\\u0000): PostgreSQL cannot store one")
         }
         // Counted as PostgreSQL's length() and JSON Schema's maxLength count: code points.
-        guard !kind.isEmpty, kind.unicodeScalars.count <= 128 else { throw InvalidInput(field: "kind", "kind must be 1 to 128 characters") }
-        guard !queue.isEmpty, queue.unicodeScalars.count <= 128 else { throw InvalidInput(field: "queue", "queue must be 1 to 128 characters") }
+        try JobLimits.checkName(kind, field: "kind")
+        try JobLimits.checkName(queue, field: "queue")
         guard (-32768...32767).contains(priority) else {
             throw InvalidInput(field: "priority", "priority \(priority) is out of range: use -32768…32767 (lower runs first)")
         }

@@ -3,23 +3,6 @@ import Foundation
 import NightshiftCore
 import PostgresNIO
 
-/// Which jobs a bulk retry or cancel acts on: every given filter must match.
-public struct JobSelection: Sendable, Equatable {
-    public var states: [JobState]
-    public var kinds: [String]
-    public var queues: [String]
-    /// Only jobs that finished at or after this instant, or, for those not finished, were
-    /// created at or after it.
-    public var since: Date?
-
-    public init(states: [JobState], kinds: [String] = [], queues: [String] = [], since: Date? = nil) {
-        self.states = states
-        self.kinds = kinds
-        self.queues = queues
-        self.since = since
-    }
-}
-
 /// How many jobs a bulk action matched, and the first of them, oldest first.
 public struct BulkPreview: Sendable {
     public var count: Int
@@ -30,6 +13,10 @@ extension JobStore {
     /// Jobs a bulk action changes in one transaction: a batch locks at most this many rows,
     /// so workers and enqueuers never wait long behind it.
     public static let bulkBatchSize = 1_000
+    /// How long a revisit waits for a row another transaction holds (a claim, a completion:
+    /// milliseconds), and how many revisits a row gets before it is reported still locked.
+    static let bulkRevisitLockTimeout = "2s"
+    static let bulkRevisits = 10
 
     /// How many jobs `selection` matches, and the first `sample` of them (by id).
     public func preview(_ selection: JobSelection, sample: Int = 20) async throws -> BulkPreview {
@@ -44,77 +31,147 @@ extension JobStore {
         return BulkPreview(count: count, sample: records)
     }
 
-    /// Retries every discarded or cancelled job that `selection` matches, as ``retry(_:extraAttempts:)``
-    /// does one: back to `available` (or `pending`, while a dependency has not succeeded),
-    /// history kept, `max_attempts` raised; dependents cancelled because of it wait for it
-    /// again. One transaction per ``bulkBatchSize`` jobs. A job whose unique key another job
-    /// holds is left as it is. Returns how many were retried.
-    public func retryAll(_ selection: JobSelection, extraAttempts: Int = 1) async throws -> Int {
-        var selection = selection
-        selection.states = selection.states.filter { $0 == .discarded || $0 == .cancelled }
-        guard !selection.states.isEmpty else { return 0 }
-        return try await inBatches(selection, extraAttempts: extraAttempts, """
-            WITH batch AS (
-                SELECT id FROM jobs WHERE id > $5 AND $MATCH ORDER BY id LIMIT \(Self.bulkBatchSize)
-                FOR UPDATE SKIP LOCKED
-            ), retried AS (
-                \(Self.retrySQL(from: "batch", extraAttempts: "$6"))
-            ), revived AS (
-                \(Self.reviveDependentsSQL(of: "retried"))
-            ), notified AS (
-                SELECT pg_notify('\(Self.notificationChannel)', 'available:' || queue)
-                FROM (SELECT DISTINCT queue FROM retried WHERE state = 'available') q
-            )
-            SELECT (SELECT max(id) FROM batch), (SELECT count(*)::int FROM retried) + 0 * (SELECT count(*)::int FROM notified)
-            """)
+    /// Acts on every job `selection` matches, as its action does one (``retry(_:extraAttempts:)``,
+    /// ``cancel(_:)``), one transaction per ``bulkBatchSize`` jobs. A row another transaction
+    /// holds (a worker claiming it) is skipped in its batch and revisited after the pass,
+    /// waiting for the lock, until it is acted on or no longer matches. A batch that fails
+    /// (after retries of lock conflicts) is reported and the rest go on. `onBatch` hears each
+    /// batch's report as it commits.
+    public func perform(
+        _ selection: JobSelection, extraAttempts: Int = 1, onBatch: (@Sendable (BulkBatchReport) -> Void)? = nil
+    ) async throws -> BulkReport {
+        var report = BulkReport()
+        var cursor: Int64 = 0
+        var revisit: [Int64] = []
+        // The pass: batches by id, rows held elsewhere put aside.
+        while true {
+            let matched = try await matching(selection, after: cursor)
+            guard let last = matched.last else { break }
+            cursor = last
+            let batch = await batch(selection, ids: matched, wait: false, extraAttempts: extraAttempts)
+            revisit += batch.locked
+            report.add(batch.report)
+            onBatch?(batch.report)
+        }
+        // The revisits: each waits for its rows' locks.
+        var round = 0
+        while !revisit.isEmpty {
+            round += 1
+            var next: [Int64] = []
+            for start in stride(from: 0, to: revisit.count, by: Self.bulkBatchSize) {
+                let ids = Array(revisit[start..<min(start + Self.bulkBatchSize, revisit.count)])
+                var batch = await batch(selection, ids: ids, wait: true, extraAttempts: extraAttempts)
+                if round == Self.bulkRevisits {
+                    batch.report.skipped += batch.locked.map { BulkSkip(id: $0, reason: .stillLocked) }
+                } else {
+                    next += batch.locked
+                }
+                report.add(batch.report)
+                onBatch?(batch.report)
+            }
+            revisit = next
+        }
+        return report
     }
 
-    /// Cancels every waiting job (pending, available, scheduled, retryable) that `selection`
-    /// matches, and asks the workers running the running ones to stop them, as ``cancel(_:)``
-    /// does one. One transaction per ``bulkBatchSize`` jobs. Returns how many were cancelled or
-    /// asked to stop.
-    public func cancelAll(_ selection: JobSelection) async throws -> Int {
-        var selection = selection
-        selection.states = selection.states.filter { [.pending, .available, .scheduled, .retryable, .running].contains($0) }
-        guard !selection.states.isEmpty else { return 0 }
-        return try await inBatches(selection, extraAttempts: 0, """
-            WITH batch AS (
-                SELECT id, state FROM jobs WHERE id > $5 AND $MATCH ORDER BY id LIMIT \(Self.bulkBatchSize)
-                FOR UPDATE SKIP LOCKED
-            ), waiting AS (
+    /// The ids of the next batch that matches, after `cursor`, unlocked.
+    private func matching(_ selection: JobSelection, after cursor: Int64) async throws -> [Int64] {
+        var query = Self.selecting(selection, "SELECT id FROM jobs WHERE id > $5 AND $MATCH ORDER BY id LIMIT \(Self.bulkBatchSize)")
+        query.binds.append(cursor)
+        var ids: [Int64] = []
+        for try await id in try await client.query(query, logger: logger).decode(Int64.self) { ids.append(id) }
+        return ids
+    }
+
+    /// One batch in one transaction: `ids` that still match are locked in id order (skipping
+    /// rows held elsewhere, or, when `wait`, waiting up to ``bulkRevisitLockTimeout`` for them)
+    /// and acted on. Returns its report and the ids it could not lock.
+    private func batch(
+        _ selection: JobSelection, ids: [Int64], wait: Bool, extraAttempts: Int
+    ) async -> (report: BulkBatchReport, locked: [Int64]) {
+        do {
+            return try await LockConflict.retrying(logger: logger, "bulk \(selection.action.rawValue)") {
+                try await Transaction.run(on: client, logger: logger) { connection in
+                    if wait {
+                        try await connection.query("SELECT set_config('lock_timeout', \(Self.bulkRevisitLockTimeout), true)", logger: logger)
+                    }
+                    var query = Self.selecting(selection, """
+                        SELECT id FROM jobs WHERE id = ANY($5::bigint[]) AND $MATCH ORDER BY id FOR UPDATE\(wait ? "" : " SKIP LOCKED")
+                        """)
+                    query.binds.append(ids)
+                    var locked: [Int64] = []
+                    for try await id in try await connection.query(query, logger: logger).decode(Int64.self) { locked.append(id) }
+                    var report = BulkBatchReport()
+                    let unlocked = Set(ids).subtracting(locked)
+                    // Rows not returned: held elsewhere (SKIP LOCKED), or no longer matching.
+                    let states = try await currentStates(Array(unlocked), on: connection)
+                    var heldElsewhere: [Int64] = []
+                    for id in unlocked.sorted() {
+                        if let state = states[id], selection.states.contains(state), !wait {
+                            heldElsewhere.append(id)
+                        } else {
+                            report.skipped.append(BulkSkip(id: id, reason: .stateChanged(states[id] ?? .cancelled)))
+                        }
+                    }
+                    report.lockedForLater = heldElsewhere.count
+                    guard !locked.isEmpty else { return (report, heldElsewhere) }
+                    switch selection.action {
+                    case .cancel:
+                        report.changed = try await cancelLocked(locked, on: connection)
+                    case .retry:
+                        let retried = try await retry(locked, extraAttempts: extraAttempts, on: connection)
+                        report.changed = retried.retried
+                        report.dependents = retried.dependents
+                        for id in locked {
+                            switch retried.outcomes[id] {
+                            case .retried?: break
+                            case .uniqueKeyTaken?: report.skipped.append(BulkSkip(id: id, reason: .uniqueKeyHeld(holder: nil)))
+                            case .dependencyFailed(let dependency)?: report.skipped.append(BulkSkip(id: id, reason: .dependencyFailed(dependency)))
+                            case .notRetryable(let state)?: report.skipped.append(BulkSkip(id: id, reason: .stateChanged(state)))
+                            case .notFound?, nil: report.skipped.append(BulkSkip(id: id, reason: .stateChanged(.cancelled)))
+                            }
+                        }
+                    }
+                    return (report, heldElsewhere)
+                }
+            }
+        } catch where wait && LockConflict.isConflict(error) {
+            return (BulkBatchReport(), ids)
+        } catch {
+            logger.error("bulk batch failed", metadata: ["action": "\(selection.action.rawValue)", "jobs": "\(ids.count)",
+                                                         "error": "\(DatabaseErrorMessage.describe(error))"])
+            var report = BulkBatchReport()
+            report.skipped = ids.map { BulkSkip(id: $0, reason: .batchFailed(DatabaseErrorMessage.describe(error))) }
+            return (report, [])
+        }
+    }
+
+    private func currentStates(_ ids: [Int64], on connection: PostgresConnection) async throws -> [Int64: JobState] {
+        guard !ids.isEmpty else { return [:] }
+        var states: [Int64: JobState] = [:]
+        let rows = try await connection.query("SELECT id, state::text FROM jobs WHERE id = ANY(\(ids)::bigint[])", logger: logger)
+        for try await (id, state) in rows.decode((Int64, String).self) { states[id] = JobState(rawValue: state) }
+        return states
+    }
+
+    /// Cancels the locked `ids` as ``cancel(_:)`` does each: waiting ones at once, running ones
+    /// asked to stop. Returns how many.
+    private func cancelLocked(_ ids: [Int64], on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query("""
+            WITH waiting AS (
                 UPDATE jobs SET state = 'cancelled', finished_at = now(), cancel_requested_at = now(),
-                                last_error = 'cancelled by a bulk cancel'
-                FROM batch WHERE jobs.id = batch.id AND batch.state IN ('pending', 'available', 'scheduled', 'retryable')
-                RETURNING jobs.id
+                                cancelled_by = 'operator', last_error = 'cancelled by a bulk cancel'
+                WHERE id = ANY(\(ids)::bigint[]) AND state IN ('pending', 'available', 'scheduled', 'retryable')
+                RETURNING id
             ), running AS (
                 UPDATE jobs SET cancel_requested_at = now()
-                FROM batch WHERE jobs.id = batch.id AND batch.state = 'running'
-                RETURNING jobs.id, pg_notify('\(Self.notificationChannel)', 'cancel:' || jobs.id)
+                WHERE id = ANY(\(ids)::bigint[]) AND state = 'running'
+                RETURNING id, pg_notify(\(Self.notificationChannel), 'cancel:' || id)
             )
-            SELECT (SELECT max(id) FROM batch), (SELECT count(*)::int FROM waiting) + (SELECT count(*)::int FROM running)
-            """)
-    }
-
-    /// Runs `sql` (which reads `$5`, the id the last batch ended at, and may read `$6`, the extra
-    /// attempts, and returns that batch's last id and how many it changed) one transaction at a
-    /// time until a batch is empty. A data-modifying CTE runs whether or not it is read; the
-    /// notification's SELECT runs only when read, hence `0 * count(…)`.
-    private func inBatches(_ selection: JobSelection, extraAttempts: Int, _ sql: String) async throws -> Int {
-        var cursor: Int64 = 0, total = 0
-        while true {
-            var query = Self.selecting(selection, sql)
-            query.binds.append(cursor)
-            query.binds.append(extraAttempts)
-            let (last, changed) = try await Transaction.run(on: client, logger: logger) { connection -> (Int64?, Int) in
-                for try await (last, changed) in try await connection.query(query, logger: logger).decode((Int64?, Int).self) {
-                    return (last, changed)
-                }
-                return (nil, 0)
-            }
-            total += changed
-            guard let last else { return total }
-            cursor = last
-        }
+            SELECT (SELECT count(*)::int FROM waiting) + (SELECT count(*)::int FROM running)
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
 
     /// `sql` with `$MATCH` standing for the selection's filter, bound as `$1`…`$4`.

@@ -14,7 +14,8 @@ extension JobStore {
         return false
     }
 
-    /// Marks many attempts succeeded in one statement. Returns the ones that were fenced off
+    /// Marks many attempts succeeded in one statement (in id order, so two batches lock their
+    /// rows in one order); retried on a lock conflict. Returns the ones that were fenced off
     /// (no longer running with that attempt): those writes were refused.
     public func markSucceeded(_ attempts: [AttemptRef]) async throws -> [AttemptRef] {
         guard !attempts.isEmpty else { return [] }
@@ -22,10 +23,13 @@ extension JobStore {
         var binds = PostgresBindings(capacity: 2)
         binds.append(attempts.map(\.id))
         binds.append(attempts.map(\.attempt))
-        let rows = try await client.query(PostgresQuery(unsafeSQL: Self.completeBatchSQL, binds: binds), logger: logger)
-        var updated = Set<Int64>()
-        updated.reserveCapacity(attempts.count)
-        for try await id in rows.decode(Int64.self) { updated.insert(id) }
+        let updated = try await LockConflict.retrying(logger: logger, "mark succeeded") {
+            let rows = try await client.query(PostgresQuery(unsafeSQL: Self.completeBatchSQL, binds: binds), logger: logger)
+            var updated = Set<Int64>()
+            updated.reserveCapacity(attempts.count)
+            for try await id in rows.decode(Int64.self) { updated.insert(id) }
+            return updated
+        }
         return Self.fenced(attempts, updated: updated)
     }
 

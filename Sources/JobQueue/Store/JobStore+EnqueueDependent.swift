@@ -20,22 +20,29 @@ extension JobStore {
                 WITH marked AS (
                     UPDATE jobs SET has_dependents = true WHERE id = ANY(\(dependencies)::bigint[])
                     RETURNING id, kind, state, last_error
+                ), edges AS (
+                    SELECT id, kind, state, last_error,
+                           nightshift_dependency_edge(state, \(job.onDependencyFailure.rawValue)) AS edge
+                    FROM marked
                 ), verdict AS (
                     SELECT count(*) AS found,
-                           coalesce(bool_or(state IN ('discarded', 'cancelled')), false) AND NOT \(runAnyway) AS failed,
-                           coalesce(bool_and(state = 'succeeded' OR (\(runAnyway) AND state IN ('discarded', 'cancelled'))), true) AS satisfied,
-                           (array_agg(format('cancelled: dependency %s (%s) was %s%s', id, kind, state, coalesce(': ' || left(last_error, 500), ''))
-                                      ORDER BY id) FILTER (WHERE state IN ('discarded', 'cancelled')))[1] AS reason
-                    FROM marked
+                           coalesce(bool_or(edge = 'failed'), false) AS failed,
+                           coalesce(bool_and(edge = 'met'), true) AS satisfied,
+                           min(id) FILTER (WHERE edge = 'failed') AS cause,
+                           (array_agg(nightshift_dependency_cancel_text(id, kind, state, last_error) ORDER BY id)
+                                FILTER (WHERE edge = 'failed'))[1] AS reason
+                    FROM edges
                 ), ins AS (
-                    INSERT INTO jobs (kind, queue, args, state, priority, max_attempts, run_at, unique_key, finished_at, last_error)
+                    INSERT INTO jobs (kind, queue, args, state, priority, max_attempts, run_at, unique_key, finished_at, last_error,
+                                      cancelled_by, cancelled_by_dependency)
                     SELECT \(job.kind), \(job.queue), \(job.args)::jsonb,
                            CASE WHEN v.failed THEN 'cancelled'::job_state
                                 WHEN NOT v.satisfied THEN 'pending'::job_state
                                 WHEN \(job.runAt)::timestamptz > now() THEN 'scheduled'::job_state
                                 ELSE 'available'::job_state END,
                            \(job.priority), \(job.maxAttempts), COALESCE(\(job.runAt)::timestamptz, now()), \(job.uniqueKey),
-                           CASE WHEN v.failed THEN now() END, CASE WHEN v.failed THEN v.reason END
+                           CASE WHEN v.failed THEN now() END, CASE WHEN v.failed THEN v.reason END,
+                           CASE WHEN v.failed THEN 'dependency' END, v.cause
                     FROM verdict v
                     WHERE v.found = \(dependencies.count)
                       AND NOT (v.failed AND EXISTS (SELECT 1 FROM jobs h WHERE h.unique_key = \(job.uniqueKey)
@@ -43,7 +50,7 @@ extension JobStore {
                     \(unescaped: JobSQL.onUniqueKeyConflict)
                     DO NOTHING
                     RETURNING *
-                ), edges AS (
+                ), inserted_edges AS (
                     INSERT INTO job_dependencies (job_id, depends_on, on_failure)
                     SELECT ins.id, marked.id, \(job.onDependencyFailure.rawValue) FROM ins CROSS JOIN marked
                 ), notified AS (

@@ -5,12 +5,12 @@ import PostgresNIO
 extension JobStore {
     /// Pauses `queue`: from this commit on, no claim takes its jobs (the claim statements skip
     /// queues in `queue_pauses`). Running jobs finish; enqueues still go in. Pausing a paused
-    /// queue keeps its first pause and returns it with `isNew` false.
+    /// queue keeps its first pause and returns it with `isNew` false. Throws ``InvalidInput``
+    /// for a queue name or reason past ``JobLimits``.
     @discardableResult
     public func pause(queue: String, by who: String, reason: String?) async throws -> (pause: QueuePause, isNew: Bool) {
-        guard !queue.isEmpty, queue.unicodeScalars.count <= 128, !queue.utf8.contains(0) else {
-            throw InvalidInput(field: "queue", "queue must be 1 to 128 characters")
-        }
+        try JobLimits.checkName(queue, field: "queue")
+        try JobLimits.checkPauseReason(reason)
         let rows = try await client.query("""
             WITH paused AS (
                 INSERT INTO queue_pauses (queue, paused_by, reason) VALUES (\(queue), \(who), \(reason))
@@ -33,6 +33,7 @@ extension JobStore {
     /// when the queue was not paused.
     @discardableResult
     public func resume(queue: String) async throws -> QueuePause? {
+        try JobLimits.checkName(queue, field: "queue")
         let rows = try await client.query("""
             WITH resumed AS (
                 DELETE FROM queue_pauses WHERE queue = \(queue) RETURNING queue, paused_at, paused_by, reason

@@ -5,87 +5,90 @@ import PostgresNIO
 public enum RetryOutcome: Sendable, Equatable {
     case retried
     case notRetryable(JobState)
-    /// A newer job holds the same unique key (the safety net enqueued it again, say).
+    /// Another job holds the same unique key (the safety net enqueued it again, say), or a
+    /// newer job with the key stands for this one.
     case uniqueKeyTaken
+    /// A job this one waits for failed (discarded, cancelled, or gone): retry that one, which
+    /// brings this one back with it, instead.
+    case dependencyFailed(dependency: Int64)
     case notFound
+}
+
+/// What a retry did to the jobs that wait for the retried ones.
+public struct DependentsRevival: Sendable, Equatable {
+    /// A dependent left cancelled, and why.
+    public enum Skip: Sendable, Equatable {
+        /// Job `holder` holds its unique key (a live job, or another revived one, newer).
+        case uniqueKeyHeld(holder: Int64?)
+        /// Another dependency of it failed too.
+        case dependencyFailed(Int64)
+    }
+
+    /// Dependents that a retried job's failure had cancelled, now waiting again (`pending`).
+    public var revived: [Int64] = []
+    public var skipped: [(id: Int64, reason: Skip)] = []
+
+    public init() {}
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.revived == rhs.revived && lhs.skipped.map(\.id) == rhs.skipped.map(\.id)
+            && lhs.skipped.map(\.reason) == rhs.skipped.map(\.reason)
+    }
+}
+
+/// A retry's outcome for each job it was asked to retry, and what it did to their dependents.
+public struct RetryReport: Sendable, Equatable {
+    public var outcomes: [Int64: RetryOutcome] = [:]
+    /// The state each retried job is in now: `available`, or `pending` while it waits.
+    public var states: [Int64: JobState] = [:]
+    public var dependents = DependentsRevival()
+
+    public var retried: Int { outcomes.values.filter { $0 == .retried }.count }
 }
 
 extension JobStore {
     /// Puts a discarded or cancelled job back to `available` for a manual retry (`pending` while
-    /// a dependency of it has not succeeded). Its errors are kept as history; `attempt` is kept
-    /// too, and `max_attempts` is raised so that the job gets `extraAttempts` more tries beyond
-    /// those already made. Jobs that were cancelled because this one failed wait for it again.
+    /// a dependency of it has not finished). Refused when a dependency of it failed: retry that
+    /// one instead. Its errors are kept as history; `attempt` is kept too, and `max_attempts`
+    /// is raised so that the job gets `extraAttempts` more tries beyond those already made.
+    /// Jobs that were cancelled because this one failed wait for it again, transitively (never
+    /// one an operator cancelled; one whose unique key another job holds is left, and
+    /// reported). The rules are SQL's `nightshift_retry` (migration 0014).
     public func retry(_ id: Int64, extraAttempts: Int = 1) async throws -> RetryOutcome {
-        do {
-            return try await retryQuery(id, extraAttempts: extraAttempts)
-        } catch where DatabaseErrorMessage.sqlState(error) == "23505" {
-            return .uniqueKeyTaken
+        try await retryReport(id, extraAttempts: extraAttempts).outcomes[id] ?? .notFound
+    }
+
+    /// ``retry(_:extraAttempts:)`` with what it did to the job's dependents.
+    public func retryReport(_ id: Int64, extraAttempts: Int = 1) async throws -> RetryReport {
+        try await LockConflict.retrying(logger: logger, "retry") {
+            try await Transaction.run(on: client, logger: logger) { connection in
+                try await retry([id], extraAttempts: extraAttempts, on: connection)
+            }
         }
     }
 
-    private func retryQuery(_ id: Int64, extraAttempts: Int) async throws -> RetryOutcome {
-        let rows = try await client.query("""
-            WITH target AS (SELECT id, state FROM jobs WHERE id = \(id) FOR UPDATE),
-            retried AS (
-                \(unescaped: Self.retrySQL(from: "target", extraAttempts: String(max(0, extraAttempts))))
-            ), revived AS (
-                \(unescaped: Self.reviveDependentsSQL(of: "retried"))
-            ), notified AS (
-                SELECT pg_notify(\(Self.notificationChannel), 'available:' || queue) FROM retried WHERE state = 'available'
-            )
-            SELECT target.state::text, EXISTS (SELECT 1 FROM retried) AND (SELECT count(*) FROM notified) >= 0
-                   AND (SELECT count(*) FROM revived) >= 0
-            FROM target
+    /// Retries `ids` in the caller's transaction.
+    func retry(_ ids: [Int64], extraAttempts: Int, on runner: any QueryRunner) async throws -> RetryReport {
+        let rows = try await runner.run("""
+            SELECT job_id, outcome, state::text, related FROM nightshift_retry(\(ids)::bigint[], \(max(0, extraAttempts))::int)
             """, logger: logger)
-        for try await (state, retried) in rows.decode((String, Bool).self) {
-            let current = JobState(rawValue: state) ?? .available
-            if retried { return .retried }
-            // Discarded or cancelled and still not retried: a job with its unique key stands for it.
-            return current == .discarded || current == .cancelled ? .uniqueKeyTaken : .notRetryable(current)
+        var report = RetryReport()
+        for try await (id, outcome, state, related) in rows.decode((Int64, String, String?, Int64?).self) {
+            let current = state.flatMap(JobState.init(rawValue:))
+            switch outcome {
+            case "retried":
+                report.outcomes[id] = .retried
+                report.states[id] = current
+            case "not_retryable": report.outcomes[id] = .notRetryable(current ?? .available)
+            case "unique_key_taken": report.outcomes[id] = .uniqueKeyTaken
+            case "dependency_failed": report.outcomes[id] = .dependencyFailed(dependency: related ?? 0)
+            case "not_found": report.outcomes[id] = .notFound
+            case "revived": report.dependents.revived.append(id)
+            case "revive_skipped": report.dependents.skipped.append((id, .uniqueKeyHeld(holder: related)))
+            case "revive_failed": report.dependents.skipped.append((id, .dependencyFailed(related ?? 0)))
+            default: logger.warning("unknown retry outcome", metadata: ["outcome": "\(outcome)", "job": "\(id)"])
+            }
         }
-        return .notFound
-    }
-
-    /// The UPDATE that retries the discarded or cancelled jobs whose ids `from` holds (a CTE
-    /// with an `id` column). A job whose unique key another job holds now is left out (a bulk
-    /// retry would otherwise fail on the unique index), as is one a newer job with its key
-    /// already stands for. Returns id, queue and the new state.
-    static func retrySQL(from: String, extraAttempts: String) -> String {
-        """
-        UPDATE jobs SET state = CASE WHEN EXISTS (\(unmetDependencySQL(of: "jobs")))
-                                     THEN 'pending'::job_state ELSE 'available'::job_state END,
-                        run_at = now(), finished_at = NULL, cancel_requested_at = NULL,
-                        max_attempts = greatest(jobs.max_attempts, jobs.attempt + \(extraAttempts))
-        FROM \(from) WHERE jobs.id = \(from).id AND jobs.state IN ('discarded', 'cancelled')
-          AND (jobs.unique_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM jobs h WHERE h.unique_key = jobs.unique_key AND h.id <> jobs.id
-                    AND (h.state IN (\(JobSQL.uniqueStates)) OR h.id > jobs.id)))
-        RETURNING jobs.id, jobs.queue, jobs.state
-        """
-    }
-
-    /// A dependency of job `alias` that keeps it waiting: not succeeded, and not finished where
-    /// the job asked to run anyway.
-    static func unmetDependencySQL(of alias: String) -> String {
-        """
-        SELECT 1 FROM job_dependencies e JOIN jobs x ON x.id = e.depends_on
-        WHERE e.job_id = \(alias).id AND x.state <> 'succeeded'
-          AND NOT (e.on_failure = 'run' AND x.state IN ('discarded', 'cancelled'))
-        """
-    }
-
-    /// Jobs that were cancelled because a job `retried` holds failed (the release trigger's
-    /// reason) go back to `pending`, to wait for it again; one level (their own dependents stay
-    /// cancelled until retried).
-    static func reviveDependentsSQL(of retried: String) -> String {
-        """
-        UPDATE jobs d SET state = 'pending', finished_at = NULL, cancel_requested_at = NULL
-        FROM job_dependencies e
-        WHERE e.depends_on IN (SELECT id FROM \(retried)) AND d.id = e.job_id AND d.state = 'cancelled'
-          AND d.last_error LIKE 'cancelled: dependency %'
-          AND (d.unique_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM jobs h WHERE h.unique_key = d.unique_key AND h.state IN (\(JobSQL.uniqueStates))))
-        RETURNING d.id
-        """
+        return report
     }
 }

@@ -8,33 +8,32 @@ struct JobsCancelCommand: AsyncParsableCommand {
         discussion: """
             With filters instead of an id (--state, default pending, available, scheduled and \
             retryable; --kind, --queue, --since), prints how many jobs match and the first of \
-            them; --yes cancels them, 1,000 per transaction. Jobs waiting for a cancelled job are \
-            cancelled too, with the reason.
+            them; --yes cancels them, 1,000 per transaction; rows a worker holds at that moment are \
+            revisited, and each job left as it was is listed with why. --state running asks their \
+            workers to stop them. Jobs waiting for a cancelled job are cancelled too, with the reason.
             """)
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "Job id (or filters instead).") var id: Int64?
     @OptionGroup var filters: JobSelectionOptions
 
-    static let waiting: [JobState] = [.pending, .available, .scheduled, .retryable]
-
     func validate() throws {
         if id != nil && filters.isGiven { throw ValidationError("give a job id or filters (--state, --kind, --queue, --since), not both") }
         if id == nil && !filters.isGiven { throw ValidationError("give a job id, or filters: e.g. --queue reports --kind noop") }
         if id != nil && filters.yes { throw ValidationError("--yes is for filters; a cancel by id acts at once") }
-        _ = try filters.selection(defaults: Self.waiting, allowed: Self.waiting + [.running], action: "cancelled")
+        _ = try filters.selection(.cancel)
     }
 
     func run() async throws {
         let id = self.id
-        let selection = try filters.selection(defaults: Self.waiting, allowed: Self.waiting + [.running], action: "cancelled")
+        let selection = try filters.selection(.cancel)
         let acting = filters.yes
         try await CommandDatabase.with(try database.settings()) { client, logger in
             let store = JobStore(client: client, logger: logger)
             guard let id else {
                 JobSelectionOptions.describe(try await store.preview(selection), verb: "cancel", acting: acting)
                 guard acting else { return }
-                print("cancelled \(try await store.cancelAll(selection)) job(s) (running ones end cancelled once their workers stop them)")
+                JobSelectionOptions.describe(try await store.perform(selection), action: .cancel)
                 return
             }
             switch try await store.cancel(id) {

@@ -14,14 +14,12 @@ struct JobSelectionOptions: ParsableArguments {
 
     var isGiven: Bool { !state.isEmpty || !kind.isEmpty || !queue.isEmpty || since != nil }
 
-    /// The selection, with `defaults` when no --state is given; every state must be one of `allowed`.
-    func selection(defaults: [JobState], allowed: [JobState], action: String) throws -> JobSelection {
+    /// The selection for `action` (its default states when no --state is given); the rules are
+    /// ``BulkAction`` and ``JobSelection``'s, worded here as flags.
+    func selection(_ action: BulkAction) throws -> JobSelection {
         let states = try state.map { name -> JobState in
             guard let state = JobState(rawValue: name) else {
                 throw ValidationError("--state '\(name)' is not a job state: use one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard allowed.contains(state) else {
-                throw ValidationError("--state \(name): only \(allowed.map(\.rawValue).joined(separator: ", ")) jobs can be \(action)")
             }
             return state
         }
@@ -35,7 +33,32 @@ struct JobSelectionOptions: ParsableArguments {
                 throw ValidationError("--since '\(since)' is neither an ISO 8601 time (2026-12-01T02:00:00Z) nor an age (2h, 1d)")
             }
         }
-        return JobSelection(states: states.isEmpty ? defaults : states, kinds: kind, queues: queue, since: from)
+        do {
+            return try JobSelection(action, states: states, kinds: kind, queues: queue, since: from)
+        } catch let error as InvalidInput {
+            throw ValidationError("--\(error.message)")
+        }
+    }
+
+    /// What a bulk action did: how many it changed, and each job it left, with why.
+    static func describe(_ report: BulkReport, action: BulkAction) {
+        print("\(action.pastTense) \(report.changed) job(s)"
+              + (action == .cancel ? " (running ones end cancelled once their workers stop them)" : "")
+              + (report.revived > 0 ? "; \(report.revived) dependent(s) wait again" : ""))
+        guard !report.skipped.isEmpty else { return }
+        print("left \(report.skipped.count) matching job(s) as they were:")
+        for skip in report.skipped.prefix(20) { print("  job \(skip.id): \(reason(skip.reason))") }
+        if report.skipped.count > 20 { print("  … and \(report.skipped.count - 20) more") }
+    }
+
+    static func reason(_ reason: BulkSkipReason) -> String {
+        switch reason {
+        case .stateChanged(let state): "it became \(state.rawValue) meanwhile"
+        case .uniqueKeyHeld(let holder): "another job\(holder.map { " (\($0))" } ?? "") holds its unique key"
+        case .dependencyFailed(let dependency): "job \(dependency), which it waits for, failed: run `nightshift jobs retry \(dependency)` instead"
+        case .stillLocked: "another transaction kept it locked: run the command again"
+        case .batchFailed(let error): "its batch failed: \(error)"
+        }
     }
 
     /// The dry run's answer, or the start of the real one: how many, and the first few.
