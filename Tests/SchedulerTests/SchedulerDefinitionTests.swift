@@ -3,6 +3,7 @@ import Cron
 import Database
 import Foundation
 import JobQueue
+import NightshiftCLI
 import PostgresNIO
 import Scheduler
 import Synchronization
