@@ -126,7 +126,7 @@ import TestSupport
                 _ = try await bucket.put(name.objectKey, data: Data("dump".utf8), contentType: "application/octet-stream")
                 // The store away: a bucket on a port nothing listens on, one attempt per request.
                 var away = bucket.configuration
-                away.endpoint = URL(string: "http://127.0.0.1:\(try TestObjectStorage.freePort())")!
+                away.endpoint = URL(string: "http://127.0.0.1:\(try S3TestServer.freePort())")!
                 away.maxAttempts = 1
                 let unreachable = S3Store(configuration: away, logger: TestDatabase.logger)
                 let first = try await DumpSweeper(history: history, store: unreachable, logger: TestDatabase.logger).runOnce(branch: fixture.branch)
