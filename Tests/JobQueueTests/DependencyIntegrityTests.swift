@@ -80,8 +80,9 @@ import TestSupport
             _ = try await store.markFailed(AttemptRef(id: x, attempt: 1), error: "down", retryDelay: .zero, discard: true, worker: "w")
             try await client.query("UPDATE jobs SET finished_at = now() - interval '400 days' WHERE id = \(x)", logger: TestDatabase.logger)
             try await client.query("UPDATE jobs SET finished_at = now() WHERE id = \(j)", logger: TestDatabase.logger)
-            _ = try await store.pruneFinishedJobs(succeededAndCancelledOlderThan: .seconds(86_400), discardedOlderThan: .seconds(86_400),
-                                                  limit: 100_000)
+            // The prune is global: a year's retention (x is 400 days old) leaves other suites' rows alone.
+            _ = try await store.pruneFinishedJobs(succeededAndCancelledOlderThan: .seconds(365 * 86_400),
+                                                  discardedOlderThan: .seconds(365 * 86_400), limit: 100_000)
             #expect(try await store.job(x) != nil, "its dependent still exists")
 
             // Old data without the dependency: the retry is refused, not run blind.
