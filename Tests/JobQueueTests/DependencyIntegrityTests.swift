@@ -80,8 +80,9 @@ import TestSupport
             _ = try await store.markFailed(AttemptRef(id: x, attempt: 1), error: "down", retryDelay: .zero, discard: true, worker: "w")
             try await client.query("UPDATE jobs SET finished_at = now() - interval '400 days' WHERE id = \(x)", logger: TestDatabase.logger)
             try await client.query("UPDATE jobs SET finished_at = now() WHERE id = \(j)", logger: TestDatabase.logger)
-            _ = try await store.pruneFinishedJobs(succeededAndCancelledOlderThan: .seconds(86_400), discardedOlderThan: .seconds(86_400),
-                                                  limit: 100_000)
+            // The prune is global: a year's retention (x is 400 days old) leaves other suites' rows alone.
+            _ = try await store.pruneFinishedJobs(succeededAndCancelledOlderThan: .seconds(365 * 86_400),
+                                                  discardedOlderThan: .seconds(365 * 86_400), limit: 100_000)
             #expect(try await store.job(x) != nil, "its dependent still exists")
 
             // Old data without the dependency: the retry is refused, not run blind.
@@ -228,6 +229,84 @@ import TestSupport
                 #expect(fencedA.isEmpty && fencedB.isEmpty, "round \(round)")
                 let states = (try await store.job(j1.id)?.state, try await store.job(j2.id)?.state)
                 #expect(states.0 == .available && states.1 == .available, "round \(round)")
+            }
+        }
+    }
+
+    // Found by the queue model (QueueModelTests, FOUND 1): an operator's cancel ran in a statement
+    // with a second UPDATE of jobs (its `running` CTE), whose statement event replaced the first's.
+    @Test func anOperatorCancelSingleOrBulkOfAJobOthersWaitForCancelsTheDependents() async throws {
+        let queue = TestDatabase.uniqueQueue("dep-opcancel")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let one = try await Self.graph(client, queue: queue, count: 3, chain: true)
+            let two = try await Self.graph(client, queue: queue, count: 3, chain: true)
+            try await client.query("UPDATE jobs SET state = 'available' WHERE id IN (\(one[0]), \(two[0]))", logger: TestDatabase.logger)
+
+            #expect(try await store.cancel(one[0]) == .cancelled)
+            #expect(try await store.job(one[1])?.state == .cancelled, "not pending for ever")
+            #expect(try await store.job(one[2])?.state == .cancelled)
+            #expect(try await Self.cause(client, one[1]) == ("dependency", one[0]))
+
+            let selection = try JobSelection(.cancel, states: [.available], queues: [queue])
+            #expect(try await store.perform(selection).changed == 1)
+            #expect(try await store.job(two[0])?.state == .cancelled)
+            #expect(try await store.job(two[1])?.state == .cancelled, "not pending for ever")
+            #expect(try await store.job(two[2])?.state == .cancelled)
+            #expect(try await Self.counts(client, queue: queue) == [.cancelled: 6])
+        }
+    }
+
+    // FOUND 2: a cancel of a running job was undone when the attempt then failed, snoozed, was
+    // handed back or its worker died: the job went back to retryable/scheduled and ran again.
+    @Test func aFailureSnoozeHandBackOrRescueOfAnAttemptAskedToStopEndsItCancelledAndSettlesDependents() async throws {
+        let queue = TestDatabase.uniqueQueue("dep-runcancel")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            var heads: [Int64] = []
+            var dependents: [Int64] = []
+            for _ in 0..<4 {
+                let ids = try await Self.graph(client, queue: queue, count: 2, chain: true)
+                heads.append(ids[0])
+                dependents.append(ids[1])
+                #expect(try await store.cancel(ids[0]) == .cancelRequested)
+            }
+            #expect(try await store.markFailed(AttemptRef(id: heads[0], attempt: 1), error: "boom", retryDelay: .zero,
+                                               discard: false, worker: "w") == .cancelled)
+            #expect(try await store.markSnoozed(AttemptRef(id: heads[1], attempt: 1), delay: .seconds(60), reason: "later"))
+            #expect(try await store.handBack(AttemptRef(id: heads[2], attempt: 1)))
+            let rescued = try await store.rescueStuckJobs(staleAfter: .seconds(30), queues: [queue], now: Date().addingTimeInterval(3600))
+            #expect(rescued.cancelled == [heads[3]] && rescued.retried.isEmpty)
+            for (head, dependent) in zip(heads, dependents) {
+                #expect(try await store.job(head)?.state == .cancelled, "job \(head) would run again")
+                #expect(try await Self.cause(client, head) == ("operator", nil))
+                #expect(try await store.job(dependent)?.state == .cancelled, "dependent \(dependent) settled")
+            }
+            // An operator's cancel is never revived by a retry of something else, and a claim finds nothing.
+            #expect(try await Self.counts(client, queue: queue) == [.cancelled: 8])
+        }
+    }
+
+    // FOUND 3: a bulk retry of a cancelled chain X → J1 → J2 (J1 not selected) revived J1 and then
+    // skipped J2 "because dependency J1 failed", J1 being the job it had just put back.
+    @Test func aBulkRetryOfACancelledChainsHeadAndTailRevivesTheWholeChainInOneAction() async throws {
+        let queue = TestDatabase.uniqueQueue("dep-chainretry")
+        try await TestDatabase.withClient { client in
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let ids = try await Self.graph(client, queue: queue, count: 4, chain: true)
+            try await client.query("UPDATE jobs SET kind = 'picked' WHERE id IN (\(ids[0]), \(ids[2]))", logger: TestDatabase.logger)
+            #expect(try await store.cancel(ids[0]) == .cancelRequested)
+            #expect(try await store.markCancelled(AttemptRef(id: ids[0], attempt: 1), reason: "stopped"))
+            #expect(try await Self.counts(client, queue: queue) == [.cancelled: 4])
+
+            let selection = try JobSelection(.retry, states: [.cancelled], kinds: ["picked"], queues: [queue])
+            let report = try await store.perform(selection)
+            #expect(report.skipped.isEmpty, "skipped: \(report.skipped)")
+            #expect(report.changed == 2)
+            #expect(try await store.job(ids[0])?.state == .available)
+            for id in ids.dropFirst() {
+                #expect(try await store.job(id)?.state == .pending, "job \(id) waits again")
+                #expect(try await Self.cause(client, id) == (nil, nil))
             }
         }
     }

@@ -705,8 +705,12 @@ CREATE TRIGGER jobs_note_finished_dependency
           AND OLD.state IS DISTINCT FROM NEW.state AND pg_trigger_depth() < 1)
     EXECUTE FUNCTION nightshift_note_finished_dependency();
 
+-- Not `UPDATE OF state`: in a statement with several UPDATEs of jobs (a cancel's `waiting` and
+-- `running` CTEs), a later one that does not set `state` cancels the statement event queued by
+-- the earlier one and, column-filtered, queues none: the noted jobs were never settled. Without
+-- a column list the last UPDATE's event always fires; with nothing noted it returns at once.
 CREATE TRIGGER jobs_settle_finished_dependencies
-    AFTER UPDATE OF state ON jobs
+    AFTER UPDATE ON jobs
     FOR EACH STATEMENT
     EXECUTE FUNCTION nightshift_settle_finished_dependencies();
 
@@ -779,12 +783,6 @@ BEGIN
         EXIT WHEN n = 0;
     END LOOP;
 
-    INSERT INTO nightshift_retry_out (job_id, outcome, state, queue, related)
-    SELECT j.id, 'dependency_failed', j.state, j.queue, v.blocking
-    FROM jobs j JOIN nightshift_dependency_verdicts(ids) v ON v.job_id = j.id
-    WHERE j.id = ANY(ids) AND j.state IN ('discarded', 'cancelled') AND v.verdict = 'failed'
-      AND NOT EXISTS (SELECT 1 FROM nightshift_retry_out o WHERE o.job_id = j.id);
-
     -- What the retried jobs' failures cancelled, transitively, by the recorded cause.
     INSERT INTO nightshift_retry_out (job_id, outcome, state, queue, related, cause)
     -- (Walked along the edges, whose index is whole, then checked against the recorded cause.)
@@ -848,6 +846,45 @@ BEGIN
     )
     UPDATE nightshift_retry_out o SET outcome = 'revive_failed', state = 'cancelled', related = c.blocking
     FROM cancelled c WHERE o.job_id = c.id;
+
+    -- A target the revival reached (a chain X → J1 → J2 retried as a whole: J2 was cancelled by
+    -- J1, which X's revival just put back) was retried by it: it waits again, with its attempts.
+    UPDATE jobs j SET max_attempts = greatest(j.max_attempts, j.attempt + extra_attempts)
+    FROM nightshift_retry_out o WHERE o.job_id = j.id AND j.id = ANY(ids) AND o.outcome = 'revived';
+    UPDATE nightshift_retry_out o SET outcome = CASE o.outcome WHEN 'revived' THEN 'retried'
+                                                           WHEN 'revive_skipped' THEN 'unique_key_taken'
+                                                           ELSE 'dependency_failed' END,
+                                      related = CASE WHEN o.outcome = 'revived' THEN NULL ELSE o.related END
+    WHERE o.job_id = ANY(ids) AND o.outcome IN ('revived', 'revive_skipped', 'revive_failed');
+
+    -- Again, for targets whose failed dependency the revival put back (cancelled by an operator,
+    -- so not revived themselves): they wait for it now.
+    LOOP
+        WITH eligible AS (
+            SELECT j.id, coalesce(v.verdict, 'satisfied') AS verdict
+            FROM jobs j LEFT JOIN nightshift_dependency_verdicts(ids) v ON v.job_id = j.id
+            WHERE j.id = ANY(ids) AND j.state IN ('discarded', 'cancelled')
+              AND NOT EXISTS (SELECT 1 FROM nightshift_retry_out o WHERE o.job_id = j.id)
+              AND coalesce(v.verdict, 'satisfied') <> 'failed'
+        ), retried AS (
+            UPDATE jobs j SET state = CASE WHEN e.verdict = 'waiting' THEN 'pending'::job_state ELSE 'available'::job_state END,
+                              run_at = now(), finished_at = NULL, cancel_requested_at = NULL,
+                              cancelled_by = NULL, cancelled_by_dependency = NULL,
+                              max_attempts = greatest(j.max_attempts, j.attempt + extra_attempts)
+            FROM eligible e WHERE j.id = e.id
+            RETURNING j.id, j.state, j.queue
+        )
+        INSERT INTO nightshift_retry_out (job_id, outcome, state, queue) SELECT r.id, 'retried', r.state, r.queue FROM retried r;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        EXIT WHEN n = 0;
+    END LOOP;
+
+    -- What is left failed: its dependency `related` is still failed (retry that one instead).
+    INSERT INTO nightshift_retry_out (job_id, outcome, state, queue, related)
+    SELECT j.id, 'dependency_failed', j.state, j.queue, v.blocking
+    FROM jobs j JOIN nightshift_dependency_verdicts(ids) v ON v.job_id = j.id
+    WHERE j.id = ANY(ids) AND j.state IN ('discarded', 'cancelled') AND v.verdict = 'failed'
+      AND NOT EXISTS (SELECT 1 FROM nightshift_retry_out o WHERE o.job_id = j.id);
 
     PERFORM pg_notify('nightshift_jobs', 'available:' || q)
     FROM (SELECT DISTINCT o.queue AS q FROM nightshift_retry_out o WHERE o.outcome = 'retried' AND o.state = 'available') s;

@@ -10,10 +10,13 @@ extension JobStore {
         /// Jobs whose rescue failed (each tried on its own after the pass failed as a whole):
         /// logged, left for the next pass; the others were rescued.
         public var failed: [Int64] = []
+        /// Jobs an operator had asked to stop: their dead attempt ends them `cancelled`.
+        public var cancelled: [Int64] = []
     }
 
     /// Returns running jobs whose heartbeat is older than `staleAfter` to `retryable` (to run
-    /// again at once), or `discarded` when their attempts are used up, recording why. Rows
+    /// again at once), or `discarded` when their attempts are used up, recording why; one an
+    /// operator asked to stop ends `cancelled` (a dead worker never undoes a cancel). Rows
     /// another rescuer holds are skipped, so any number of workers may run this. `now` is the
     /// database's clock unless a caller (a test) passes one. Each rescued job is a `failed` or
     /// `discarded` event. Retried on a lock conflict; if the pass still fails, each job is
@@ -43,6 +46,7 @@ extension JobStore {
                 }
                 result.retried += one.retried
                 result.discarded += one.discarded
+                result.cancelled += one.cancelled
             } catch {
                 if DatabaseErrorMessage.isUnavailable(error) { throw error }
                 logger.error("could not rescue job", metadata: ["job": "\(id)", "error": "\(DatabaseErrorMessage.describe(error))"])
@@ -66,9 +70,11 @@ extension JobStore {
                 FOR UPDATE SKIP LOCKED
             )
             UPDATE jobs SET
-                state = CASE WHEN attempt >= max_attempts THEN 'discarded'::job_state ELSE 'retryable'::job_state END,
+                state = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'::job_state
+                             WHEN attempt >= max_attempts THEN 'discarded'::job_state ELSE 'retryable'::job_state END,
                 run_at = now(),
-                finished_at = CASE WHEN attempt >= max_attempts THEN now() END,
+                finished_at = CASE WHEN cancel_requested_at IS NOT NULL OR attempt >= max_attempts THEN now() END,
+                cancelled_by = CASE WHEN cancel_requested_at IS NOT NULL THEN 'operator' END,
                 heartbeat_at = NULL,
                 last_error = 'rescued: worker ' || coalesce(locked_by, '?') || ' stopped heartbeating',
                 errors = errors || jsonb_build_array(jsonb_build_object(
@@ -81,6 +87,12 @@ extension JobStore {
         var result = RescueResult()
         for try await (id, state, kind, queue, args, attempt, maxAttempts, error)
             in rows.decode((Int64, String, String, String, String, Int, Int, String).self) {
+            if state == JobState.cancelled.rawValue {
+                result.cancelled.append(id)
+                events.emit(JobEvent(.cancelled, jobID: id, kind: kind, queue: queue, attempt: attempt,
+                                     maxAttempts: maxAttempts, args: args, error: error, retryIn: nil))
+                continue
+            }
             let discarded = state == JobState.discarded.rawValue
             if discarded { result.discarded.append(id) } else { result.retried.append(id) }
             events.emit(JobEvent(discarded ? .discarded : .failed, jobID: id, kind: kind, queue: queue, attempt: attempt,

@@ -118,6 +118,7 @@ final class JobExecutor: Sendable {
             switch state {
             case .discarded?: events.emit(.discarded, job, duration: duration, error: message)
             case .retryable?: events.emit(.failed, job, duration: duration, error: message, retryIn: delay)
+            case .cancelled?: events.emit(.cancelled, job, duration: duration, error: message)
             default: events.emit(.dropped, job, duration: duration, error: message)
             }
         } catch {
