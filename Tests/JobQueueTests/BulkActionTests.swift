@@ -92,7 +92,7 @@ import TestSupport
                 let cancel = Task {
                     try await store.perform(try JobSelection(.cancel, queues: [queue])) { batches.add($0) }
                 }
-                try await eventually(timeout: .seconds(10), "the revisit waits for the claim's rows") {
+                try await eventually(timeout: .seconds(60), "the revisit waits for the claim's rows") {
                     try await client.scalar("""
                         SELECT count(*)::int FROM pg_stat_activity
                         WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE' AND query LIKE '%id = ANY($5::bigint[])%'
