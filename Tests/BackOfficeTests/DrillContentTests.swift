@@ -38,11 +38,11 @@ import TestSupport
             try await TestDatabase.withClient { client in
                 let record = try await dump(fixture, client)
                 let busy = try await BackupFactory.insert(client, branch: fixture.branch)
-                let dead = Process()
-                dead.executableURL = URL(fileURLWithPath: "/bin/true")
-                try dead.run()
-                dead.waitUntilExit()
-                let gone = dead.processIdentifier, live = getpid()
+                // A pid no process can have (above the kernel's pid_max): an exited child's pid can
+                // be taken again while the whole suite spawns processes beside this test.
+                let pidMax = Int32((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 4_194_304
+                let gone = pidMax + 1, live = getpid()
                 let leftover = "nightshift_drill_\(record.id)_4255010505", inUse = "nightshift_drill_\(busy)_17"
                 for name in [leftover, inUse] {
                     try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: TestDatabase.logger)
