@@ -9,24 +9,7 @@ struct CopyExporter: Sendable {
 
     /// Runs `queries` in one read-only snapshot; each result's rows come back tab-joined.
     func snapshot(_ queries: [String]) async throws -> [[String]] {
-        let session = LibPQSession(url: url, applicationName: "nightshift-backup")
-        defer { session.close() }
-        do {
-            return try await session.run { connection in
-                try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                var results: [[String]] = []
-                for query in queries {
-                    let result = try connection.execute(query)
-                    results.append((0..<result.rowCount).map { index in
-                        (0..<result.columnCount).map { result.string(index, $0) }.joined(separator: "\t")
-                    })
-                }
-                try connection.execute("COMMIT")
-                return results
-            }
-        } catch let error as LibPQError {
-            throw BackupError.io("\(error) (for the backup)")
-        }
+        try await inSnapshot { connection in try Self.rows(of: queries, on: connection) }
     }
 
     /// Runs `snapshotQueries` (each result's rows come back tab-joined, in order, and are also
@@ -34,25 +17,36 @@ struct CopyExporter: Sendable {
     /// row's bytes (ending in LF) — all in one snapshot.
     func export(snapshotQueries: [String], copy select: String, answered: @escaping @Sendable ([[String]]) -> Void = { _ in },
                 row: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void) async throws -> [[String]] {
+        try await inSnapshot { connection in
+            let results = try Self.rows(of: snapshotQueries, on: connection)
+            answered(results)
+            try connection.copyOut("COPY (\(select)) TO STDOUT WITH (FORMAT csv)", row: row)
+            return results
+        }
+    }
+
+    /// `body` on a session of its own inside one REPEATABLE READ READ ONLY transaction.
+    private func inSnapshot<T: Sendable>(_ body: @escaping @Sendable (LibPQConnection) throws -> T) async throws -> T {
         let session = LibPQSession(url: url, applicationName: "nightshift-backup")
         defer { session.close() }
         do {
             return try await session.run { connection in
                 try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                var results: [[String]] = []
-                for query in snapshotQueries {
-                    let result = try connection.execute(query)
-                    results.append((0..<result.rowCount).map { index in
-                        (0..<result.columnCount).map { result.string(index, $0) }.joined(separator: "\t")
-                    })
-                }
-                answered(results)
-                try connection.copyOut("COPY (\(select)) TO STDOUT WITH (FORMAT csv)", row: row)
+                let result = try body(connection)
                 try connection.execute("COMMIT")
-                return results
+                return result
             }
         } catch let error as LibPQError {
             throw BackupError.io("\(error) (for the backup)")
+        }
+    }
+
+    private static func rows(of queries: [String], on connection: LibPQConnection) throws -> [[String]] {
+        try queries.map { query in
+            let result = try connection.execute(query)
+            return (0..<result.rowCount).map { index in
+                (0..<result.columnCount).map { result.string(index, $0) }.joined(separator: "\t")
+            }
         }
     }
 }
