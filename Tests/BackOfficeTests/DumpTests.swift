@@ -82,7 +82,8 @@ import TestSupport
     }
 
     /// Issue 34 item 4: the local store keeps a copy, not a hard link, so damage in place hits
-    /// the local file alone; the drill then restores the store's copy and says so. Only when
+    /// the local file alone; the drill then restores the store's copy, says so, and repairs the
+    /// local file with it. Only when
     /// both copies are damaged does the drill fail, naming the checksum.
     @Test(arguments: ["flip", "truncate"])
     func aDamagedLocalDumpIsReplacedByTheStoresCopyAndOnlyBothDamagedFailTheDrill(damage: String) async throws {
@@ -120,7 +121,12 @@ import TestSupport
                         && passed.verificationDetails?.contains("is not the dump that was made") == true, "\(passed.verificationDetails ?? "")")
                 // break-dumps 5: the fallback is the row's to show (`backups show`, `drill --wait` print it).
                 #expect(passed.drillNote?.contains("the local copy was damaged") == true, "\(passed.drillNote ?? "no note")")
+                // And the local file is the good copy again (office2 item 8), said so, no download left.
+                #expect(try FileDigest.sha256(of: file) == (row.sizeBytes!, row.sha256!), "the local file was repaired from the store's copy")
+                #expect(passed.drillNote?.contains("the local file was repaired from it") == true, "\(passed.drillNote ?? "no note")")
+                #expect(fixture.dumpFiles() == [file.lastPathComponent], "no download left beside it")
 
+                try harm(file)
                 try harm(object)
                 let drill = try await runJob(RestoreDrillJob.self, .init(backupID: row.id), registry: registry, client: client)
                 #expect(drill.state == .discarded, "a damaged dump is not retried")

@@ -62,4 +62,37 @@ import TestSupport
             #expect(!(try await gaps(at: later)).contains(month))
         }
     }
+
+    /// break-close 12: a record dated in an older closed month (an October gasto typed in
+    /// mid-November) is a gap too, so the home page, the gauge and the alert show it without a
+    /// manual `backup verify`; backed up and merged (`extrato generate --force`), it is gone.
+    @Test func aRecordThatArrivedAfterAnOlderMonthsCloseIsAGapUntilMerged() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 8)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let month = fixture.month, later = try following(fixture.month, 3)
+            let now = date(later.year, later.month, 15)
+            func gaps() async throws -> [StudioMonth] {
+                try await MonthCloseGaps.read(client: client, zone: utc, now: now, logger: TestDatabase.logger)
+            }
+            let writer = MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger)
+            _ = try await writer.create(month)
+            _ = try await Transaction.run(on: client, logger: TestDatabase.logger) { connection in
+                try await ExtratoGenerator(logger: TestDatabase.logger).close(month, force: false, jobID: nil, on: connection)
+            }
+            #expect(!(try await gaps()).contains(month), "closed, nothing late: no gap")
+            // A sessao dated in the closed month arrives (other tests put triggers on gastos).
+            try await client.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO sessoes (data, valor, cliente_id, artista_id, observacoes)
+                SELECT DATE '\(month.firstDay)' + 20, 77.00, c.id, a.id, 'late' FROM clientes c, artistas a LIMIT 1
+                """), logger: TestDatabase.logger)
+            #expect(try await gaps().contains(month), "a closed month with a record that arrived after its close is a gap")
+            guard case .created = try await writer.create(month) else { Issue.record("the late record was not backed up"); return }
+            #expect(try await gaps().contains(month), "backed up but not merged: still a gap")
+            _ = try await Transaction.run(on: client, logger: TestDatabase.logger) { connection in
+                try await ExtratoGenerator(logger: TestDatabase.logger).close(month, force: true, jobID: nil, on: connection)
+            }
+            #expect(!(try await gaps()).contains(month), "merged into the extrato: no gap")
+        }
+    }
 }

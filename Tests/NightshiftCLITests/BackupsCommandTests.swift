@@ -64,9 +64,32 @@ import TestSupport
                 let unconfirmed = try ChildProcess(["backups", "restore", "--id", "\(id)", "--target-url", target.connectionString], environment: environment)
                 #expect(try await unconfirmed.waitForExit() != 0)
                 #expect(unconfirmed.log.contains("add --yes"), "\(unconfirmed.log)")
+                // The target already holds `ledger`, locked by another session: the restore's
+                // `DROP TABLE` waits there, mid-restore, so what it holds meanwhile can be seen.
+                try await TestDatabase.withClient(url: target, migrate: false) { client async throws in
+                    _ = try await client.query("CREATE TABLE ledger (id int)", logger: TestDatabase.logger)
+                }
+                let blocker = LibPQSession(url: target, applicationName: "nightshift-test holds ledger")
+                defer { blocker.close() }
+                try await blocker.run { _ = try $0.execute("BEGIN; LOCK TABLE ledger IN ACCESS EXCLUSIVE MODE") }
                 let restored = try ChildProcess(["backups", "restore", "--id", "\(id)", "--target-url", target.connectionString, "--yes"],
                                                 environment: environment)
+                // Office2 item 9: while it restores, the dump is marked in use as a drill marks it,
+                // so a prune or local retention (which take this lock exclusively) leaves it alone.
+                let inUse = "nightshift-backup-in-use:\(id)"
+                try await TestDatabase.withClient { client async throws in
+                    try await eventually(timeout: .seconds(60), "the restore is waiting on the locked table") {
+                        try await client.scalar("""
+                            SELECT count(*)::int FROM pg_stat_activity WHERE datname = \(target.database) AND wait_event_type = 'Lock'
+                            """, as: Int.self) ?? 0 > 0
+                    }
+                    #expect(try await client.scalar(Self.isFree(inUse), as: Bool.self) == false, "backups restore holds its dump in use while restoring")
+                }
+                blocker.close()
                 #expect(try await restored.waitForExit() == 0, "\(restored.log)")
+                try await TestDatabase.withClient { client async throws in
+                    #expect(try await client.scalar(Self.isFree(inUse), as: Bool.self) == true, "and lets go of it when done")
+                }
                 #expect(restored.log.contains("sha256 verified"))
                 #expect(!restored.log.contains(target.password ?? "password-not-set"), "no password in the output")
                 try await TestDatabase.withClient(url: target, migrate: false) { client async throws in
@@ -75,6 +98,12 @@ import TestSupport
                 }
             }
         }
+    }
+
+    /// Whether the exclusive form of an advisory lock (what a prune takes) can be had now; taken
+    /// and let go in one statement, so on one connection.
+    static func isFree(_ key: String) -> PostgresQuery {
+        "SELECT CASE WHEN pg_try_advisory_lock(hashtext(\(key))) THEN pg_advisory_unlock(hashtext(\(key))) ELSE false END"
     }
 
     @Test func backupsShowSaysPerTableTheRowsAndWhatTheDrillFound() async throws {

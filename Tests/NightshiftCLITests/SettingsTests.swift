@@ -5,6 +5,7 @@ import Foundation
 @testable import NightshiftCLI
 import NightshiftCore
 import Testing
+import TestSupport
 
 /// The one place the environment is read: the seeds' variable names, their defaults, and an
 /// error naming the variable for each wrong value.
@@ -38,6 +39,57 @@ import Testing
     func aWrongValueNamesItsVariable(name: String, value: String, message: String) {
         #expect { try Settings(environment: [name: value]) } throws: { error in
             "\(error)".contains(message) && (error as? ConfigurationError)?.setting == name
+        }
+    }
+
+    /// break-dumps 11: the drill runs `pg_restore --clean` into RESTORE_DATABASE_URL, so it may
+    /// not name production (DATABASE_URL or DUMP_DATABASE_URL), however the host is written.
+    @Test func aRestoreDatabaseThatIsProductionIsRefusedNamingBothVariables() throws {
+        let cases: [(name: String, production: String, restore: String)] = [
+            ("DATABASE_URL", "postgres://u:secret@localhost:5432/studio", "postgres://drill@127.0.0.1/studio"),
+            ("DATABASE_URL", "postgres://u@DB.example.com:6543/studio", "postgres://x@db.example.com:6543/studio?sslmode=require"),
+            ("DUMP_DATABASE_URL", "postgres://u@[::1]:5433/loja", "postgres://u@localhost:5433/loja"),
+            ("DUMP_DATABASE_URL", "postgres://u@localhost:5433/loja", "postgres://u@:5433/loja?host=/var/run/postgresql"),
+        ]
+        for (name, production, restore) in cases {
+            let environment = [name: production, "RESTORE_DATABASE_URL": restore]
+            #expect { try Settings(environment: environment) } throws: { error in
+                "\(error)".contains("RESTORE_DATABASE_URL names the same database as \(name)")
+                    && (error as? ConfigurationError)?.setting == "RESTORE_DATABASE_URL" && !"\(error)".contains("secret")
+            }
+        }
+        // Another database on the same server, or the same name on another server or port, is fine.
+        for restore in ["postgres://u@localhost:5432/studio_drill", "postgres://u@backup.example.com:5432/studio",
+                        "postgres://u@localhost:5433/studio"] {
+            let settings = try Settings(environment: ["DATABASE_URL": "postgres://u@localhost:5432/studio", "RESTORE_DATABASE_URL": restore])
+            #expect(settings.backOffice.dumps.restoreDatabase != nil)
+        }
+    }
+
+    /// break-close 13: `GMT-0300` / `UTC-3` read as zones by Foundation, but PostgreSQL (which
+    /// computes the month close gaps in TZ for the home page and the gauges) rejects them: the
+    /// setting is refused, naming TZ and a zone both accept. Checked against the real server.
+    @Test func anOffsetPostgreSQLRejectsIsRefusedAsTZAndTheSuggestedZoneWorksInPostgreSQL() async throws {
+        for (name, value) in [("TZ", "GMT-0300"), ("TZ", "UTC-3"), ("TZ", "GMT-03:00"), ("BRANCH_TZ", "GMT+0530")] {
+            #expect { try Settings(environment: [name: value]) } throws: { error in
+                "\(error)".contains("\(name)=\(value) is an offset PostgreSQL does not accept") && (error as? ConfigurationError)?.setting == name
+                    && (value.hasSuffix("30") || "\(error)".contains("Etc/GMT+3"))
+            }
+        }
+        for value in ["America/Sao_Paulo", "Etc/GMT+3", "UTC", "GMT"] {
+            let zone = try Settings(environment: ["TZ": value]).backOffice.timeZone
+            try await TestDatabase.withClient { client in
+                let local = try await client.scalar("SELECT to_char(now() AT TIME ZONE \(zone.identifier), 'YYYY')", as: String.self)
+                #expect(local?.count == 4, "PostgreSQL accepts \(zone.identifier)")
+            }
+        }
+        try await TestDatabase.withClient { client in
+            for value in ["GMT-0300", "UTC-3"] {
+                let identifier = TimeZone(identifier: value)?.identifier ?? value
+                await #expect(throws: (any Error).self, "PostgreSQL rejects \(identifier): the rule above is needed") {
+                    _ = try await client.scalar("SELECT to_char(now() AT TIME ZONE \(identifier), 'YYYY')", as: String.self)
+                }
+            }
         }
     }
 

@@ -46,7 +46,7 @@ struct SafetyNet {
             lastSuccess: nets.lastSuccess(.monthBackup, branch: branch),
             detail: manifest.map {
                 t($0.encryption != nil ? "home_backup_detail_encrypted" : "home_backup_detail",
-                  ["records": format.count($0.totalRecords), "file": $0.file])
+                  ["records": format.count($0.recordsForMonth), "file": $0.file])
             } ?? t["home_backup_none"],
             todo: manifest == nil ? "nightshift backup create --year \(month.year) --month \(month.month)" : nil))
         lines.append(Line(
@@ -62,7 +62,7 @@ struct SafetyNet {
             name: t["home_gaps_name"], status: gaps.isEmpty ? .green : .red, lastSuccess: nil,
             detail: gaps.isEmpty ? t["home_gaps_none"]
                 : t("home_gaps_detail", ["months": gaps.prefix(12).map(\.slashed).joined(separator: ", ") + (gaps.count > 12 ? " (+\(gaps.count - 12))" : "")]),
-            todo: gaps.first.map { "nightshift backup create --year \($0.year) --month \($0.month) && nightshift extrato generate --year \($0.year) --month \($0.month)" }))
+            todo: gaps.first.map { "nightshift backup create --year \($0.year) --month \($0.month) && nightshift extrato generate --year \($0.year) --month \($0.month) --force" }))
         let dumpAge = hours(lastDump)
         lines.append(Line(
             net: .nightlyDump,

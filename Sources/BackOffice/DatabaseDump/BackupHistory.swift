@@ -100,7 +100,7 @@ public struct BackupHistory: Sendable {
     /// Runs `body` with backup `id` marked in use (a shared advisory lock, held on one
     /// connection, dropped by the server if the process dies): a prune or a local retention
     /// pass leaves its file and object alone meanwhile (``withRemovable(_:_:)``).
-    func whileInUse<T: Sendable>(_ id: Int64, _ body: @Sendable () async throws -> T) async throws -> T {
+    public func whileInUse<T: Sendable>(_ id: Int64, _ body: @Sendable () async throws -> T) async throws -> T {
         let key = Self.useKey(id)
         return try await client.withConnection { connection in
             try await AdvisoryLockWait.acquire("pg_try_advisory_lock_shared", key: key, on: connection, logger: logger)

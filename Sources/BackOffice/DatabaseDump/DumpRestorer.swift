@@ -83,8 +83,18 @@ public struct DumpRestorer: Sendable {
             let also = damaged == nil ? "" : " (the local copy \(record.localPath ?? "-") is damaged too)"
             throw DumpError.checksumMismatch(path: "\(store)/\(key)\(also)", expected: expected, actual: fetched.sha256 ?? "?")
         }
-        let note = damaged.map { "the local copy was damaged (\($0)); restored the store's copy \(key), which matches" }
-        return Fetched(file: download, downloaded: true, note: note)
+        guard let damaged, let path = record.localPath else { return Fetched(file: download, downloaded: true) }
+        // The store's copy matches: it replaces the damaged local file (rename in the dump
+        // folder, atomic), so the next restore, or seed 004's `pg_restore` by hand, reads a good file.
+        let note = "the local copy was damaged (\(damaged)); restored the store's copy \(key), which matches"
+        if rename(download.path, path) == 0 {
+            logger.warning("repaired the damaged local copy of a dump from the store's copy", metadata: [
+                "backup_id": "\(record.id)", "file": "\(path)", "object": "\(key)",
+            ])
+            return Fetched(file: URL(fileURLWithPath: path), downloaded: false, note: note + "; the local file was repaired from it")
+        }
+        let reason = String(cString: strerror(errno))
+        return Fetched(file: download, downloaded: true, note: note + "; the local file could not be repaired (\(reason)): it is still damaged")
     }
 
     /// `pg_restore` of `file` into `target`. `clean` drops the target's objects first (a

@@ -12,6 +12,11 @@ public enum BackupError: NightshiftError, Equatable {
     case closedWithoutBackup(StudioMonth)
     /// Another process is writing this month's backup right now.
     case busy(StudioMonth)
+    /// The month is closed and records of its extrato are in no intact version of its backup
+    /// (a version lost or damaged): a version written from the extrato's own records is the way out.
+    case extratoNotBackedUp(StudioMonth, problems: [String])
+    /// `--from-extrato` for a month that has no extrato.
+    case notClosed(StudioMonth)
     /// A version's local file does not match its manifest and the bucket has no good copy of it
     /// either: it is not uploaded (it would replace the bucket's copy) nor trusted.
     case damaged(StudioMonth, problems: [String])
@@ -24,7 +29,12 @@ public enum BackupError: NightshiftError, Equatable {
         case let .lateRecords(month, findings):
             return "month \(month.slashed) is closed and its backup does not hold every record: \(findings.joined(separator: "; "))"
         case let .closedWithoutBackup(month):
-            return "month \(month.slashed) is closed into its extrato and has no CSV backup; none of its records is left in the tables, so there is nothing to write (the extrato holds them)"
+            return "month \(month.slashed) is closed into its extrato and has no CSV backup file; none of its records is left in the tables, "
+                + "so there is nothing to write from them (the extrato holds them)"
+        case let .extratoNotBackedUp(month, problems):
+            return "the backup of closed month \(month.slashed) does not hold every record of its extrato: \(problems.joined(separator: "; "))"
+        case let .notClosed(month):
+            return "month \(month.slashed) has no extrato, so there is nothing to write a version from: back up an open month from its tables (without --from-extrato)"
         case let .damaged(month, problems):
             return "backup for \(month.slashed) is damaged and was not uploaded (the bucket's copy is kept): \(problems.joined(separator: "; ")); "
                 + "restore the file from another copy of the backup folder, then run this again"
@@ -36,7 +46,7 @@ public enum BackupError: NightshiftError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .io: return .unavailable
-        case .missingOrInvalid, .lateRecords, .closedWithoutBackup, .busy, .damaged: return .conflict
+        case .missingOrInvalid, .lateRecords, .closedWithoutBackup, .busy, .damaged, .extratoNotBackedUp, .notClosed: return .conflict
         }
     }
 
@@ -44,6 +54,8 @@ public enum BackupError: NightshiftError, Equatable {
         switch self {
         case let .missingOrInvalid(month, _): return .createMonthBackup(year: month.year, month: month.month)
         case let .lateRecords(month, _): return .backUpLateRecords(year: month.year, month: month.month)
+        case let .extratoNotBackedUp(month, _), let .closedWithoutBackup(month):
+            return .backUpFromExtrato(year: month.year, month: month.month)
         default: return nil
         }
     }

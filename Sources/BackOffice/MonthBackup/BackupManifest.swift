@@ -27,9 +27,16 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var totals: [String: String]?
     /// The earlier versions, oldest first, each still on disk (and in the bucket) beside this one.
     public var history: [BackupVersion]?
+    /// See ``BackupVersion/fingerprint``.
+    public var fingerprint: String?
+    /// What the backup holds for the month across its versions when this one was written
+    /// (distinct records; for an open month, this version's count): what the home page shows.
+    /// Absent in manifests written before it was recorded.
+    public var monthRecords: Int?
 
     enum CodingKeys: String, CodingKey {
-        case month, file, sha256, records, columns, encryption, recipients, version, scope, totals, history
+        case month, file, sha256, records, columns, encryption, recipients, version, scope, totals, history, fingerprint
+        case monthRecords = "month_records"
         case sizeBytes = "size_bytes", totalRecords = "total_records", createdAt = "created_at", jobID = "job_id"
     }
 

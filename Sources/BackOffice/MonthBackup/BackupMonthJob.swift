@@ -51,6 +51,11 @@ public struct BackupMonthJob: JobKind {
         case .alreadyExists(let existing):
             manifest = existing
             existed = true
+        case .readopted(let rebuilt):
+            manifest = rebuilt
+            context.logger.warning("the backup's manifest was missing: rebuilt it from the intact backup files", metadata: [
+                "month": "\(month)", "files": "\(rebuilt.versions.map(\.file).joined(separator: ", "))",
+            ])
         }
         let location = BackupLocation(baseDirectory: settings.backupDirectory, month: month, encrypted: manifest.encryption != nil,
                                       version: manifest.version ?? 1)

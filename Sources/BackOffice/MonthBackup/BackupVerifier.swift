@@ -46,6 +46,13 @@ public struct BackupVerifier: Sendable {
         /// intact version whose contents were read (with a database). Nil when the records
         /// could not be read (encrypted, no identity here): then only counts and totals compare.
         public var heldRecords: [String: [Int64: Int64]]?
+        /// A closed month: how many records of its extrato no intact version holds (then the
+        /// way out is a version written from the extrato, ``BackupError/extratoNotBackedUp(_:problems:)``).
+        public var extratoUnheld = 0
+        /// A closed month: what the backup holds for it, per type, across every intact version
+        /// (distinct records; versions that could not be read count by their manifests), rather
+        /// than the current version's count alone (break-close 15).
+        public var monthRecords: [String: Int]?
         public var ok: Bool { problems.isEmpty && offsiteProblems.isEmpty }
     }
 
@@ -78,6 +85,7 @@ public struct BackupVerifier: Sendable {
         let report = try await verify(month)
         let late = report.lateRecords.filter { !$0.backedUp }.map(\.description)
         if !report.problems.isEmpty && report.problems == late { throw BackupError.lateRecords(month, findings: late) }
+        if report.extratoUnheld > 0 { throw BackupError.extratoNotBackedUp(month, problems: report.problems) }
         guard report.problems.isEmpty, let manifest = try? readManifest(BackupLocation.found(baseDirectory: baseDirectory, month: month)) else {
             throw BackupError.missingOrInvalid(month, problems: report.problems)
         }
@@ -95,7 +103,8 @@ public struct BackupVerifier: Sendable {
         do {
             manifest = try readManifest(location)
         } catch {
-            report.problems.append("manifest \(location.manifest.lastPathComponent) is missing or unreadable, so the backup may be incomplete")
+            report.problems.append("manifest \(location.manifest.lastPathComponent) is missing or unreadable, so the backup may be incomplete "
+                + "(`nightshift backup create` for the month rebuilds it from the intact backup files)")
             return report
         }
         report.versions = manifest.versions.map { location.file($0.file).path }
@@ -142,6 +151,9 @@ public struct BackupVerifier: Sendable {
         if let closedMonth {
             closedMonth.check(held, into: &report)
             report.heldRecords = held.amounts
+            report.monthRecords = Dictionary(uniqueKeysWithValues: ClosedMonth.types.map { type in
+                (type, (held.amounts[type]?.count ?? 0) + (held.unreadCounts[type] ?? 0))
+            })
         } else if scan.contentsRead && scan.problems(against: manifest.current).isEmpty {
             // Record by record: a record swapped for another, or two amounts edited so that the
             // count and total stay the same, is a difference too.

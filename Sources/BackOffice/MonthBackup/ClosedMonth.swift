@@ -59,6 +59,7 @@ struct ClosedMonth {
             missing -= absorbed
             vouched -= absorbed
             if missing > 0 {
+                report.extratoUnheld += missing
                 report.problems.append("\(missing) \(type) record(s) of the month's extrato are in no intact version of its backup: "
                     + "the backup no longer holds the closed month (it was shrunk or lost), and they survive only in the extrato")
             }

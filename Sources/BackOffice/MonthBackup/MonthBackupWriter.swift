@@ -4,6 +4,7 @@ import JobQueue
 import NightshiftCore
 import Logging
 import PostgresNIO
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,9 @@ public struct MonthBackupWriter: Sendable {
         case created(BackupManifest)
         /// A valid backup was there already (the seed's 409); nothing was rewritten.
         case alreadyExists(BackupManifest)
+        /// The manifest was lost; the month's intact backup files were adopted into a new one
+        /// (nothing was there to write). ``BackupManifest/versions`` lists them.
+        case readopted(BackupManifest)
     }
 
     public let database: DatabaseURL
@@ -37,9 +41,14 @@ public struct MonthBackupWriter: Sendable {
     /// `backup_YYYY_MM.v2.csv` beside `backup_YYYY_MM.csv`, and the manifest lists both. Once
     /// the month is closed into its extrato its records are gone from the tables, so a new
     /// version can only hold what arrived after the close: it is written (with or without
-    /// `force`) when such records exist and no version holds them yet, with scope
+    /// `force`) when such records exist and no intact version holds them yet, with scope
     /// `after_close`; with none, the existing backup is kept as it is.
-    public func create(_ month: StudioMonth, force: Bool = false, jobID: Int64? = nil,
+    ///
+    /// `fromExtrato` (a closed month only) writes a version from the extrato's own stored
+    /// records, scope `extrato`: the way out when the backup no longer holds what the extrato
+    /// does (a lost or damaged version). A manifest that was lost is rebuilt from the month's
+    /// intact files, which stay versions of the backup (``Outcome/readopted(_:)``).
+    public func create(_ month: StudioMonth, force: Bool = false, fromExtrato: Bool = false, jobID: Int64? = nil,
                        progress: any WorkProgressReporting = NoProgress()) async throws -> Outcome {
         let folder = BackupLocation(baseDirectory: baseDirectory, month: month)
         let lock = try MonthBackupLock(directory: baseDirectory, month: month)
@@ -51,69 +60,93 @@ public struct MonthBackupWriter: Sendable {
         let before = try await exporter.snapshot([Self.closedSQL(month), Self.countSQL(month)])
         let closed = Self.isClosed(before[0])
         let live = Self.counts(before[1])
-        if closed {
+        // A lost manifest: the month's intact files are still its backup (break-close 11).
+        let adopted = existing == nil ? readoptable(in: folder, closed: closed) : []
+        let earlier = existing?.versions ?? adopted
+        if fromExtrato {
+            guard closed else { throw BackupError.notClosed(month) }
+            // Nothing to add when intact versions hold every record of the extrato with its amount.
+            let stored = Self.amounts(try await exporter.snapshot([Self.extratoIDSQL(month)])[0])
+            if !earlier.isEmpty, holds(stored, in: earlier, folder: folder) {
+                if let existing { return .alreadyExists(existing) }
+                return .readopted(try readopt(adopted, month: month))
+            }
+        } else if closed {
             guard live.values.reduce(0, +) > 0 else {
                 if let existing { return .alreadyExists(existing) }
+                if !adopted.isEmpty { return .readopted(try readopt(adopted, month: month)) }
                 throw BackupError.closedWithoutBackup(month)
             }
             // Every late record is in an intact version already, with the amount it has now: nothing new to add.
-            if let existing {
+            if !earlier.isEmpty {
                 let late = Self.amounts(try await exporter.snapshot([Self.idSQL(month)])[0])
-                let held = heldAmounts(existing, in: folder)
-                if late.allSatisfy({ type, rows in rows.allSatisfy { id, cents in held[type]?[id] == cents } }) {
-                    return .alreadyExists(existing)
+                if holds(late, in: earlier, folder: folder) {
+                    if let existing { return .alreadyExists(existing) }
+                    return .readopted(try readopt(adopted, month: month))
                 }
             }
-        } else if !force, let manifest = try? await verifier.verifiedManifest(month) {
+        } else if !force, existing != nil, let manifest = try? await verifier.verifiedManifest(month) {
             return .alreadyExists(manifest)
         }
         let version = Self.nextVersion(existing, in: folder.directory, month: month)
         let location = BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: encryption.isOn, version: version)
+        let (copy, countQuery) = fromExtrato ? (Self.extratoQuery(month), Self.extratoCountSQL(month)) : (Self.query(month).sql, Self.countSQL(month))
         let csv = try AtomicFile(destination: location.csv, encryptingTo: encryption.recipients)
         do {
             try csv.write(BackupCSV.byteOrderMark)
             try csv.write(BackupCSV.headerLine)
             // Counts and rows come from one snapshot; each COPY row ends in LF, written as CRLF.
             let tally = RowTally(progress, step: month.label)
+            // What a closed month's version holds, so a later writer can match it unread.
+            let fingerprint = Mutex<RecordFingerprint?>(closed ? RecordFingerprint() : nil)
             let snapshot = try await exporter.export(
-                snapshotQueries: [Self.countSQL(month), Self.closedSQL(month)], copy: Self.query(month).sql,
+                snapshotQueries: [countQuery, Self.closedSQL(month)], copy: copy,
                 answered: { results in tally.expect(Self.counts(results.first ?? []).values.reduce(0, +)) }
             ) { row in
-                try csv.write(UnsafeRawBufferPointer(rebasing: row.dropLast()))
+                let line = UnsafeRawBufferPointer(rebasing: row.dropLast())
+                try csv.write(line)
                 try csv.write(Self.lineEnd)
+                fingerprint.withLock { $0?.add(csvRow: line) }
                 tally.add()
             }
             let counts = Self.counts(snapshot.first ?? [])
             // The snapshot decides: a close that committed since the check above emptied the tables.
             let closedInSnapshot = Self.isClosed(snapshot.count > 1 ? snapshot[1] : [])
-            if closedInSnapshot && counts.values.reduce(0, +) == 0 {
+            if !fromExtrato && closedInSnapshot && counts.values.reduce(0, +) == 0 {
                 csv.discard()
                 if let existing { return .alreadyExists(existing) }
                 throw BackupError.closedWithoutBackup(month)
             }
             let sha256 = try csv.commit()
-            let manifest = BackupManifest(
+            let scope: BackupScope = fromExtrato ? .extrato : closedInSnapshot ? .afterClose : .month
+            let written = fingerprint.withLock { $0 }
+            var manifest = BackupManifest(
                 month: month.label, file: location.fileName, sha256: sha256, sizeBytes: csv.size, records: counts,
                 totalRecords: counts.values.reduce(0, +), columns: BackupCSV.columns, createdAt: Date(), jobID: jobID,
                 encryption: encryption.isOn ? BackupEncryption.format : nil,
                 recipients: encryption.isOn ? encryption.recipients.map(\.description) : nil,
-                version: version, scope: closedInSnapshot ? .afterClose : .month, totals: Self.totals(snapshot.first ?? []),
-                history: existing.map(\.versions).flatMap { $0.isEmpty ? nil : $0 })
-            let manifestFile = try AtomicFile(destination: location.manifest)
-            do {
-                try manifestFile.write(Array(try BackupManifest.encoder.encode(manifest)))
-                _ = try manifestFile.commit()
-            } catch {
-                manifestFile.discard()
-                throw error
-            }
+                version: version, scope: scope, totals: Self.totals(snapshot.first ?? []),
+                history: earlier.isEmpty ? nil : earlier, fingerprint: scope == .month ? nil : written?.value)
+            manifest.monthRecords = scope == .month ? manifest.totalRecords : monthRecords(earlier, plus: manifest.current, folder: folder)
+            try writeManifest(manifest, to: location.manifest)
             logger.info("backup written", metadata: [
-                "file": "\(location.csv.path)", "version": "\(version)", "scope": "\(manifest.scope?.rawValue ?? "month")",
+                "file": "\(location.csv.path)", "version": "\(version)", "scope": "\(scope.rawValue)",
                 "records": "\(manifest.totalRecords)", "bytes": "\(manifest.sizeBytes)",
             ])
             return .created(manifest)
         } catch {
             csv.discard()
+            throw error
+        }
+    }
+
+    func writeManifest(_ manifest: BackupManifest, to destination: URL) throws {
+        let manifestFile = try AtomicFile(destination: destination)
+        do {
+            try manifestFile.write(Array(try BackupManifest.encoder.encode(manifest)))
+            _ = try manifestFile.commit()
+        } catch {
+            manifestFile.discard()
             throw error
         }
     }
@@ -140,20 +173,6 @@ public struct MonthBackupWriter: Sendable {
             if rest.hasPrefix(".v"), rest.hasSuffix(".csv"), let n = Int(rest.dropFirst(2).dropLast(4)) { highest = max(highest, n) }
         }
         return highest + 1
-    }
-
-    /// The records the intact versions hold, amount in cents by id by type (a version that
-    /// cannot be read here, encrypted without an identity, holds none: a new version is written
-    /// instead; of an id in two versions, the later's amount counts).
-    func heldAmounts(_ manifest: BackupManifest, in folder: BackupLocation) -> [String: [Int64: Int64]] {
-        var held: [String: [Int64: Int64]] = [:]
-        for version in manifest.versions {
-            guard let scan = try? BackupFileScan.read(folder.file(version.file), encrypted: version.encryption != nil,
-                                                      encryption: encryption, collectIDs: true),
-                  scan.contentsRead, scan.problems(against: version).isEmpty else { continue }
-            held.merge(scan.counter.amounts) { $0.merging($1) { _, later in later } }
-        }
-        return held
     }
 
     /// The month's rows in the tables, `type\tid\tvalor` per row (valor as the CSV writes it).

@@ -964,5 +964,43 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 """#),
+        Migration(version: 19, name: "late_records_are_gaps", sql: #"""
+-- Late records of a closed month are a gap too (break-close 12). A closed month's rows left the
+-- tables with its close, so any row still dated in a month that has its extrato arrived after
+-- the close (or was held open across it): it is in no extrato and, until `backup create`
+-- writes it into a new version, in no backup. month_close_gaps lists such a month like a month
+-- never closed, so the home page, the gauge (nightshift_month_close_gaps) and the MonthCloseGap
+-- alert show it without a manual `backup verify`; for both the way out is `backup create`, then
+-- `extrato generate --force`. Same signature and due rule as 0016; only the "has no extrato"
+-- condition goes (a month without rows in the tables is never listed, closed or not).
+CREATE OR REPLACE FUNCTION month_close_gaps(studio_zone text, at_time timestamptz DEFAULT now())
+RETURNS TABLE (ano int, mes int)
+LANGUAGE sql STABLE AS $$
+    WITH clock AS (
+        SELECT date_trunc('month', at_time AT TIME ZONE studio_zone)::date AS this_month,
+               extract(day FROM at_time AT TIME ZONE studio_zone)::int AS today
+    ), record_months AS (
+        SELECT DISTINCT date_trunc('month', r.data)::date AS month
+        FROM (SELECT data FROM pagamentos UNION ALL SELECT data FROM sessoes
+              UNION ALL SELECT data FROM comissoes UNION ALL SELECT data FROM gastos) AS r, clock
+        WHERE r.data < clock.this_month
+    ), due AS (
+        SELECT r.month
+        FROM clock, record_months r
+        WHERE r.month < clock.this_month - interval '1 month' OR clock.today > 2
+    )
+    SELECT extract(year FROM d.month)::int, extract(month FROM d.month)::int
+    FROM due d
+    WHERE NOT EXISTS (SELECT 1 FROM jobs j
+                      WHERE j.kind = 'generate-extrato'
+                        AND j.state IN ('pending', 'available', 'scheduled', 'running', 'retryable')
+                        AND j.args->>'year' = extract(year FROM d.month)::int::text
+                        AND j.args->>'month' = extract(month FROM d.month)::int::text)
+    ORDER BY d.month
+$$;
+
+COMMENT ON FUNCTION month_close_gaps(text, timestamptz) IS 'Due months (before last month; last month from day 3 in studio_zone) with records still in the tables and no live generate-extrato job: never closed, or closed with records that arrived after the close. Each: nightshift backup create, then nightshift extrato generate --force.';
+
+"""#),
     ]
 }

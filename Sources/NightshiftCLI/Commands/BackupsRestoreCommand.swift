@@ -30,17 +30,18 @@ struct BackupsRestoreCommand: AsyncParsableCommand {
         let target = try DatabaseURL(parsing: targetURL, setting: "--target-url")
         let id = self.id
         try await CommandDatabase.with(settings) { client, logger in
-            guard let record = try await BackupHistory(client: client, logger: logger).record(id) else {
+            let history = BackupHistory(client: client, logger: logger)
+            guard let record = try await history.record(id) else {
                 throw CommandFailure("backup \(id) not found: see `nightshift backups list`")
             }
             let restorer = DumpRestorer(settings: settings.backOffice, store: StoreCatalog.stores(settings, logger: logger).store, logger: logger)
-            let fetched = try await restorer.fetch(record)
-            defer { fetched.discard() }
-            if let note = fetched.note { print("note: \(note)") }
-            print("restoring backup \(id) (\(record.startedAt.shortISO), sha256 verified) into \(target)")
             let started = ContinuousClock.now
             let progress = TerminalProgress("restore", logger: logger)
-            try await restorer.restore(fetched.file, into: target, clean: true, progress: progress)
+            // Held in use meanwhile: a prune or local retention keeps this dump's file and object.
+            try await restorer.restoreBackup(record, history: history, into: target, progress: progress) { fetched in
+                if let note = fetched.note { print("note: \(note)") }
+                print("restoring backup \(id) (\(record.startedAt.shortISO), sha256 verified) into \(target)")
+            }
             progress.finish()
             print("restored in \(ContinuousClock.now - started); next: `nightshift migrate --database-url …` on the target, then start the workers")
         }

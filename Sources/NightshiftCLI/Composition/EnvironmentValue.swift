@@ -28,7 +28,21 @@ struct EnvironmentValue {
         guard let zone = TimeZone(identifier: identifier) else {
             throw ConfigurationError("\(name)=\(identifier) is not an IANA time zone: use a name like America/Sao_Paulo, Asia/Kolkata or UTC", setting: name)
         }
+        // Foundation reads `GMT-0300`, `UTC-3` and the like as fixed offsets; PostgreSQL, which
+        // computes month boundaries in this zone (month_close_gaps: the home page, the gauges,
+        // the alerts), rejects them (break-close 13). tzdata's own fixed zones work in both.
+        if Self.isOffsetName(identifier) || Self.isOffsetName(zone.identifier) {
+            let hours = zone.secondsFromGMT() / 3600, whole = zone.secondsFromGMT() % 3600 == 0
+            let fixed = whole ? ", or Etc/GMT\(hours <= 0 ? "+" : "-")\(abs(hours)) for a fixed offset of \(hours <= 0 ? "-" : "+")\(abs(hours)) h (tzdata's sign is inverted)" : ""
+            throw ConfigurationError("\(name)=\(identifier) is an offset PostgreSQL does not accept as a time zone: use a region name like America/Sao_Paulo\(fixed)", setting: name)
+        }
         return zone
+    }
+
+    /// `GMT-0300`, `UTC+5:30`, `gmt-3`: an offset after GMT or UTC, not a tzdata zone name.
+    static func isOffsetName(_ identifier: String) -> Bool {
+        let upper = identifier.uppercased()
+        return ["GMT+", "GMT-", "UTC+", "UTC-"].contains { upper.hasPrefix($0) }
     }
 
     /// A whole number in `range`; unset or empty gives `fallback`.

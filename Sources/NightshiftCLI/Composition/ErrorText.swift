@@ -19,6 +19,10 @@ public enum ErrorText {
         case let .backUpLateRecords(year, month):
             return "run `nightshift backup create --year \(year) --month \(month)` (it keeps the month's backup and adds them as its next version), "
                 + "then `nightshift extrato generate --year \(year) --month \(month) --force` (it merges them into the extrato)"
+        case let .backUpFromExtrato(year, month):
+            return "run `nightshift backup create --year \(year) --month \(month) --from-extrato` (it writes the extrato's own records "
+                + "as the backup's next version, keeping the others), then `nightshift extrato generate --year \(year) --month \(month) --force` "
+                + "if records arrived after the close"
         case let .retryJob(id):
             return "then run `nightshift jobs retry \(id)`"
         case let .setSetting(name, example):

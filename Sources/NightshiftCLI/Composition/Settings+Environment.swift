@@ -106,6 +106,7 @@ extension Settings {
         } else {
             alertWebhook = nil
         }
+        try checkRestoreTarget()
     }
 
     /// Seed 004's `BACKUP_S3_*`: none set is local-only mode; some set needs the rest.

@@ -14,6 +14,7 @@ struct DatabaseOptions: ParsableArguments {
         var settings = try Launch.settings()
         if let databaseURL {
             settings.database = try DatabaseURL(parsing: databaseURL, setting: "--database-url")
+            try settings.checkRestoreTarget()
         }
         return settings
     }

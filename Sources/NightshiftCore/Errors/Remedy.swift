@@ -8,6 +8,9 @@ public enum Remedy: Sendable, Equatable {
     /// A closed month has records that arrived after its close: back them up as a new version
     /// of the month's backup (the earlier versions are kept), then merge them into the extrato.
     case backUpLateRecords(year: Int, month: Int)
+    /// A closed month's backup no longer holds what its extrato does: write a version from the
+    /// extrato's own stored records (then merge any late records as usual).
+    case backUpFromExtrato(year: Int, month: Int)
     /// Run a job again once the cause is fixed.
     case retryJob(id: Int64)
     /// Set an environment variable, e.g. `DATABASE_URL`, to a value like `example`.
