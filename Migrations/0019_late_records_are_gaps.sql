@@ -33,3 +33,29 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 COMMENT ON FUNCTION month_close_gaps(text, timestamptz) IS 'Due months (before last month; last month from day 3 in studio_zone) with records still in the tables and no live generate-extrato job: never closed, or closed with records that arrived after the close. Each: nightshift backup create, then nightshift extrato generate --force.';
+
+-- A drill's verdict on a dump whose digests are of a version the drilling release does not know
+-- is refused (break-dumps 9). During a rolling upgrade a worker of an older release still claims
+-- restore-drill jobs; it would compare a version-2 dump's digests by version 1's rule, find every
+-- table "different" and brand a good dump failed. Every release from this one on lists the rules
+-- it knows in the verdict (verification_details.knownDigestVersions); a verdict written without
+-- the dump's version in that list (any older release's) fails the drill's statement instead, so
+-- the job is retried — by a current worker once the old ones are gone — and the dump keeps its
+-- verdict. Dumps with version-1 digests or none are drilled by every release, as before.
+CREATE FUNCTION backup_history_verdict_knows_digests() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.digest_version >= 2 AND NEW.verification_status IS NOT NULL
+       AND NEW.verification_details IS DISTINCT FROM OLD.verification_details
+       AND NOT coalesce(NEW.verification_details->'knownDigestVersions' @> to_jsonb(NEW.digest_version::int), false) THEN
+        RAISE EXCEPTION 'backup % has content digests of version %, which the release that drilled it does not know: no verdict written',
+                        NEW.id, NEW.digest_version
+              USING ERRCODE = 'check_violation',
+                    HINT = 'a worker of an older release ran this drill: finish the upgrade (stop the old workers), then drill it again';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER backup_history_verdict_knows_digests
+BEFORE UPDATE OF verification_status, verification_details ON backup_history
+FOR EACH ROW EXECUTE FUNCTION backup_history_verdict_knows_digests();

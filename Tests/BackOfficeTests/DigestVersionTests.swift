@@ -171,4 +171,39 @@ import TestSupport
             }
         }
     }
+
+    /// break-dumps 9, rolling upgrade: a worker of an older release drills a version-2 dump by
+    /// version 1's rule and writes "content differs" — migration 0019 refuses that verdict (it
+    /// does not list version 2 among the rules it knows), so the good dump keeps its own; this
+    /// release's verdicts, and an older one's on a version-1 dump, go in.
+    @Test func aVerdictFromAReleaseThatDoesNotKnowTheDumpsDigestRuleIsRefused() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let history = fixture.history(client)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil, history: history,
+                                            logger: TestDatabase.logger)
+                let record = try await dumper.dump(type: .manual, attempt: nil)
+                #expect(record.digestVersion == 2)
+                let restorer = DumpRestorer(settings: fixture.settings, store: nil, logger: TestDatabase.logger)
+                let drill = RestoreDrill(restorer: restorer, history: history, database: fixture.database, logger: TestDatabase.logger)
+                #expect(try await drill.run(backupID: record.id).passed)
+                // What a release before digest version 2 writes: no knownDigestVersions.
+                let old = #"{"backupID": 0, "passed": false, "reason": "content differs from the dump's in public.pagamentos", "differences": []}"#
+                let write: PostgresQuery = """
+                    UPDATE backup_history SET verification_status = 'false', verified_at = now(), verification_details = \(old)::jsonb
+                    WHERE id = \(record.id)
+                    """
+                await #expect {
+                    try await client.query(write, logger: TestDatabase.logger)
+                } throws: { error in
+                    DatabaseErrorMessage.describe(error).contains("which the release that drilled it does not know")
+                }
+                #expect(try await history.record(record.id)?.verificationStatus == "true", "the good dump keeps its verdict")
+                // A version-1 dump: every release knows its rule.
+                try await client.query("UPDATE backup_history SET digest_version = 1 WHERE id = \(record.id)", logger: TestDatabase.logger)
+                try await client.query(write, logger: TestDatabase.logger)
+                #expect(try await history.record(record.id)?.verificationStatus == "false")
+            }
+        }
+    }
 }

@@ -140,6 +140,88 @@ import TestSupport
         }
     }
 
+    /// break-office2 9: a dump holds its own history row as `running`. Restored with `backups
+    /// restore`, the target gets that row brought up to date from the source, so the target's
+    /// first sweep finds nothing abandoned and the dump's file and object stay.
+    @Test func aRestoredDatabaseSeesItsOwnDumpCompletedAndKeepsItsFiles() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient(url: fixture.database, migrate: false) { client in
+                let store = fixture.localStore()
+                let history = BackupHistory(client: client, logger: TestDatabase.logger)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store, history: history,
+                                            logger: TestDatabase.logger)
+                let record = try await dumper.dump(type: .manual, attempt: nil)
+                #expect(record.status == .completed)
+                try await TestDatabase.withFreshDatabase { target in
+                    let settled = try await DumpRestorer(settings: fixture.settings, store: store, logger: TestDatabase.logger)
+                        .restoreBackup(record, history: history, into: target)
+                    #expect(settled == 1)
+                    try await TestDatabase.withClient(url: target, migrate: false) { restored in
+                        let there = BackupHistory(client: restored, logger: TestDatabase.logger)
+                        let row = try await there.record(record.id)
+                        #expect(row?.status == .completed && row?.sha256 == record.sha256, "\(String(describing: row))")
+                        let swept = try await DumpLeftovers.closeAbandoned(branch: fixture.branch, history: there, store: store, logger: TestDatabase.logger)
+                        #expect(swept.isEmpty, "nothing abandoned in the restored database")
+                    }
+                    #expect(FileManager.default.fileExists(atPath: try #require(record.localPath)))
+                    #expect(try await store.head(try #require(record.objectKey)) != nil)
+                }
+            }
+        }
+    }
+
+    /// break-office2 16: a retry stops the dead attempt's pg_dump of ITS database only; a
+    /// pg_dump of another database on the server by a job with the same id goes on.
+    @Test func aRetryStopsOnlyThePgDumpOfItsOwnDatabase() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let jobID = Int64.random(in: 900_000_000...999_999_999)
+                let name = "nightshift-dump job \(jobID) attempt 1"
+                let elsewhere = LibPQSession(url: TestDatabase.url, applicationName: name)
+                defer { elsewhere.close() }
+                let dead = LibPQSession(url: fixture.database, applicationName: name)
+                defer { dead.close() }
+                for session in [elsewhere, dead] { try await session.run { _ = try $0.execute("SELECT 1") } }
+                let sessions: @Sendable (String) async throws -> Int = { database in
+                    try await client.scalar("SELECT count(*)::int FROM pg_stat_activity WHERE application_name = \(name) AND datname = \(database)", as: Int.self) ?? -1
+                }
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil, history: fixture.history(client),
+                                            logger: TestDatabase.logger)
+                try await dumper.cleanUpInterrupted(.init(jobID: jobID, number: 2))
+                try await eventually(timeout: .seconds(30), "the dead attempt's backend in the dumped database is stopped") {
+                    try await sessions(fixture.database.database) == 0
+                }
+                #expect(try await sessions(TestDatabase.url.database) == 1, "another database's pg_dump of a job with the same id goes on")
+            }
+        }
+    }
+
+    /// break-office2 7: a drill that cannot reach its target (a typo'd RESTORE_DATABASE_URL)
+    /// says nothing about the dump: no verdict is written, the error names the target.
+    @Test func aDrillThatCannotReachItsTargetWritesNoVerdict() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let history = fixture.history(client)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil, history: history,
+                                            logger: TestDatabase.logger)
+                let record = try await dumper.dump(type: .manual, attempt: nil)
+                var settings = fixture.settings
+                var typo = fixture.database
+                typo.database = "nosuch_\(UUID().uuidString.prefix(6).lowercased())"
+                settings.dumps.restoreDatabase = typo
+                let drill = RestoreDrill(restorer: DumpRestorer(settings: settings, store: nil, logger: TestDatabase.logger), history: history,
+                                         database: fixture.database, logger: TestDatabase.logger)
+                await #expect {
+                    _ = try await drill.run(backupID: record.id)
+                } throws: { error in
+                    "\(error)".contains(typo.database) && (error as? DumpError)?.theTargetsFault == true
+                }
+                let row = try await history.record(record.id)
+                #expect(row?.verificationStatus == nil && row?.status == .completed, "no verdict on a good dump")
+            }
+        }
+    }
+
     static func inode(_ file: URL) throws -> UInt64 {
         try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.systemFileNumber] as? NSNumber).uint64Value
     }

@@ -88,4 +88,23 @@ import TestSupport
             #expect(plan.keep.map(\.key) == [keys[1], keys[2], keys[3]] && plan.delete.map(\.key) == [keys[0]], "\(plan)")
         }
     }
+
+    /// break-office2 8: dumps whose restore drill failed do not count toward BACKUP_MIN_KEEP, and
+    /// the newest dump whose drill passed stays whatever its age.
+    @Test func dumpsThatFailedTheirDrillDoNotTakeTheMinimumAndTheNewestThatPassedStays() async throws {
+        try await setUp(ages: [100, 105, 110, 115, 120]) { pruner, _, keys, client, settings in
+            var ids: [Int64] = []
+            for (index, key) in keys.enumerated() {
+                ids.append(try await BackupFactory.insert(client, branch: settings.branch.id, objectKey: key,
+                                                          startedAt: Date().addingTimeInterval(-Double(100 + 5 * index) * 86_400)))
+            }
+            // The three newest failed their drills; the fourth passed; the fifth was never drilled.
+            for id in ids.prefix(3) { try await BackupFactory.recordDrill(client, id: id, tables: ["public.gastos": 3], differing: "public.gastos") }
+            try await BackupFactory.recordDrill(client, id: ids[3], tables: ["public.gastos": 3], differing: nil)
+            let plan = try await pruner.plan()
+            #expect(plan.keep.map(\.key) == [keys[3], keys[4]], "\(plan)")
+            #expect(plan.keep.first?.reason.contains("BACKUP_MIN_KEEP") == true, "the passed one counts toward the minimum: \(plan.keep)")
+            #expect(Set(plan.delete.map(\.key)) == Set(keys.prefix(3)))
+        }
+    }
 }

@@ -106,6 +106,8 @@ import TestSupport
     }
 
     @Test func remediesAreWordedAsCommands() {
+        #expect(ErrorText.command(for: .backUpFromExtrato(year: 2026, month: 10))
+            .hasPrefix("run `nightshift backup create --year 2026 --month 10 --from-extrato`"))
         #expect(ErrorText.describe(MigrationError.schemaTooOld(current: nil, required: 4))
             == "the database has never been migrated, this build needs version 4; run `nightshift migrate`")
         let month = try! StudioMonth(year: 2026, month: 10)

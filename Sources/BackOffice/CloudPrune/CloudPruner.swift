@@ -43,16 +43,25 @@ public struct CloudPruner: Sendable {
         let cutoff = now.addingTimeInterval(-Double(settings.dumps.cloudRetentionDays) * 86_400)
         var plan = Plan()
         var kept = 0
+        var keptOneThatPassed = false
         for object in objects {
             let madeAt = DumpName.time(of: object.key, in: zone)
             let row = rows[object.key]
             var entry = Plan.Entry(key: object.key, madeAt: madeAt, sizeBytes: object.size, backupID: row?.id, reason: "")
             // The minimum counts dumps that can be restored: the object of a failed attempt
-            // (history says it is not a dump) does not take a good dump's place.
-            let restorable = row.map { $0.status != "failed" && $0.status != "running" } ?? true
+            // (history says it is not a dump), or a dump whose restore drill failed (known not to
+            // restore as it was made), does not take a good dump's place (break-office2 8).
+            let restorable = row.map { $0.status != "failed" && $0.status != "running" && $0.verified != "false" } ?? true
+            let passed = row?.verified == "true" && row?.status != "failed" && row?.status != "running"
             if restorable, kept < settings.dumps.minimumKept {
                 kept += 1
+                keptOneThatPassed = keptOneThatPassed || passed
                 entry.reason = "one of the newest \(settings.dumps.minimumKept) (BACKUP_MIN_KEEP), kept whatever its age"
+                plan.keep.append(entry)
+            } else if passed, !keptOneThatPassed {
+                // Whatever its age: the newest dump a drill proved restores.
+                keptOneThatPassed = true
+                entry.reason = "the newest dump whose restore drill passed, kept whatever its age"
                 plan.keep.append(entry)
             } else if let madeAt, madeAt >= cutoff {
                 entry.reason = "within BACKUP_CLOUD_RETENTION_DAYS (\(settings.dumps.cloudRetentionDays))"
@@ -99,15 +108,15 @@ public struct CloudPruner: Sendable {
 
     /// Each object's history row: a completed (or expired) one when there is one, else the
     /// newest attempt's (a failed one, whose object is not a dump).
-    private func historyRows(keys: [String]) async throws -> [String: (id: Int64, retentionUntil: Date, status: String)] {
-        var rows: [String: (id: Int64, retentionUntil: Date, status: String)] = [:]
+    private func historyRows(keys: [String]) async throws -> [String: (id: Int64, retentionUntil: Date, status: String, verified: String?)] {
+        var rows: [String: (id: Int64, retentionUntil: Date, status: String, verified: String?)] = [:]
         guard !keys.isEmpty else { return rows }
-        for try await (key, id, until, status) in try await client.query("""
-            SELECT DISTINCT ON (object_key) object_key, id, retention_until, status FROM backup_history
+        for try await (key, id, until, status, verified) in try await client.query("""
+            SELECT DISTINCT ON (object_key) object_key, id, retention_until, status, verification_status FROM backup_history
             WHERE branch = \(settings.branch.id) AND object_key = ANY(\(keys)::text[])
             ORDER BY object_key, status IN ('completed', 'expired') DESC, id DESC
-            """, logger: logger).decode((String, Int64, Date, String).self) {
-            rows[key] = (id, until, status)
+            """, logger: logger).decode((String, Int64, Date, String, String?).self) {
+            rows[key] = (id, until, status, verified)
         }
         return rows
     }

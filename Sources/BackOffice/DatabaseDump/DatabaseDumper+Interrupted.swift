@@ -7,12 +7,16 @@ import Glibc
 extension DatabaseDumper {
     /// A retry: an earlier attempt's pg_dump may still be running (a child outlives a
     /// SIGKILLed worker), and its temporary file, its object or its open upload may be there.
-    /// Stops the one, removes the others, and marks a row left `running` failed.
+    /// Stops the one, removes the others, and marks a row left `running` failed. Only a
+    /// `pg_dump` of the database this dumper dumps is stopped: job ids are per queue database,
+    /// and pg_stat_activity is the whole server's (break-office2 16: a dump of another
+    /// database on the server, by a job with the same id, was killed).
     func cleanUpInterrupted(_ attempt: Attempt) async throws {
         guard let history else { return }
         try await history.client.query("""
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE application_name LIKE \("nightshift-dump job \(attempt.jobID) attempt %") AND pid <> pg_backend_pid()
+              AND datname = \(database.database)
             """, logger: logger)
         let folder = settings.dumpDirectory
         for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

@@ -44,6 +44,20 @@ public enum DumpError: NightshiftError, Equatable {
         return Self.serverGoneMessages.contains { message.contains($0) }
     }
 
+    /// The tool failed because of where it restores into, not because of the dump: it could not
+    /// connect (no such database, authentication, pg_hba.conf), or the target ran out of room
+    /// or hit a limit (break-office2 7). A drill records no verdict on the dump for these.
+    public var theTargetsFault: Bool {
+        guard case let .toolFailed(_, _, message) = self else { return false }
+        return lostTheServer || (message.contains("connection to server") && message.contains("failed"))
+            || Self.targetMessages.contains { message.contains($0) }
+    }
+
+    static let targetMessages = [
+        "password authentication failed", "no pg_hba.conf entry", "No space left on device", "could not extend file",
+        "out of memory", "canceling statement due to statement timeout", "permission denied",
+    ]
+
     /// What libpq and the server say when a connection is refused or cut.
     static let serverGoneMessages = [
         "server closed the connection unexpectedly", "terminating connection due to administrator command",

@@ -8,9 +8,13 @@ extension DumpRestorer {
     /// dump (``BackupHistory/whileInUse(_:_:)``): a prune or a local retention pass that comes
     /// meanwhile keeps the file and the object being restored. `starting` hears what is about to
     /// be restored (and any note, such as a damaged local copy replaced by the store's).
+    ///
+    /// Returns how many of the target's `backup_history` rows were brought up to date from this
+    /// database (``settleRestoredHistory(in:from:)``).
+    @discardableResult
     public func restoreBackup(_ record: BackupRecord, history: BackupHistory, into target: DatabaseURL,
-                        progress: any WorkProgressReporting = NoProgress(),
-                        starting: @escaping @Sendable (Fetched) -> Void = { _ in }) async throws {
+                              progress: any WorkProgressReporting = NoProgress(),
+                              starting: @escaping @Sendable (Fetched) -> Void = { _ in }) async throws -> Int {
         try await history.whileInUse(record.id) {
             // A prune may have expired it just before the lock was taken; an expired dump's
             // files may be gone, which fetch says.
@@ -21,6 +25,49 @@ extension DumpRestorer {
             defer { fetched.discard() }
             starting(fetched)
             try await restore(fetched.file, into: target, clean: true, progress: progress)
+            return try await settleRestoredHistory(in: target, from: history)
         }
+    }
+
+    /// A dump holds its own `backup_history` row as `running` (the row is written before
+    /// pg_dump's snapshot), and any other dump running then. In the restored database nothing
+    /// makes them any more, so its first sweep (or the rescued job's retry) would mark them failed
+    /// and delete their files and objects — the finished dump just restored from among them
+    /// (break-office2 9). Each such row that this database has finished is copied over from here
+    /// (status, checksum, counts, …: the columns both schemas have).
+    func settleRestoredHistory(in target: DatabaseURL, from history: BackupHistory) async throws -> Int {
+        let session = LibPQSession(url: target, applicationName: "nightshift-restore history")
+        defer { session.close() }
+        let (running, columns) = try await session.run { connection -> ([Int64], [String]) in
+            guard try connection.execute("SELECT to_regclass('backup_history') IS NOT NULL").string(0, 0) == "t" else { return ([], []) }
+            let rows = try connection.execute("SELECT id FROM backup_history WHERE status = 'running'")
+            let columns = try connection.execute("""
+                SELECT column_name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'backup_history' AND is_generated = 'NEVER'
+                  AND column_name NOT IN ('id', 'type', 'branch', 'started_at', 'job_id', 'attempt')
+                """)
+            return ((0..<rows.rowCount).compactMap { Int64(rows.string($0, 0)) }, (0..<columns.rowCount).map { columns.string($0, 0) })
+        }
+        guard !running.isEmpty, !columns.isEmpty else { return 0 }
+        var finished: [String] = []
+        for try await json in try await history.client.query("""
+            SELECT to_jsonb(b)::text FROM backup_history b WHERE id = ANY(\(running)::int8[]) AND status <> 'running'
+            """, logger: logger).decode(String.self) {
+            finished.append(json)
+        }
+        guard !finished.isEmpty else { return 0 }
+        let rows = finished
+        let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        let update = "UPDATE backup_history AS t SET (\(list)) = (SELECT \(columns.map { "s.\"\($0)\"" }.joined(separator: ", "))) "
+            + "FROM jsonb_populate_record(NULL::backup_history, $1::jsonb) AS s WHERE t.id = s.id AND t.status = 'running' RETURNING t.id"
+        let settled = try await session.run { connection -> Int in
+            var count = 0
+            for json in rows {
+                count += try connection.execute(prepared: "settle-history", update, [json]).rowCount
+            }
+            return count
+        }
+        logger.notice("brought the restored database's unfinished backup_history rows up to date", metadata: ["rows": "\(settled)"])
+        return settled
     }
 }

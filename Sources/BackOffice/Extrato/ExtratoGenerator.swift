@@ -24,7 +24,9 @@ public struct ExtratoGenerator: Sendable {
     /// and rolls back — when a record it serialized into the extrato is not in the backup or has
     /// another amount there: a record that arrived, or changed, between the backup check and
     /// this transaction would otherwise leave the tables without being in any backup.
-    /// Without it (an encrypted backup read without an identity), `backedUp` (how many records
+    /// Without it (an encrypted backup read without an identity), `backedUpFingerprint` (the
+    /// manifest's fingerprint of the records the backup holds) must be that of what the first
+    /// close of the month serializes; and `backedUp` (how many records
     /// of each type the backup holds) and `backedUpTotals` (their exact sums of `valor`) are
     /// compared instead.
     ///
@@ -34,7 +36,7 @@ public struct ExtratoGenerator: Sendable {
     /// record instead of vanishing.
     public func close(_ month: StudioMonth, force: Bool, jobID: Int64?, backedUp: [String: Int]? = nil,
                       backedUpTotals: [String: String]? = nil, backedUpRecords: [String: [Int64: Int64]]? = nil,
-                      on connection: PostgresConnection) async throws -> Outcome {
+                      backedUpFingerprint: String? = nil, on connection: PostgresConnection) async throws -> Outcome {
         let started = ContinuousClock.now
         // Closes of one month queue up here; the second then finds the extrato made.
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("extrato:" + month.label)))", logger: logger)
@@ -61,7 +63,13 @@ public struct ExtratoGenerator: Sendable {
         } catch where ExtratoTooLarge.matches(DatabaseErrorMessage.describe(error)) {
             throw ExtratoTooLarge(month: month.label)
         }
-        let unbacked = Self.unbacked(serialized, records: backedUpRecords, counts: backedUp, totals: backedUpTotals)
+        var unbacked = Self.unbacked(serialized, records: backedUpRecords, counts: backedUp, totals: backedUpTotals)
+        // A backup that could not be read here vouches by its fingerprint: exactly these records.
+        if backedUpRecords == nil, unbacked.isEmpty, !exists, let fingerprint = backedUpFingerprint,
+           RecordFingerprint.of(serialized.amounts) != fingerprint {
+            unbacked.append("the records to close are not the ones the backup holds (one was added, removed, swapped or changed after the backup "
+                + "was checked; the backup's fingerprint differs)")
+        }
         if !unbacked.isEmpty { throw BackupError.missingOrInvalid(month, problems: unbacked) }
         var moved: [String: Int] = [:]
         for (type, table) in Self.deleteOrder {

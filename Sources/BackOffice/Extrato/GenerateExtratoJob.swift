@@ -51,7 +51,7 @@ public struct GenerateExtratoJob: JobKind {
             }
             let held = checked
             let outcome = try await context.completeInTransaction { connection in
-                try await generator.close(month, force: force, jobID: context.job.id, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, backedUpRecords: held?.heldRecords,
+                try await generator.close(month, force: force, jobID: context.job.id, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, backedUpRecords: held?.heldRecords, backedUpFingerprint: held?.heldFingerprint,
                                           on: connection)
             }
             context.logger.info("extrato \(outcome == .alreadyGenerated ? "already generated" : "generated")", metadata: ["month": "\(month)"])

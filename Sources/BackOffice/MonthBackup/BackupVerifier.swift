@@ -49,6 +49,11 @@ public struct BackupVerifier: Sendable {
         /// A closed month: how many records of its extrato no intact version holds (then the
         /// way out is a version written from the extrato, ``BackupError/extratoNotBackedUp(_:problems:)``).
         public var extratoUnheld = 0
+        /// An open month whose current version could not be read here: its manifest's
+        /// fingerprint of the records it holds (``RecordFingerprint``), which the close compares
+        /// with what it moves — a record swapped for another of the same amount, or two amounts
+        /// edited in opposite directions, differ there though count and total agree.
+        public var heldFingerprint: String?
         /// A closed month: what the backup holds for it, per type, across every intact version
         /// (distinct records; versions that could not be read count by their manifests), rather
         /// than the current version's count alone (break-close 15).
@@ -177,6 +182,12 @@ public struct BackupVerifier: Sendable {
             let (live, totals) = try await liveCounts(month, client: client)
             report.heldLive = manifest.records
             report.heldTotals = manifest.totals
+            report.heldFingerprint = manifest.fingerprint
+            if let fingerprint = manifest.fingerprint, live.values.reduce(0, +) > 0,
+               RecordFingerprint.of(try await MonthRows.read(month, client: client, logger: logger).amounts) != fingerprint {
+                report.problems.append("the records of \(month.label) in the database are not the ones the backup holds (a record was added, removed, "
+                    + "swapped or changed since; checked by the manifest's fingerprint, as the file cannot be read here): create the backup again")
+            }
             if live.values.reduce(0, +) > 0 {
                 for (type, count) in live.sorted(by: { $0.key < $1.key }) where (manifest.records[type] ?? 0) != count {
                     report.problems.append("the database has \(count) \(type) records for \(month.label), the backup \(manifest.records[type] ?? 0): create the backup again")

@@ -32,6 +32,18 @@ extension MonthBackupWriter {
         return unread.contains { $0.fingerprint == fingerprint }
     }
 
+    /// Whether the current version of an open month holds exactly the month's rows: by id and
+    /// amount when it can be read, else by its fingerprint, else (a manifest from before
+    /// fingerprints) by count and total per type.
+    func matches(_ rows: [String: [Int64: Int64]], counts: [String: Int], totals: [String: String], current manifest: BackupManifest,
+                 folder: BackupLocation) -> Bool {
+        let (amounts, unread) = held(in: [manifest.current], folder: folder)
+        if unread.isEmpty { return amounts.filter { !$0.value.isEmpty } == rows.filter { !$0.value.isEmpty } }
+        if let fingerprint = manifest.fingerprint { return fingerprint == RecordFingerprint.of(rows) }
+        return ClosedMonth.types.allSatisfy { (manifest.records[$0] ?? 0) == (counts[$0] ?? 0) }
+            && (manifest.totals.map { held in totals.allSatisfy { type, total in held[type] == total } } ?? true)
+    }
+
     /// Distinct records across the intact versions (read ones by id; unread ones by their count).
     func monthRecords(_ earlier: [BackupVersion], plus current: BackupVersion, folder: BackupLocation) -> Int {
         let (amounts, unread) = held(in: earlier + [current], folder: folder)

@@ -86,7 +86,11 @@ public struct MonthBackupWriter: Sendable {
                 }
             }
         } else if !force, existing != nil, let manifest = try? await verifier.verifiedManifest(month) {
-            return .alreadyExists(manifest)
+            // Its files match the manifest; its records must match the month's rows too, or
+            // the close (which compares them) refuses a backup this said was there (break-office2 11).
+            let rows = Self.amounts(try await exporter.snapshot([Self.idSQL(month)])[0])
+            if matches(rows, counts: live, totals: Self.totals(before[1]), current: manifest, folder: folder) { return .alreadyExists(manifest) }
+            logger.notice("the month's records changed since its backup: writing the next version", metadata: ["month": "\(month)"])
         }
         let version = Self.nextVersion(existing, in: folder.directory, month: month)
         let location = BackupLocation(baseDirectory: baseDirectory, month: month, encrypted: encryption.isOn, version: version)
@@ -97,8 +101,8 @@ public struct MonthBackupWriter: Sendable {
             try csv.write(BackupCSV.headerLine)
             // Counts and rows come from one snapshot; each COPY row ends in LF, written as CRLF.
             let tally = RowTally(progress, step: month.label)
-            // What a closed month's version holds, so a later writer can match it unread.
-            let fingerprint = Mutex<RecordFingerprint?>(closed ? RecordFingerprint() : nil)
+            // What the version holds, so a later writer or the close can match it unread.
+            let fingerprint = Mutex(RecordFingerprint())
             let snapshot = try await exporter.export(
                 snapshotQueries: [countQuery, Self.closedSQL(month)], copy: copy,
                 answered: { results in tally.expect(Self.counts(results.first ?? []).values.reduce(0, +)) }
@@ -106,7 +110,7 @@ public struct MonthBackupWriter: Sendable {
                 let line = UnsafeRawBufferPointer(rebasing: row.dropLast())
                 try csv.write(line)
                 try csv.write(Self.lineEnd)
-                fingerprint.withLock { $0?.add(csvRow: line) }
+                fingerprint.withLock { $0.add(csvRow: line) }
                 tally.add()
             }
             let counts = Self.counts(snapshot.first ?? [])
@@ -126,7 +130,7 @@ public struct MonthBackupWriter: Sendable {
                 encryption: encryption.isOn ? BackupEncryption.format : nil,
                 recipients: encryption.isOn ? encryption.recipients.map(\.description) : nil,
                 version: version, scope: scope, totals: Self.totals(snapshot.first ?? []),
-                history: earlier.isEmpty ? nil : earlier, fingerprint: scope == .month ? nil : written?.value)
+                history: earlier.isEmpty ? nil : earlier, fingerprint: written.value)
             manifest.monthRecords = scope == .month ? manifest.totalRecords : monthRecords(earlier, plus: manifest.current, folder: folder)
             try writeManifest(manifest, to: location.manifest)
             logger.info("backup written", metadata: [

@@ -56,6 +56,11 @@ public struct RestoreDrill: Sendable {
         public var differences: [Difference]
         /// Why it failed before any count could be compared (a bad checksum, pg_restore's error).
         public var reason: String?
+        /// The digest rules this release's drill knows. A dump whose digests are of a version not
+        /// listed here gets no verdict from it: migration 0019's trigger refuses the write, so a
+        /// worker of an older release left running through an upgrade cannot brand a good dump
+        /// failed by comparing its digests by the wrong rule (break-dumps 9).
+        public var knownDigestVersions: [Int]? = DigestVersion.allCases.map(\.rawValue)
     }
 
     /// Drills `backupID`, or the branch's latest completed dump.
@@ -121,9 +126,10 @@ public struct RestoreDrill: Sendable {
             }
             if standing == nil { await dropScratch(target.database) }
         } catch let error as DumpError {
-            // A restart of the server during the restore says nothing about the dump: no verdict
-            // is recorded, and the job retries.
-            if error.lostTheServer { throw error }
+            // A restart of the server during the restore, or a target that cannot be reached or
+            // filled (a typo'd RESTORE_DATABASE_URL, a full disk), says nothing about the dump: no
+            // verdict is recorded, and the job retries (and, failing for good, is discarded).
+            if error.theTargetsFault { throw error }
             report.reason = "\(error)"
         } catch let error as BackupEncryptionError {
             report.reason = "\(error)"

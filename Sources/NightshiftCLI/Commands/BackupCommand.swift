@@ -39,11 +39,22 @@ struct BackupCreateCommand: AsyncParsableCommand {
         }
         let (force, fromExtrato, url, folder, encryption) = (self.force, self.fromExtrato, try settings.requireDatabase(),
                                                              settings.backOffice.backupDirectory, settings.backOffice.encryption)
+        let frozen = settings
         try await CommandDatabase.with(settings) { client, logger in
             let progress = TerminalProgress("backup", logger: logger)
             let outcome = try await MonthBackupWriter(database: url, baseDirectory: folder, encryption: encryption, logger: logger)
                 .create(target, force: force, fromExtrato: fromExtrato, progress: progress)
             progress.finish()
+            // As the backup-month job does: every version and the manifest go to the bucket
+            // (break-office2 1: a version only on this disk while the close goes ahead).
+            if let offsite = StoreCatalog.stores(frozen, logger: logger).offsite {
+                let manifest: BackupManifest = switch outcome {
+                case .created(let made), .alreadyExists(let made), .readopted(let made): made
+                }
+                let location = BackupLocation(baseDirectory: folder, month: target, encrypted: manifest.encryption != nil, version: manifest.version ?? 1)
+                try await OffsiteCopy(store: offsite, branch: frozen.backOffice.branch.id).upload(location, manifest: manifest)
+                print("copied to the bucket: \(manifest.versions.count) version(s) and the manifest under \(frozen.backOffice.branch.id)/monthly/\(target.folderName)/")
+            }
             switch outcome {
             case .created(let manifest):
                 let file = BackupLocation(baseDirectory: folder, month: target, encrypted: manifest.encryption != nil, version: manifest.version ?? 1).csv.path
@@ -106,7 +117,9 @@ struct BackupVerifyCommand: AsyncParsableCommand {
                     ? "; " + ErrorText.command(for: .backUpFromExtrato(year: target.year, month: target.month))
                     : report.lateRecords.contains { !$0.backedUp }
                     ? "; " + ErrorText.command(for: .backUpLateRecords(year: target.year, month: target.month)) : ""
-                throw CommandFailure("backup for \(target.slashed) is NOT valid: \((report.problems + report.offsiteProblems).joined(separator: "; "))\(remedy)")
+                let copy = report.problems.isEmpty && !report.offsiteProblems.isEmpty
+                    ? "; run `nightshift backup create --year \(target.year) --month \(target.month)` to copy what the bucket lacks (nothing is rewritten)" : ""
+                throw CommandFailure("backup for \(target.slashed) is NOT valid: \((report.problems + report.offsiteProblems).joined(separator: "; "))\(remedy)\(copy)")
             }
         }
     }

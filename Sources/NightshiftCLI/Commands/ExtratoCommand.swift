@@ -39,7 +39,7 @@ struct ExtratoGenerateCommand: AsyncParsableCommand {
             let generator = ExtratoGenerator(logger: logger)
             let held = checked
             let outcome = try await Transaction.run(on: client, logger: logger) { connection in
-                try await generator.close(target, force: force, jobID: nil, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, backedUpRecords: held?.heldRecords, on: connection)
+                try await generator.close(target, force: force, jobID: nil, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, backedUpRecords: held?.heldRecords, backedUpFingerprint: held?.heldFingerprint, on: connection)
             }
             switch outcome {
             case .alreadyGenerated: print("extrato for \(target.slashed) already generated: use --force to regenerate")
