@@ -26,7 +26,7 @@ import TestSupport
         _ = try await Transaction.run(on: client, logger: logger) { connection in
             try await ExtratoGenerator(logger: logger).close(month, force: force, jobID: nil, backedUp: report?.heldLive,
                                                             backedUpTotals: report?.heldTotals, backedUpRecords: report?.heldRecords,
-                                                            on: connection)
+                                                            backedUpFingerprint: report?.heldFingerprint, on: connection)
         }
     }
 

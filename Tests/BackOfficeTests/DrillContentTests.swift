@@ -43,8 +43,12 @@ import TestSupport
                 let pidMax = Int32((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 4_194_304
                 let gone = pidMax + 1, live = getpid()
-                let leftover = "nightshift_drill_\(record.id)_4255010505", inUse = "nightshift_drill_\(busy)_17"
-                for name in [leftover, inUse] {
+                let prefix = try await DrillLeftovers.scratchPrefix(fixture.history(client))
+                let leftover = "\(prefix)\(record.id)_4255010505", inUse = "\(prefix)\(busy)_17"
+                // break-office2 10: another installation's drill on the same server (another queue
+                // database, so another oid; template1's here, never ours) is not this one's to drop.
+                let theirs = "nightshift_drill_1_\(record.id)_4255010505"
+                for name in [leftover, inUse, theirs] {
                     try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE template0"), logger: TestDatabase.logger)
                 }
                 let folder = fixture.settings.dumpDirectory
@@ -63,11 +67,14 @@ import TestSupport
                                                              logger: TestDatabase.logger).decode(String.self) { databases.append(name) }
                 #expect(!databases.contains(leftover), "the killed drill's scratch database is dropped")
                 #expect(databases.contains(inUse), "a live drill's scratch database stays")
+                #expect(databases.contains(theirs), "another installation's scratch database stays")
                 let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
                 for file in killed { #expect(!files.contains(file), "\(file) of a dead process is removed") }
                 for file in kept { #expect(files.contains(file), "\(file): its process is alive or its backup is in use") }
                 drilling.close()
-                try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(inUse) WITH (FORCE)"), logger: TestDatabase.logger)
+                for name in [inUse, theirs] {
+                    try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestDatabase.logger)
+                }
             }
         }
     }

@@ -53,7 +53,7 @@ import TestSupport
                 let verified = try #require(try await fixture.history(client).record(row.id))
                 #expect(verified.verificationStatus == "true" && verified.verifiedAt != nil)
                 #expect(verified.verificationDetails?.contains("\"passed\": true") == true, "\(verified.verificationDetails ?? "")")
-                let scratch = try await client.scalar("SELECT count(*)::int FROM pg_database WHERE starts_with(datname, \("nightshift_drill_\(row.id)_"))", as: Int.self)
+                let scratch = try await client.scalar("SELECT count(*)::int FROM pg_database WHERE datname LIKE \("nightshift_drill_%_\(row.id)_%")", as: Int.self)
                 #expect(scratch == 0, "the drill dropped its scratch database")
             }
         }
@@ -218,6 +218,31 @@ import TestSupport
                 }
                 let row = try await history.record(record.id)
                 #expect(row?.verificationStatus == nil && row?.status == .completed, "no verdict on a good dump")
+            }
+        }
+    }
+
+    /// break-office2 14: a standing RESTORE_DATABASE_URL keeps the tables an earlier drill of a
+    /// newer dump left there; drilling an older dump compares the tables it holds, and names the
+    /// others instead of failing a good dump on them.
+    @Test func aStandingDrillDatabasesLeftoverTablesDoNotFailAnOlderDump() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let history = fixture.history(client)
+                let record = try await DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil, history: history,
+                                                      logger: TestDatabase.logger).dump(type: .manual, attempt: nil)
+                try await TestDatabase.withFreshDatabase { standing in
+                    try await TestDatabase.withClient(url: standing, migrate: false) { target in
+                        _ = try await target.query("CREATE TABLE left_by_a_newer_dump AS SELECT g AS n FROM generate_series(1, 5) g", logger: TestDatabase.logger)
+                    }
+                    var settings = fixture.settings
+                    settings.dumps.restoreDatabase = standing
+                    let drill = RestoreDrill(restorer: DumpRestorer(settings: settings, store: nil, logger: TestDatabase.logger), history: history,
+                                             database: fixture.database, logger: TestDatabase.logger)
+                    let report = try await drill.run(backupID: record.id)
+                    #expect(report.passed, "\(report.reason ?? "")")
+                    #expect(report.note?.contains("public.left_by_a_newer_dump") == true, "\(report.note ?? "no note")")
+                }
             }
         }
     }

@@ -971,19 +971,48 @@ $$;
 -- writes it into a new version, in no backup. month_close_gaps lists such a month like a month
 -- never closed, so the home page, the gauge (nightshift_month_close_gaps) and the MonthCloseGap
 -- alert show it without a manual `backup verify`; for both the way out is `backup create`, then
--- `extrato generate --force`. Same signature and due rule as 0016; only the "has no extrato"
+-- `extrato generate --force`. Same signature and due rule as 0016; the "has no extrato"
 -- condition goes (a month without rows in the tables is never listed, closed or not).
+--
+-- The months that have rows are found with one index probe per month and table (a loose index
+-- scan on each `*_data_idx`: the least date at or after the next month's first day), not by
+-- reading every row (break-office2 6: 2,000,000 gastos of a month not yet closed took 1.2–2.8 s,
+-- and the gauges run this every 15 s in every process).
 CREATE OR REPLACE FUNCTION month_close_gaps(studio_zone text, at_time timestamptz DEFAULT now())
 RETURNS TABLE (ano int, mes int)
 LANGUAGE sql STABLE AS $$
-    WITH clock AS (
+    WITH RECURSIVE clock AS (
         SELECT date_trunc('month', at_time AT TIME ZONE studio_zone)::date AS this_month,
                extract(day FROM at_time AT TIME ZONE studio_zone)::int AS today
+    ), p AS (
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM pagamentos t WHERE t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date) AS month
+        UNION ALL
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM pagamentos t
+                WHERE t.data >= (p.month + interval '1 month')::date AND t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date)
+        FROM p WHERE p.month IS NOT NULL
+    ), s AS (
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM sessoes t WHERE t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date) AS month
+        UNION ALL
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM sessoes t
+                WHERE t.data >= (s.month + interval '1 month')::date AND t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date)
+        FROM s WHERE s.month IS NOT NULL
+    ), cm AS (
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM comissoes t WHERE t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date) AS month
+        UNION ALL
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM comissoes t
+                WHERE t.data >= (cm.month + interval '1 month')::date AND t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date)
+        FROM cm WHERE cm.month IS NOT NULL
+    ), g AS (
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM gastos t WHERE t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date) AS month
+        UNION ALL
+        SELECT (SELECT date_trunc('month', min(t.data))::date FROM gastos t
+                WHERE t.data >= (g.month + interval '1 month')::date AND t.data < date_trunc('month', at_time AT TIME ZONE studio_zone)::date)
+        FROM g WHERE g.month IS NOT NULL
     ), record_months AS (
-        SELECT DISTINCT date_trunc('month', r.data)::date AS month
-        FROM (SELECT data FROM pagamentos UNION ALL SELECT data FROM sessoes
-              UNION ALL SELECT data FROM comissoes UNION ALL SELECT data FROM gastos) AS r, clock
-        WHERE r.data < clock.this_month
+        SELECT month FROM p WHERE month IS NOT NULL
+        UNION SELECT month FROM s WHERE month IS NOT NULL
+        UNION SELECT month FROM cm WHERE month IS NOT NULL
+        UNION SELECT month FROM g WHERE month IS NOT NULL
     ), due AS (
         SELECT r.month
         FROM clock, record_months r
