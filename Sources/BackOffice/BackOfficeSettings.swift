@@ -52,8 +52,11 @@ public struct BranchSettings: Sendable {
     /// Whether `id` can name a branch: letters, digits, '-', '_' or '.', at most 64 (it is the
     /// first part of every object key and of every dump's file name).
     public static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 64 && id != "." && id != ".."
-            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        // The first character a letter or digit: a name starting with '.' makes hidden files
+        // (dumps, store copies) that the temporary-file conventions and the local store's
+        // listing skip, so its dumps were never pruned (break-office2 20).
+        guard let first = id.first, first.isASCII, first.isLetter || first.isNumber else { return false }
+        return id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 
     public init(id: String = BranchSettings.defaultID, name: String? = nil, currency: String = "BRL", timeZone: TimeZone) {

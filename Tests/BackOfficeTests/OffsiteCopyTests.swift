@@ -1,4 +1,4 @@
-import BackOffice
+@testable import BackOffice
 import Foundation
 import JobQueue
 import ObjectStorage
@@ -33,12 +33,49 @@ import TestSupport
 
             _ = try await bucket.put(prefix + location.fileName, data: Data("not the backup".utf8), contentType: "text/csv")
             #expect(try await verifier.verify(fixture.month).offsiteProblems.contains { $0.contains("differs from the local file") })
+            // break-office2 21: an upload never writes over a version key that holds another file.
+            let manifest = try BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: location.manifest))
+            await #expect {
+                try await offsite.upload(location, manifest: manifest)
+            } throws: { error in
+                guard case .bucketHoldsAnother(_, let keys)? = error as? BackupError else { return false }
+                return keys == [prefix + location.fileName]
+            }
+            #expect(try await bucket.head(prefix + location.fileName)?.size == Int64("not the backup".utf8.count), "not written over")
             try await bucket.delete([prefix + location.fileName])
             let report = try await verifier.verify(fixture.month)
             #expect(!report.ok && report.problems.isEmpty, "the local backup is fine; its copy is not")
             #expect(report.offsiteProblems.contains { $0.contains("is missing") })
             // The close only needs the local backup.
             _ = try await verifier.verifiedManifest(fixture.month)
+        }
+    }
+
+    /// break-office2 21: a worker on another machine (another BACKUP_DIR) backs up the same
+    /// month after a record changed: its own version 1 is refused in the bucket, which keeps the
+    /// first machine's.
+    @Test func anotherMachinesVersionOneDoesNotReplaceTheBucketsCopy() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 12)
+            let other = FileManager.default.temporaryDirectory.appendingPathComponent("nightshift-other-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: fixture.backups); try? FileManager.default.removeItem(at: other) }
+            let bucket = try await TestObjectStorage.freshBucket("twohosts")
+            let offsite = OffsiteCopy(store: bucket, branch: "twohosts-\(UUID().uuidString.prefix(6).lowercased())")
+            func backUp(_ folder: URL) async throws -> (BackupLocation, BackupManifest) {
+                guard case .created(let manifest) = try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: folder, logger: TestDatabase.logger)
+                    .create(fixture.month) else { throw BackupError.io("not written") }
+                return (BackupLocation(baseDirectory: folder, month: fixture.month), manifest)
+            }
+            let (first, firstManifest) = try await backUp(fixture.backups)
+            try await offsite.upload(first, manifest: firstManifest)
+            try await client.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO gastos (data, valor, descricao) VALUES (DATE '\(fixture.month.firstDay)' + 3, 9.99, 'outra máquina')
+                """), logger: TestDatabase.logger)
+            let (second, secondManifest) = try await backUp(other)
+            await #expect(throws: BackupError.self) { try await offsite.upload(second, manifest: secondManifest) }
+            let key = offsite.key(first, first.csv)
+            #expect(try await bucket.head(key)?.sha256 == firstManifest.sha256, "the first machine's version 1 stays")
+            #expect(try await offsite.problems(first, manifest: firstManifest).isEmpty)
         }
     }
 }

@@ -35,6 +35,8 @@ import TestSupport
         ("LOG_LEVEL", "loud", "LOG_LEVEL=loud is not one of"),
         ("EXTRATO_REQUIRE_BACKUP", "perhaps", "EXTRATO_REQUIRE_BACKUP=perhaps is not a boolean"),
         ("DASHBOARD_LANG", "fr", "DASHBOARD_LANG is 'fr'; use pt-BR (the default) or en"),
+        ("BRANCH_ID", ".x", "BRANCH_ID=.x must be letters, digits, '-', '_' or '.', starting with a letter or digit"),
+        ("BRANCH_ID", "-loja", "starting with a letter or digit"),
     ])
     func aWrongValueNamesItsVariable(name: String, value: String, message: String) {
         #expect { try Settings(environment: [name: value]) } throws: { error in

@@ -17,6 +17,10 @@ public enum BackupError: NightshiftError, Equatable {
     case extratoNotBackedUp(StudioMonth, problems: [String])
     /// `--from-extrato` for a month that has no extrato.
     case notClosed(StudioMonth)
+    /// The bucket already holds other files under these versions' keys (another machine's
+    /// BACKUP_DIR wrote its own versions of the month, or the bucket's copy changed): they are
+    /// not written over.
+    case bucketHoldsAnother(StudioMonth, keys: [String])
     /// A version's local file does not match its manifest and the bucket has no good copy of it
     /// either: it is not uploaded (it would replace the bucket's copy) nor trusted.
     case damaged(StudioMonth, problems: [String])
@@ -33,6 +37,11 @@ public enum BackupError: NightshiftError, Equatable {
                 + "so there is nothing to write from them (the extrato holds them)"
         case let .extratoNotBackedUp(month, problems):
             return "the backup of closed month \(month.slashed) does not hold every record of its extrato: \(problems.joined(separator: "; "))"
+        case let .bucketHoldsAnother(month, keys):
+            return "the bucket already holds other files under the keys of the backup for \(month.slashed) (\(keys.joined(separator: ", "))): "
+                + "they were not written over, nor was the manifest. Most likely a worker on another machine, with another BACKUP_DIR, "
+                + "backed up the month too: give every worker that runs month jobs the same BACKUP_DIR (or route backup-month and "
+                + "generate-extrato to one host), and keep both copies until you know which one to keep"
         case let .notClosed(month):
             return "month \(month.slashed) has no extrato, so there is nothing to write a version from: back up an open month from its tables (without --from-extrato)"
         case let .damaged(month, problems):
@@ -46,7 +55,7 @@ public enum BackupError: NightshiftError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .io: return .unavailable
-        case .missingOrInvalid, .lateRecords, .closedWithoutBackup, .busy, .damaged, .extratoNotBackedUp, .notClosed: return .conflict
+        case .missingOrInvalid, .lateRecords, .closedWithoutBackup, .busy, .damaged, .extratoNotBackedUp, .notClosed, .bucketHoldsAnother: return .conflict
         }
     }
 

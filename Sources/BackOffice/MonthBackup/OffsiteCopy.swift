@@ -25,16 +25,22 @@ public struct OffsiteCopy: Sendable {
     /// is the file its manifest entry describes (size and SHA-256): a damaged local file never
     /// replaces the bucket's copy. When the bucket holds the version intact, the damaged local
     /// file is restored from it; when neither copy is intact, this throws
-    /// ``BackupError/damaged(_:problems:)``.
+    /// ``BackupError/damaged(_:problems:)``. A version's key that already holds another file is
+    /// never written over (break-office2 21: a worker on another machine, with its own
+    /// BACKUP_DIR, numbers its versions from its own folder and would replace this one's
+    /// version 1): ``BackupError/bucketHoldsAnother(_:keys:)``, and the manifest is not uploaded.
     public func upload(_ location: BackupLocation, manifest: BackupManifest) async throws {
-        var damaged: [String] = []
+        var damaged: [String] = [], taken: [String] = []
         for version in manifest.versions {
             let file = location.file(version.file)
             let key = key(location, file)
             let local = try? FileDigest.sha256(of: file)
             let existing = try await store.head(key)
             if let local, local.0 == Int64(version.sizeBytes), local.1 == version.sha256 {
-                if let existing, existing.sha256 == local.1, existing.size == local.0 { continue }
+                if let existing {
+                    if existing.sha256 != local.1 || existing.size != local.0 { taken.append(key) }
+                    continue
+                }
                 try await put(file, key: key, size: local.0, sha256: local.1, type: "text/csv; charset=utf-8")
             } else if let existing, existing.sha256 == version.sha256, existing.size == Int64(version.sizeBytes) {
                 try await restore(file, from: key, version: version, month: location.month)
@@ -43,6 +49,7 @@ public struct OffsiteCopy: Sendable {
             }
         }
         if !damaged.isEmpty { throw BackupError.damaged(location.month, problems: damaged) }
+        if !taken.isEmpty { throw BackupError.bucketHoldsAnother(location.month, keys: taken) }
         let (size, sha256) = try FileDigest.sha256(of: location.manifest)
         let key = key(location, location.manifest)
         if let existing = try await store.head(key), existing.sha256 == sha256, existing.size == size { return }

@@ -33,7 +33,7 @@ extension Settings {
         let zone = try env.timeZone("TZ", default: BackOfficeSettings.defaultTimeZone)
         let branchID = env.text("BRANCH_ID") ?? BranchSettings.defaultID
         guard BranchSettings.isValidID(branchID) else {
-            throw ConfigurationError("BRANCH_ID=\(branchID) must be letters, digits, '-', '_' or '.' (it is the first part of every object key), e.g. branch-andheri", setting: "BRANCH_ID")
+            throw ConfigurationError("BRANCH_ID=\(branchID) must be letters, digits, '-', '_' or '.', starting with a letter or digit (it is the first part of every object key and dump file name), e.g. branch-andheri", setting: "BRANCH_ID")
         }
         backOffice = BackOfficeSettings(
             backupDirectory: URL(fileURLWithPath: env.text("BACKUP_DIR") ?? "backups"),
