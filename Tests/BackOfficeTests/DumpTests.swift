@@ -150,8 +150,15 @@ import TestSupport
                 let history = BackupHistory(client: client, logger: TestDatabase.logger)
                 let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store, history: history,
                                             logger: TestDatabase.logger)
+                // A `backups restore` of an encrypted dump killed midway left its plaintext copy.
+                let pidMax = Int32((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 4_194_304
+                let plaintext = fixture.settings.dumpDirectory.appendingPathComponent(".restore-424242-\(pidMax + 1)-plain.dump")
+                try FileManager.default.createDirectory(at: fixture.settings.dumpDirectory, withIntermediateDirectories: true)
+                try Data("PGDMP".utf8).write(to: plaintext)
                 let record = try await dumper.dump(type: .manual, attempt: nil)
                 #expect(record.status == .completed)
+                #expect(!FileManager.default.fileExists(atPath: plaintext.path), "break-office2 19: the next dump's start removes a dead restore's plaintext copy")
                 try await TestDatabase.withFreshDatabase { target in
                     let settled = try await DumpRestorer(settings: fixture.settings, store: store, logger: TestDatabase.logger)
                         .restoreBackup(record, history: history, into: target)

@@ -35,5 +35,12 @@ extension DatabaseDumper {
     func sweepAbandoned() async throws {
         guard let history else { return }
         _ = try await DumpLeftovers.closeAbandoned(branch: settings.branch.id, history: history, store: store, logger: logger)
+        // And what a killed drill or `backups restore` left: a plaintext copy of an encrypted
+        // dump must not wait for the weekly drill to go (break-office2 19).
+        do {
+            try await DrillLeftovers(history: history, dumpDirectory: settings.dumpDirectory, logger: logger).sweep()
+        } catch {
+            logger.warning("a killed drill's or restore's leftovers were not removed this time", metadata: ["error": "\(error)"])
+        }
     }
 }

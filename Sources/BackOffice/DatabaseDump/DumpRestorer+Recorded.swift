@@ -15,7 +15,14 @@ extension DumpRestorer {
     public func restoreBackup(_ record: BackupRecord, history: BackupHistory, into target: DatabaseURL,
                               progress: any WorkProgressReporting = NoProgress(),
                               starting: @escaping @Sendable (Fetched) -> Void = { _ in }) async throws -> Int {
-        try await history.whileInUse(record.id) {
+        // A killed restore's or drill's copies (`.restore-{id}-{pid}[-plain].dump` of a process
+        // that is gone) go first (break-office2 19).
+        do {
+            try await DrillLeftovers(history: history, dumpDirectory: settings.dumpDirectory, logger: logger).sweep()
+        } catch {
+            logger.warning("a killed drill's or restore's leftovers were not removed this time", metadata: ["error": "\(error)"])
+        }
+        return try await history.whileInUse(record.id) {
             // A prune may have expired it just before the lock was taken; an expired dump's
             // files may be gone, which fetch says.
             guard let current = try await history.record(record.id) else {
