@@ -146,6 +146,28 @@ import TestSupport
         }
     }
 
+    /// break-office2 15: a closed month's encrypted backup checked with another identity (a key
+    /// rotation that dropped the old one): the file cannot be decrypted — a problem — but it is
+    /// not "shrunk or lost": its records count from its manifest.
+    @Test func aWrongIdentityIsNotALostBackup() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 8)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let month = fixture.month
+            let owner = AgeIdentity()
+            _ = try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups,
+                                            encryption: BackupEncryption(recipients: [owner.recipient]), logger: logger).create(month)
+            try await close(month, client)
+            let right = try await BackupVerifier(client: client, baseDirectory: fixture.backups,
+                                                 encryption: BackupEncryption(recipients: [], identities: [owner]), logger: logger).verify(month)
+            #expect(right.ok, "\(right.problems)")
+            let wrong = try await BackupVerifier(client: client, baseDirectory: fixture.backups,
+                                                 encryption: BackupEncryption(recipients: [], identities: [AgeIdentity()]), logger: logger).verify(month)
+            #expect(wrong.problems.contains { $0.contains("cannot be decrypted") }, "\(wrong.problems)")
+            #expect(!wrong.problems.contains { $0.contains("shrunk or lost") }, "\(wrong.problems)")
+        }
+    }
+
     /// break-office2 11: an open month's backup whose files match their manifest but not the
     /// month's rows (a record typed since) is not "already there": the next version is written,
     /// so the close that follows finds it; with nothing changed, nothing is written.

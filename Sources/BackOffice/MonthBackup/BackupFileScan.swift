@@ -47,6 +47,12 @@ struct BackupFileScan {
         return scan
     }
 
+    /// The file is the one the manifest describes (size and SHA-256) and only decryption failed:
+    /// a wrong identity here, not a damaged or lost backup.
+    func onlyUndecryptable(against version: BackupVersion) -> Bool {
+        decryptionError != nil && sizeBytes == version.sizeBytes && sha256 == version.sha256
+    }
+
     /// What differs from the version the manifest describes (empty: it is that file, intact).
     func problems(against version: BackupVersion) -> [String] {
         var problems: [String] = []

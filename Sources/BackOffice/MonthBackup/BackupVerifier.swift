@@ -146,11 +146,20 @@ public struct BackupVerifier: Sendable {
             let problems = earlier.map { $0.problems(against: version) } ?? ["it is missing"]
             if problems.isEmpty {
                 held.add(earlier!, version)
+            } else if let earlier, earlier.onlyUndecryptable(against: version) {
+                // The file is the one written; only this identity cannot open it (break-office2 15).
+                held.unreadCounts.merge(version.records) { $0 + $1 }
+                report.notes.append("earlier version \(version.version) (\(version.file)) is intact but cannot be decrypted with the identity here "
+                    + "(encrypted to another key?): its records are counted from its manifest")
             } else {
                 report.notes.append("earlier version \(version.version) (\(version.file)) is not intact: \(problems.joined(separator: "; ")); its records are not counted")
             }
         }
-        if scan.problems(against: manifest.current).isEmpty { held.add(scan, manifest.current) }
+        if scan.problems(against: manifest.current).isEmpty {
+            held.add(scan, manifest.current)
+        } else if scan.onlyUndecryptable(against: manifest.current) {
+            held.unreadCounts.merge(manifest.current.records) { $0 + $1 }
+        }
         if let offsite, report.problems.isEmpty { report.offsiteProblems = await offsite.problems(location, manifest: manifest) }
         guard let client else { return report }
         if let closedMonth {
