@@ -138,7 +138,7 @@ let package = Package(
         .target(
             name: "Monitoring",
             dependencies: [
-                "NightshiftCore", "Database", "JobQueue", "BackOffice",
+                "NightshiftCore", "Database", "JobQueue", "BackOffice", "Scheduler",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -12,6 +12,8 @@ public struct APIDependencies: Sendable {
     public var backups: BackupHistory
     /// `extratos`: the closed months.
     public var extratos: ExtratoStore
+    /// The month backups' checker (the service endpoints ask it whether a valid backup exists).
+    public var backupVerifier: BackupVerifier
     /// When each safety net last succeeded: the home page's reading (the gauges read the same).
     public var safetyNets: SafetyNetReadings
     /// The kinds this build runs: enqueues are checked against them.
@@ -31,6 +33,8 @@ public struct APIDependencies: Sendable {
         self.store = store
         backups = BackupHistory(client: store.client, logger: logger)
         extratos = ExtratoStore(client: store.client, logger: logger)
+        backupVerifier = BackupVerifier(client: store.client, baseDirectory: backOffice.backupDirectory,
+                                        encryption: backOffice.encryption, logger: logger)
         safetyNets = SafetyNetReadings(store: store, timeZone: backOffice.timeZone)
         self.registry = registry
         self.schedules = schedules

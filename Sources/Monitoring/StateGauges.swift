@@ -5,6 +5,7 @@ import Foundation
 import JobQueue
 import Logging
 import PostgresNIO
+import Scheduler
 import ServiceLifecycle
 import Synchronization
 
@@ -74,9 +75,7 @@ public final class StateGauges: Service {
             }
         }
         // Never succeeded yet: the deployment's start stands in for the last success.
-        var origin: Double?
-        for try await first in try await client.query("SELECT extract(epoch FROM min(applied_at))::float8 FROM schema_migrations",
-                                                      logger: logger).decode(Double?.self) { origin = first }
+        let origin = try await Migrator.deployedAt(client: client, logger: logger)?.timeIntervalSince1970
         if let origin {
             let expected = SafetyNetReadings.Net.allCases.map { ($0.rawValue, $0.isPerBranch ? branch : "") }
             for (what, branch) in expected where !seen.contains("nightshift_last_success_timestamp_seconds" + "what=\(what),branch=\(branch)") {
@@ -94,10 +93,8 @@ public final class StateGauges: Service {
         set("nightshift_extrato_previous_month_closed", [], nets.previousMonthClosed ? 1 : 0)
         // Due months with neither an extrato nor a live close job (migration 0016's rule).
         set("nightshift_month_close_gaps", [], Double(nets.monthCloseGaps.count))
-        for try await (schedule, epoch) in try await client.query("""
-            SELECT schedule, extract(epoch FROM slot)::float8 FROM schedule_last_slots
-            """, logger: logger).decode((String, Double).self) {
-            set("nightshift_schedule_last_slot_timestamp_seconds", [("schedule", schedule)], epoch)
+        for (schedule, last) in try await SlotStore(jobs: store).lastSlots() {
+            set("nightshift_schedule_last_slot_timestamp_seconds", [("schedule", schedule)], last.slot.timeIntervalSince1970)
         }
         // A queue that emptied out reads 0 rather than its last value.
         let stale = known.withLock { previous -> Set<String> in

@@ -49,13 +49,8 @@ struct ServiceRoutes {
         return .seconds(min(seconds, maximum))
     }
 
-    private func verifier() -> BackupVerifier {
-        BackupVerifier(client: dependencies.store.client, baseDirectory: dependencies.backOffice.backupDirectory,
-                       encryption: dependencies.backOffice.encryption, logger: dependencies.logger)
-    }
-
     func createBackup(_ month: StudioMonth, force: Bool, wait: Duration) async throws -> Response {
-        if !force, (try? await verifier().verifiedManifest(month)) != nil {
+        if !force, (try? await dependencies.backupVerifier.verifiedManifest(month)) != nil {
             throw APIError.conflict("a valid backup for \(month.slashed) already exists")
         }
         var job = try NewJob(BackupMonthJob.self, args: .init(year: month.year, month: month.month, force: force ? true : nil),
@@ -68,7 +63,7 @@ struct ServiceRoutes {
         }
         return try await answer(result.id, wait: wait, enqueued: "backup for \(month.slashed) enqueued") { record in
             Outcome(message: "backup for \(month.slashed) created", job: JobView(record),
-                    backup: try? await verifier().verifiedManifest(month))
+                    backup: try? await dependencies.backupVerifier.verifiedManifest(month))
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -80,6 +81,13 @@ public struct Migrator: Sendable {
     }
 
     /// The newest applied version, or nil on a database never migrated.
+    /// When the first migration was applied: the deployment's start (nil before any migration).
+    public static func deployedAt(client: PostgresClient, logger: Logger) async throws -> Date? {
+        for try await first in try await client.query("SELECT min(applied_at) FROM schema_migrations", logger: logger)
+            .decode(Date?.self) { return first }
+        return nil
+    }
+
     public static func currentVersion(client: PostgresClient, logger: Logger) async throws -> Int? {
         let rows = try await client.query(
             "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
