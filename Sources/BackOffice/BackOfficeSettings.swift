@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import NightshiftCore
 
 /// Settings of the back office's jobs. Filled from the environment by the process's
 /// composition root; the defaults are the seeds'.
@@ -48,6 +49,13 @@ public struct BranchSettings: Sendable {
     public var timeZone: TimeZone
 
     public static let defaultID = "default"
+
+    /// A job's `branch` argument (nightly-dump, backup-month, generate-extrato): nil or a valid id.
+    public static func validateArgument(_ branch: String?) throws(InvalidInput) {
+        if let branch, !isValidID(branch) {
+            throw InvalidInput(field: "branch", "branch '\(branch)' must be letters, digits, '-', '_' or '.' (at most 64), like BRANCH_ID")
+        }
+    }
 
     /// Whether `id` can name a branch: letters, digits, '-', '_' or '.', at most 64 (it is the
     /// first part of every object key and of every dump's file name).

@@ -37,6 +37,9 @@ public struct SchedulerService: Service {
         public var skipped = 0
         /// Slots another scheduler fired under a different definition of the same schedule name.
         public var conflicts: [Conflict] = []
+        /// Slots of the catch-up already fired under another (earlier) definition: not fired
+        /// again, and no disagreement (this scheduler's own run before its file was edited).
+        public var firedUnderEarlierDefinition: [Conflict] = []
 
         public struct Conflict: Sendable, Equatable {
             public var schedule: String
@@ -68,10 +71,17 @@ public struct SchedulerService: Service {
         var pass = Pass()
         for schedule in schedules {
             var start = checkedThrough.get(schedule.name) ?? now
-            if checkedThrough.get(schedule.name) == nil { start = try await catchUpStart(schedule, now: now) }
+            let catchingUp = checkedThrough.get(schedule.name) == nil
+            if catchingUp { start = try await catchUpStart(schedule, now: now) }
             for slot in schedule.slots(after: start, through: now) {
-                let (fired, others) = try await slots.fire(schedule, slot: slot, by: configuration.instanceID)
-                if !others.isEmpty {
+                let (fired, others) = try await slots.fire(schedule, slot: slot, by: configuration.instanceID, catchingUp: catchingUp)
+                if catchingUp, fired == nil, !others.isEmpty {
+                    pass.firedUnderEarlierDefinition.append(.init(schedule: schedule.name, slot: slot, others: others))
+                    logger.notice("catch-up: this slot was fired under another definition of the schedule (an earlier SCHEDULES_FILE, TZ or key namespace); not fired again", metadata: [
+                        "schedule": "\(schedule.name)", "slot": "\(slot)",
+                        "other": "\(others.map { "\($0.enqueuedBy): \($0.kinds.joined(separator: ","))" }.joined(separator: "; "))",
+                    ])
+                } else if !others.isEmpty {
                     pass.conflicts.append(.init(schedule: schedule.name, slot: slot, others: others))
                     configuration.onConflict?(schedule.name)
                     logger.error("SCHEDULERS DISAGREE: another scheduler defines this schedule differently; both definitions fired this slot. Give every scheduler the same SCHEDULES_FILE (and TZ), or rename one of the schedules", metadata: [

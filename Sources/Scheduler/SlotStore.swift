@@ -27,7 +27,14 @@ public struct SlotStore: Sendable {
     /// A slot is keyed by the schedule's name and its definition (``Schedule/definition(of:)``):
     /// a scheduler whose file defines the schedule differently fires its own slot, and
     /// `others` lists the definitions that fired the slot before this one.
-    public func fire(_ schedule: Schedule, slot: Date, by instance: String) async throws -> (results: [EnqueueResult]?, others: [OtherDefinition]) {
+    ///
+    /// `catchingUp`: the slot is one a scheduler's first pass looks back at (its catch-up). Then
+    /// a slot any definition fired counts as fired — a scheduler restarted after an edit of its
+    /// SCHEDULES_FILE (or TZ, or key namespace) neither fires it again nor takes its own earlier
+    /// run for another scheduler (break-office2 4) — and `others` are those earlier definitions,
+    /// to note, not a disagreement: only two schedulers firing a slot as it comes disagree.
+    public func fire(_ schedule: Schedule, slot: Date, by instance: String,
+                     catchingUp: Bool = false) async throws -> (results: [EnqueueResult]?, others: [OtherDefinition]) {
         let newJobs = try schedule.newJobs(for: slot)
         let definition = schedule.definition(of: newJobs)
         return try await Transaction.run(on: client, logger: logger) { connection in
@@ -40,7 +47,8 @@ public struct SlotStore: Sendable {
             let claimed = try await connection.query("""
                 INSERT INTO scheduler_slots (schedule, slot, enqueued_by, definition)
                 SELECT \(schedule.name), \(slot), \(instance), \(definition)
-                WHERE NOT EXISTS (SELECT 1 FROM scheduler_slots WHERE schedule = \(schedule.name) AND slot = \(slot) AND definition = '')
+                WHERE NOT EXISTS (SELECT 1 FROM scheduler_slots WHERE schedule = \(schedule.name) AND slot = \(slot)
+                                  AND (definition = '' OR \(catchingUp)))
                 ON CONFLICT (schedule, slot, definition) DO NOTHING
                 RETURNING 1
                 """, logger: logger)

@@ -177,6 +177,75 @@ import TestSupport
         }
     }
 
+    /// break-office2 2: in local-only mode the drill reads the store's copy back (its bytes, not
+    /// the checksum recorded beside it): a flipped byte in it is found while the local file is
+    /// still there, and the copy is replaced by the intact local one.
+    @Test func aDrillReadsTheStoresCopyBackAndRepairsIt() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let store = fixture.localStore()
+                let history = fixture.history(client)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store, history: history,
+                                            logger: TestDatabase.logger)
+                let record = try await dumper.dump(type: .manual, attempt: nil)
+                let key = try #require(record.objectKey)
+                let copy = store.root.appendingPathComponent(key)
+                // One byte flipped in the middle, size unchanged.
+                let handle = try FileHandle(forUpdating: copy)
+                let middle = UInt64(try #require(record.sizeBytes) / 2)
+                try handle.seek(toOffset: middle)
+                let byte = try #require(try handle.read(upToCount: 1)?.first)
+                try handle.seek(toOffset: middle)
+                try handle.write(contentsOf: Data([byte ^ 0xFF]))
+                try handle.close()
+                #expect(try await store.head(key)?.sha256 == record.sha256, "the sidecar still says the recorded checksum")
+                #expect(try store.readBack(key)?.sha256 != record.sha256)
+                let restorer = DumpRestorer(settings: fixture.settings, store: store, logger: TestDatabase.logger)
+                let report = try await RestoreDrill(restorer: restorer, history: history, database: fixture.database, logger: TestDatabase.logger)
+                    .run(backupID: record.id)
+                #expect(report.passed, "the dump itself is good: \(report.reason ?? "")")
+                #expect(report.note?.contains("the store's copy \(key) was damaged") == true && report.note?.contains("replaced it with the local copy") == true,
+                        "\(report.note ?? "no note")")
+                #expect(try store.readBack(key)?.sha256 == record.sha256, "the store's copy is intact again")
+                // Intact now: the next drill says nothing of it.
+                let again = try await RestoreDrill(restorer: restorer, history: history, database: fixture.database, logger: TestDatabase.logger)
+                    .run(backupID: record.id)
+                #expect(again.passed && again.note == nil, "\(again.note ?? "")")
+            }
+        }
+    }
+
+    /// office3 (brief item 5): the dump's own nightly-dump job is `running` in its snapshot. The
+    /// restore's fix-up ends that attempt in the target as the dump ended (succeeded), so the
+    /// target's rescuer does not retry it and make one more dump there.
+    @Test func aRestoredDatabaseSeesTheDumpsOwnJobSucceededAndDoesNotRescueIt() async throws {
+        try await DumpFixture.with { fixture in
+            // The queue and the dumped database are one, as deployed: the job's row is in the dump.
+            try await TestDatabase.withClient(url: fixture.database, migrate: false) { client in
+                let store = fixture.localStore()
+                var registry = JobRegistry()
+                try registry.register(NightlyDumpJob(settings: fixture.settings, database: fixture.database, store: store))
+                let job = try await runJob(NightlyDumpJob.self, .init(type: .manual), registry: registry, client: client)
+                #expect(job.state == .succeeded, "\(job.lastError ?? "")")
+                let history = fixture.history(client)
+                let record = try #require(try await history.list(branch: fixture.branch).first { $0.jobID == job.id })
+                try await TestDatabase.withFreshDatabase { target in
+                    let settled = try await DumpRestorer(settings: fixture.settings, store: store, logger: TestDatabase.logger)
+                        .restoreBackup(record, history: history, into: target)
+                    #expect(settled == 1)
+                    try await TestDatabase.withClient(url: target, migrate: false) { restored in
+                        let jobs = JobStore(client: restored, logger: TestDatabase.logger)
+                        let there = try #require(try await jobs.job(job.id))
+                        #expect(there.state == .succeeded && there.attempt == job.attempt, "the dump's job in the target: \(there.state)")
+                        _ = try await jobs.rescueStuckJobs(staleAfter: .zero)
+                        #expect(try await jobs.job(job.id)?.state == .succeeded, "the rescuer leaves it alone")
+                        #expect(try await restored.scalar("SELECT count(*)::int FROM jobs WHERE state = 'running'", as: Int.self) == 0)
+                    }
+                }
+            }
+        }
+    }
+
     /// break-office2 16: a retry stops the dead attempt's pg_dump of ITS database only; a
     /// pg_dump of another database on the server by a job with the same id goes on.
     @Test func aRetryStopsOnlyThePgDumpOfItsOwnDatabase() async throws {

@@ -1,6 +1,7 @@
 @testable import BackOffice
 import Foundation
 import JobQueue
+import NightshiftCore
 import ObjectStorage
 import PostgresNIO
 import Testing
@@ -48,6 +49,35 @@ import TestSupport
             #expect(report.offsiteProblems.contains { $0.contains("is missing") })
             // The close only needs the local backup.
             _ = try await verifier.verifiedManifest(fixture.month)
+        }
+    }
+
+    /// break-office2 18: a month backup enqueued for branch loja (its schedule, the API or
+    /// `nightshift enqueue` on loja) and claimed by branch sul's worker goes under loja's prefix
+    /// in the bucket, not sul's; the close enqueued for loja is loja's too.
+    @Test func aMonthBackupIsFiledUnderTheBranchItWasEnqueuedFor() async throws {
+        let queue = TestDatabase.uniqueQueue("branchmonth")
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 12)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let bucket = try await TestObjectStorage.freshBucket("branchmonth")
+            let tag = UUID().uuidString.prefix(6).lowercased()
+            let (loja, sul) = ("loja-\(tag)", "sul-\(tag)")
+            let settings = BackOfficeSettings(backupDirectory: fixture.backups, branchID: sul)
+            var registry = JobRegistry()
+            try registry.register(BackupMonthJob(settings: settings, database: TestDatabase.url, offsite: bucket))
+            try registry.register(GenerateExtratoJob(settings: settings))
+            let store = JobStore(client: client, logger: TestDatabase.logger)
+            let backup = try await store.enqueue(try NewJob(BackupMonthJob.self, args: .init(year: fixture.month.year, month: fixture.month.month, branch: loja),
+                                                            queue: queue))
+            #expect(throws: InvalidInput.self) { try BackupMonthJob.validate(.init(year: 2020, month: 1, branch: ".x")) }
+            let harness = try WorkerHarness(client: client, configuration: WorkerHarness.configuration(queue: queue), registry: registry)
+            try await eventually(timeout: .seconds(30), "backed up") { try await store.job(backup.id)?.state == .succeeded }
+            try await harness.stop()
+            let location = BackupLocation(baseDirectory: fixture.backups, month: fixture.month)
+            let prefix = "\(loja)/monthly/\(fixture.month.folderName)/"
+            #expect(try await bucket.list(prefix: prefix).map(\.key) == [prefix + location.fileName, prefix + location.manifest.lastPathComponent])
+            #expect(try await bucket.list(prefix: "\(sul)/").isEmpty, "nothing under the claiming worker's branch")
         }
     }
 

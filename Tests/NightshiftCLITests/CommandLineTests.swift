@@ -30,6 +30,17 @@ import TestSupport
             #expect(try await good.waitForExit() == 0, "\(good.log)")
             #expect(try await client.scalar("SELECT max_attempts FROM jobs WHERE queue = \(queue)", as: Int.self) == 10,
                     "the kind's own attempts when none are given")
+            // break-office2 18: the month's jobs carry the enqueuer's BRANCH_ID unless --args names one.
+            #expect(try await client.scalar("SELECT args->>'branch' FROM jobs WHERE queue = \(queue)", as: String.self) == "default")
+            let mine = try ChildProcess(["enqueue", "generate-extrato", "--args", #"{"year": 2026, "month": 9}"#, "--queue", queue],
+                                        environment: ["BRANCH_ID": "loja"])
+            #expect(try await mine.waitForExit() == 0, "\(mine.log)")
+            let named = try ChildProcess(["enqueue", "generate-extrato", "--args", #"{"year": 2026, "month": 8, "branch": "sul"}"#, "--queue", queue],
+                                         environment: ["BRANCH_ID": "loja"])
+            #expect(try await named.waitForExit() == 0, "\(named.log)")
+            #expect(try await client.scalar("""
+                SELECT string_agg(args->>'branch', ',' ORDER BY id) FROM jobs WHERE queue = \(queue) AND kind = 'generate-extrato'
+                """, as: String.self) == "loja,sul")
         }
     }
 

@@ -40,7 +40,9 @@ import Testing
         let dayTwo = try net.newJobs(for: utc("2026-11-02T03:00:00Z"))
         #expect(dayOne.map(\.uniqueKey) == ["backup-month:2026-10", "generate-extrato:2026-10"])
         #expect(dayOne.map(\.uniqueKey) == dayTwo.map(\.uniqueKey))
-        #expect(dayOne[0].args == #"{"month":10,"year":2026}"#)
+        // The branch goes with the month's jobs (break-office2 18), as with the dumps.
+        #expect(dayOne[0].args == #"{"branch":"default","month":10,"year":2026}"#)
+        #expect(dayOne[1].args == #"{"branch":"default","month":10,"year":2026}"#)
         // The extrato waits for its month's backup (a dependency by the backup's unique key), not
         // for a fixed offset; day 2 names the same backup key.
         #expect(dayOne[0].priority < dayOne[1].priority)

@@ -38,6 +38,7 @@ struct ServiceRoutes {
         routes.add(.post, "/api/extrato/generate_service", role: .operator, bucket: .backup) { request, context in
             let body = try await Input.body(MonthRequest.self, request, context)
             let month = try StudioMonth(year: body.year, month: body.month)
+            try month.requireEnded(at: Date(), in: dependencies.backOffice.timeZone)
             let wait = try Self.wait(body.wait, maximum: maximumWait)
             return try await generate(month, force: body.force ?? false, wait: wait)
         }
@@ -53,7 +54,8 @@ struct ServiceRoutes {
         if !force, (try? await dependencies.backupVerifier.verifiedManifest(month)) != nil {
             throw APIError.conflict("a valid backup for \(month.slashed) already exists")
         }
-        var job = try NewJob(BackupMonthJob.self, args: .init(year: month.year, month: month.month, force: force ? true : nil),
+        var job = try NewJob(BackupMonthJob.self, args: .init(year: month.year, month: month.month, force: force ? true : nil,
+                                                            branch: dependencies.backOffice.branch.id),
                              uniqueKey: force ? nil : dependencies.uniqueKey(BackupMonthJob.kind, month.label))
         var result = try await dependencies.store.enqueue(job)
         if !result.inserted, result.state == .succeeded {
@@ -71,7 +73,8 @@ struct ServiceRoutes {
     /// waits for it, as the scheduler's does); with none, at once (the job itself checks that
     /// the month's backup verifies).
     func generate(_ month: StudioMonth, force: Bool, wait: Duration) async throws -> Response {
-        var job = try NewJob(GenerateExtratoJob.self, args: .init(year: month.year, month: month.month, force: force ? true : nil),
+        var job = try NewJob(GenerateExtratoJob.self, args: .init(year: month.year, month: month.month, force: force ? true : nil,
+                                                                branch: dependencies.backOffice.branch.id),
                              uniqueKey: force ? nil : dependencies.uniqueKey(GenerateExtratoJob.kind, month.label))
         job.dependsOn = [.uniqueKey(dependencies.uniqueKey(BackupMonthJob.kind, month.label))]
         let result: EnqueueResult

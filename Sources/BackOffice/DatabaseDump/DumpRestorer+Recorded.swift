@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import JobQueue
 import NightshiftCore
 
 extension DumpRestorer {
@@ -57,24 +58,51 @@ extension DumpRestorer {
         }
         guard !running.isEmpty, !columns.isEmpty else { return 0 }
         var finished: [String] = []
-        for try await json in try await history.client.query("""
-            SELECT to_jsonb(b)::text FROM backup_history b WHERE id = ANY(\(running)::int8[]) AND status <> 'running'
-            """, logger: logger).decode(String.self) {
+        var outcomes: [Int64: (job: Int64, attempt: Int, error: String?)] = [:]
+        for try await (id, json, job, attempt, status, error) in try await history.client.query("""
+            SELECT id, to_jsonb(b)::text, job_id, attempt, status, error FROM backup_history b
+            WHERE id = ANY(\(running)::int8[]) AND status <> 'running'
+            """, logger: logger).decode((Int64, String, Int64?, Int?, String, String?).self) {
             finished.append(json)
+            if let job, let attempt {
+                outcomes[id] = (job, attempt, status == BackupRecord.Status.completed.rawValue ? nil : (error ?? "backup \(id) \(status)"))
+            }
         }
         guard !finished.isEmpty else { return 0 }
         let rows = finished
         let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
         let update = "UPDATE backup_history AS t SET (\(list)) = (SELECT \(columns.map { "s.\"\($0)\"" }.joined(separator: ", "))) "
             + "FROM jsonb_populate_record(NULL::backup_history, $1::jsonb) AS s WHERE t.id = s.id AND t.status = 'running' RETURNING t.id"
-        let settled = try await session.run { connection -> Int in
-            var count = 0
+        let settledIDs = try await session.run { connection -> [Int64] in
+            var ids: [Int64] = []
             for json in rows {
-                count += try connection.execute(prepared: "settle-history", update, [json]).rowCount
+                let result = try connection.execute(prepared: "settle-history", update, [json])
+                ids += (0..<result.rowCount).compactMap { Int64(result.string($0, 0)) }
             }
-            return count
+            return ids
         }
-        logger.notice("brought the restored database's unfinished backup_history rows up to date", metadata: ["rows": "\(settled)"])
-        return settled
+        let jobs = try await settleRestoredJobs(in: target, settledIDs.compactMap { outcomes[$0] })
+        logger.notice("brought the restored database's unfinished backup_history rows up to date", metadata: [
+            "rows": "\(settledIDs.count)", "jobs": "\(jobs)",
+        ])
+        return settledIDs.count
+    }
+
+    /// The jobs that made the settled rows were `running` at the snapshot too (a dump's own
+    /// nightly-dump job): in the target nothing runs them, so a rescuer would retry them and the
+    /// restored database would make one more dump. Their attempts end as the rows did.
+    func settleRestoredJobs(in target: DatabaseURL, _ attempts: [(job: Int64, attempt: Int, error: String?)]) async throws -> Int {
+        guard !attempts.isEmpty else { return 0 }
+        let client = DatabaseClient.make(target, maximumConnections: 1, applicationName: "nightshift-restore jobs", logger: logger)
+        return try await withThrowingTaskGroup(of: Int?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            let store = JobStore(client: client, logger: logger)
+            var settled = 0
+            for attempt in attempts where try await store.settleRestored(attempt.job, attempt: attempt.attempt, error: attempt.error) {
+                settled += 1
+            }
+            return settled
+        }
     }
 }

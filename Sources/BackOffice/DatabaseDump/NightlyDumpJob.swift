@@ -31,9 +31,7 @@ public struct NightlyDumpJob: JobKind {
     public static let timeout: Duration? = .seconds(6 * 3600)
 
     public static func validate(_ args: Args) throws(InvalidInput) {
-        if let branch = args.branch, !BranchSettings.isValidID(branch) {
-            throw InvalidInput(field: "branch", "branch '\(branch)' must be letters, digits, '-', '_' or '.' (at most 64), like BRANCH_ID")
-        }
+        try BranchSettings.validateArgument(args.branch)
         if let date = args.date, LocalDate(iso: date) == nil {
             throw InvalidInput(field: "date", "date '\(date)' is not a day like 2026-11-30")
         }

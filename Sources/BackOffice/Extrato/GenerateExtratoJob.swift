@@ -12,10 +12,14 @@ public struct GenerateExtratoJob: JobKind {
         public var year: Int?
         public var month: Int?
         public var force: Bool?
-        public init(year: Int? = nil, month: Int? = nil, force: Bool? = nil) {
+        /// The branch (BRANCH_ID) the close is for, as backup-month's: its month and log name
+        /// this branch, whichever branch's worker claims it. Nil: the worker's.
+        public var branch: String?
+        public init(year: Int? = nil, month: Int? = nil, force: Bool? = nil, branch: String? = nil) {
             self.year = year
             self.month = month
             self.force = force
+            self.branch = branch
         }
 
         /// The month named, or nil for "the previous month".
@@ -33,13 +37,19 @@ public struct GenerateExtratoJob: JobKind {
     public static let maxAttempts: Int? = 20
     public static let timeout: Duration? = .seconds(3600)
 
-    public static func validate(_ args: Args) throws(InvalidInput) { _ = try args.studioMonth() }
+    public static func validate(_ args: Args) throws(InvalidInput) {
+        _ = try args.studioMonth()
+        try BranchSettings.validateArgument(args.branch)
+    }
 
     public let settings: BackOfficeSettings
     public init(settings: BackOfficeSettings) { self.settings = settings }
 
     public func run(_ args: Args, context: JobContext) async throws {
+        let settings = settings.forBranch(args.branch)
         let month = try args.studioMonth() ?? StudioMonth.previous(of: Date(), in: settings.timeZone)
+        // A month not over yet is refused for good: retrying does not end it sooner.
+        do { try month.requireEnded(at: Date(), in: settings.timeZone) } catch { throw JobDiscard("\(error.field ?? "month"): \(error.message)") }
         let force = args.force ?? false
         let generator = ExtratoGenerator(logger: context.logger)
         let started = ContinuousClock.now
@@ -54,7 +64,7 @@ public struct GenerateExtratoJob: JobKind {
                 try await generator.close(month, force: force, jobID: context.job.id, backedUp: held?.heldLive, backedUpTotals: held?.heldTotals, backedUpRecords: held?.heldRecords, backedUpFingerprint: held?.heldFingerprint,
                                           on: connection)
             }
-            context.logger.info("extrato \(outcome == .alreadyGenerated ? "already generated" : "generated")", metadata: ["month": "\(month)"])
+            context.logger.info("extrato \(outcome == .alreadyGenerated ? "already generated" : "generated")", metadata: ["month": "\(month)", "branch": "\(settings.branch.id)"])
         } catch let fenced as JobFenced {
             throw fenced
         } catch {

@@ -12,10 +12,15 @@ public struct BackupMonthJob: JobKind {
         public var year: Int
         public var month: Int
         public var force: Bool?
-        public init(year: Int, month: Int, force: Bool? = nil) {
+        /// The branch (BRANCH_ID) the backup is for, filled by the schedule, the API and
+        /// `nightshift enqueue` as dumps are: whichever branch's worker claims it, the copy goes
+        /// under this branch's `{branch}/monthly/` (break-office2 18). Nil: the worker's.
+        public var branch: String?
+        public init(year: Int, month: Int, force: Bool? = nil, branch: String? = nil) {
             self.year = year
             self.month = month
             self.force = force
+            self.branch = branch
         }
     }
 
@@ -25,6 +30,7 @@ public struct BackupMonthJob: JobKind {
 
     public static func validate(_ args: Args) throws(InvalidInput) {
         _ = try StudioMonth(year: args.year, month: args.month)
+        try BranchSettings.validateArgument(args.branch)
     }
 
     public let settings: BackOfficeSettings
@@ -40,6 +46,7 @@ public struct BackupMonthJob: JobKind {
 
     public func run(_ args: Args, context: JobContext) async throws {
         let month = try StudioMonth(year: args.year, month: args.month)
+        let settings = settings.forBranch(args.branch)
         let writer = MonthBackupWriter(database: database, baseDirectory: settings.backupDirectory, encryption: settings.encryption,
                                        logger: context.logger)
         let manifest: BackupManifest

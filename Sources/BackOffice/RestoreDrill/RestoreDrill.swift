@@ -105,6 +105,12 @@ public struct RestoreDrill: Sendable {
             let fetched = try await restorer.fetch(record, decrypt: canOpen)
             defer { fetched.discard() }
             report.note = fetched.note
+            // The local file was intact: the store's copy is read back too (local-only mode), so
+            // damage to it shows, and is repaired, before retention removes the local file.
+            if !fetched.downloaded, let local = record.localPath,
+               let storeNote = await restorer.readBackStoreCopy(record, local: URL(fileURLWithPath: local)) {
+                report.note = report.note.map { $0 + "; " + storeNote } ?? storeNote
+            }
             if record.encryption != nil && !canOpen {
                 // The checksum matched in fetch; the header is all that can be read without the key.
                 let recipients = try EncryptedFile.checkHeader(fetched.file)

@@ -41,6 +41,19 @@ public struct StudioMonth: Sendable, Hashable, Codable, CustomStringConvertible 
         return studio
     }
 
+    /// Refuses a month that has not ended in `zone` at `now` (the current month, or a later
+    /// one): closing it would skip its real close as "already generated" and leave every
+    /// record typed after today outside any close (break-office2 13). The one owner of that
+    /// rule: `extrato generate`, the generate-extrato job and the API's generate_service ask it.
+    public func requireEnded(at now: Date, in zone: TimeZone) throws(InvalidInput) {
+        let current = LocalMonth(containing: now, in: zone)
+        guard local < current else {
+            let field = year > current.year ? "year" : "month"
+            throw InvalidInput(field: field, "month \(slashed) has not ended in \(zone.identifier) (TZ): it can be closed from \(nextFirstDay), "
+                + "a month is closed only once it is over")
+        }
+    }
+
     init(_ month: LocalMonth) throws(InvalidInput) {
         try self.init(year: month.year, month: month.month)
     }

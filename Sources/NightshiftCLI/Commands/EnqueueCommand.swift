@@ -15,6 +15,8 @@ struct EnqueueCommand: AsyncParsableCommand {
             With --after, the job waits (state pending) until every job named has succeeded, and \
             is cancelled with the reason if one is discarded or cancelled (unless \
             --run-if-dependency-fails). The jobs named must exist already.
+            nightly-dump, backup-month and generate-extrato without "branch" in --args get this \
+            process's BRANCH_ID: the worker that runs them files the dump or backup under it.
             Prints the job id, its state and whether it was inserted or matched an existing job.
             """
     )
@@ -68,9 +70,9 @@ struct EnqueueCommand: AsyncParsableCommand {
         }
     }
 
-    func newJob(maxAttempts: Int) -> NewJob {
+    func newJob(maxAttempts: Int, args: String? = nil) -> NewJob {
         let when = runAt.flatMap(ISO8601.parse) ?? delay.map { Date().addingTimeInterval($0.duration.timeInterval) }
-        var job = NewJob(kind: kind, args: args, queue: queue, priority: priority, runAt: when,
+        var job = NewJob(kind: kind, args: args ?? self.args, queue: queue, priority: priority, runAt: when,
                          uniqueKey: uniqueKey, maxAttempts: maxAttempts)
         job.dependsOn = after.map(JobDependency.init(parsing:))
         job.onDependencyFailure = runIfDependencyFails ? .run : .cancel
@@ -80,13 +82,14 @@ struct EnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try database.settings()
         let registry = try JobKindCatalog.registry(settings, database: try settings.requireDatabase())
+        let args = BranchArgument.filled(kind: kind, args: self.args, branch: settings.backOffice.branch.id)
         do {
             try registry.validate(kind: kind, args: args)
         } catch {
             let flag = error.field == "kind" ? "KIND" : "--args"
             throw ValidationError("\(flag) (\(error.field ?? "args")): \(error.message)")
         }
-        let job = newJob(maxAttempts: maxAttempts ?? registry.maxAttempts(for: kind) ?? NewJob.defaultMaxAttempts)
+        let job = newJob(maxAttempts: maxAttempts ?? registry.maxAttempts(for: kind) ?? NewJob.defaultMaxAttempts, args: args)
         let json = self.json
         try await CommandDatabase.with(settings) { client, logger in
             let result = try await JobStore(client: client, logger: logger).enqueue(job)

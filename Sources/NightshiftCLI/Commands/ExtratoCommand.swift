@@ -29,6 +29,9 @@ struct ExtratoGenerateCommand: AsyncParsableCommand {
             print((["BEGIN"] + ExtratoGenerator.script(target) + ["COMMIT"]).map { $0 + ";" }.joined(separator: "\n"))
             return
         }
+        do { try target.requireEnded(at: Date(), in: settings.backOffice.timeZone) } catch {
+            throw CommandFailure("--\(error.field ?? "month"): \(error.message)")
+        }
         let (force, backOffice) = (self.force, settings.backOffice)
         try await CommandDatabase.with(settings) { client, logger in
             var checked: BackupVerifier.Report?

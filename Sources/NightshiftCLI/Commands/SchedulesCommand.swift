@@ -104,9 +104,11 @@ struct SchedulesRunCommand: AsyncParsableCommand {
         guard let schedule = schedules.first(where: { $0.name == name }) else {
             throw ValidationError("no schedule named '\(name)': use one of \(schedules.map(\.name).joined(separator: ", "))")
         }
-        let slotDate = try slot.flatMap(ISO8601.parse) ?? schedule.cron.previous(atOrBefore: Date()) ?? {
+        let now = Date()
+        let slotDate = try slot.flatMap(ISO8601.parse) ?? schedule.cron.previous(atOrBefore: now) ?? {
             throw CommandFailure("schedule \(name) has no slot in the last year: pass --slot")
         }()
+        if let slot { try Self.check(slot: slot, at: slotDate, of: schedule, now: now) }
         let jobs = try schedule.newJobs(for: slotDate)
         try await CommandDatabase.with(settings) { client, logger in
             let store = JobStore(client: client, logger: logger)
@@ -114,6 +116,19 @@ struct SchedulesRunCommand: AsyncParsableCommand {
             for (job, result) in zip(jobs, results) {
                 print("\(job.kind) \(job.uniqueKey ?? ""): job \(result.id) \(result.inserted ? "inserted" : "already exists"), state \(result.state.rawValue)")
             }
+        }
+    }
+
+    /// `--slot` must be one of the cron's slots at or before now: a future slot would run a
+    /// month's close before the month is over and take the real slot's unique keys.
+    static func check(slot text: String, at slot: Date, of schedule: Schedule, now: Date) throws {
+        let latest = schedule.cron.previous(atOrBefore: now).map { ISO8601DateFormatter().string(from: $0) } ?? "none in the last year"
+        if slot > now {
+            throw ValidationError("--slot \(text) is in the future: a slot can be run once it has come (the latest slot of \(schedule.name) is \(latest))")
+        }
+        if schedule.cron.previous(atOrBefore: slot) != slot {
+            throw ValidationError("--slot \(text) is not a slot of \(schedule.name) (cron '\(schedule.cron.expression)' in \(schedule.cron.timeZone.identifier)): "
+                + "use one of its slots, e.g. the latest, \(latest) (`nightshift schedules list`)")
         }
     }
 }

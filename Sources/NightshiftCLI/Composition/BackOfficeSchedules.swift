@@ -20,12 +20,12 @@ public enum BackOfficeSchedules {
 
     public static func make(_ settings: BackOfficeSettings, switches: Switches = .init(), keyNamespace: String? = nil) -> [Schedule] {
         let monthClose: [Schedule.JobTemplate] = [
-            .job(BackupMonthJob.self, priority: 0) { slot in .init(year: slot.month.year, month: slot.month.month) },
+            .job(BackupMonthJob.self, priority: 0) { slot in .init(year: slot.month.year, month: slot.month.month, branch: settings.branch.id) },
             // Waits for the month's backup-month job (a job dependency): it runs in the
             // transaction after the backup succeeds, and is cancelled with the backup's reason
             // if the backup fails for good. generate-extrato also checks the backup verifies.
             .job(GenerateExtratoJob.self, priority: 1, after: [BackupMonthJob.kind]) { slot in
-                .init(year: slot.month.year, month: slot.month.month)
+                .init(year: slot.month.year, month: slot.month.month, branch: settings.branch.id)
             },
         ]
         let branch = settings.branchTimeZone

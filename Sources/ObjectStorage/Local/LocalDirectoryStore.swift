@@ -92,6 +92,17 @@ public struct LocalDirectoryStore: ObjectStore {
                           lastModified: attributes[.modificationDate] as? Date, sha256: recorded)
     }
 
+    /// The object as it is on disk now: its SHA-256 computed from the file's bytes (``head(_:)``
+    /// reports the one recorded beside it at put, which a flipped byte in the file does not
+    /// change). Reads the whole file; nil when there is none.
+    public func readBack(_ key: String) throws -> ObjectInfo? {
+        let file = try url(key)
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        let digest = try PartReader.sha256(of: file)
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0
+        return ObjectInfo(key: key, size: size, sha256: digest)
+    }
+
     public func list(prefix: String) async throws -> [ObjectInfo] {
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
         var objects: [ObjectInfo] = []
