@@ -223,12 +223,15 @@ import TestSupport
             // The queue and the dumped database are one, as deployed: the job's row is in the dump.
             try await TestDatabase.withClient(url: fixture.database, migrate: false) { client in
                 let store = fixture.localStore()
-                var registry = JobRegistry()
-                try registry.register(NightlyDumpJob(settings: fixture.settings, database: fixture.database, store: store))
-                let job = try await runJob(NightlyDumpJob.self, .init(type: .manual), registry: registry, client: client)
-                #expect(job.state == .succeeded, "\(job.lastError ?? "")")
                 let history = fixture.history(client)
-                let record = try #require(try await history.list(branch: fixture.branch).first { $0.jobID == job.id })
+                // A worker's attempt 1 of a nightly-dump job: its row is `running` while pg_dump runs.
+                let jobID = try await JobFactory.insert(client, kind: NightlyDumpJob.kind, queue: TestDatabase.uniqueQueue("ownjob"), state: .running)
+                let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store, history: history,
+                                            logger: TestDatabase.logger)
+                let record = try await dumper.dump(type: .manual, attempt: .init(jobID: jobID, number: 1))
+                #expect(record.status == .completed && record.jobID == jobID)
+                try await JobFactory.mark([jobID], .succeeded, on: client)
+                let job = try #require(try await JobStore(client: client, logger: TestDatabase.logger).job(jobID))
                 try await TestDatabase.withFreshDatabase { target in
                     let settled = try await DumpRestorer(settings: fixture.settings, store: store, logger: TestDatabase.logger)
                         .restoreBackup(record, history: history, into: target)
@@ -242,6 +245,19 @@ import TestSupport
                         #expect(try await restored.scalar("SELECT count(*)::int FROM jobs WHERE state = 'running'", as: Int.self) == 0)
                     }
                 }
+                // break-office3 1: restored in place (production from its own dump), the rows are
+                // read before pg_restore replaces them: the dump's row and job come out finished,
+                // and a sweep leaves its file and its store copy.
+                let inPlace = try await DumpRestorer(settings: fixture.settings, store: store, logger: TestDatabase.logger)
+                    .restoreBackup(record, history: history, into: fixture.database)
+                #expect(inPlace == 1)
+                let row = try await history.record(record.id)
+                #expect(row?.status == .completed && row?.sha256 == record.sha256, "\(String(describing: row))")
+                #expect(try await JobStore(client: client, logger: TestDatabase.logger).job(job.id)?.state == .succeeded)
+                let swept = try await DumpLeftovers.closeAbandoned(branch: fixture.branch, history: history, store: store, logger: TestDatabase.logger)
+                #expect(swept.isEmpty, "nothing abandoned after an in-place restore")
+                #expect(FileManager.default.fileExists(atPath: try #require(record.localPath)))
+                #expect(try await store.head(try #require(record.objectKey)) != nil)
             }
         }
     }

@@ -21,7 +21,7 @@ import TestSupport
         let current = try month(LocalMonth(containing: now, in: utc))
         #expect(throws: InvalidInput.self) { try current.requireEnded(at: now, in: utc) }
         do { try current.requireEnded(at: now, in: utc) } catch {
-            #expect(error.field == "month" && error.message.contains("has not ended in UTC") && error.message.contains("it can be closed from \(current.nextFirstDay)"))
+            #expect(error.field == "month" && error.message.contains("has not ended in \(utc.identifier)") && error.message.contains("it can be closed from \(current.nextFirstDay)"))
         }
         do { try StudioMonth(year: 2999, month: 1).requireEnded(at: now, in: utc) } catch { #expect(error.field == "year") }
         // The month before is over: no refusal. A zone where the month has not turned yet refuses.
@@ -52,7 +52,7 @@ import TestSupport
                 try await harness.stop()
                 let record = try #require(try await store.job(job.id))
                 #expect(record.state == .discarded && record.attempt == 1, "refused for good, at once: \(record.state)")
-                #expect(record.lastError?.contains("has not ended in UTC") == true && record.lastError?.contains("it can be closed from \(target.nextFirstDay)") == true,
+                #expect(record.lastError?.contains("has not ended in \(utc.identifier)") == true && record.lastError?.contains("it can be closed from \(target.nextFirstDay)") == true,
                         "\(record.lastError ?? "")")
                 #expect(try await client.scalar("SELECT count(*)::int FROM extratos WHERE ano = \(target.year) AND mes = \(target.month)", as: Int.self) == 0)
             }

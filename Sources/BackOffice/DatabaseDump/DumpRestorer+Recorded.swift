@@ -11,7 +11,7 @@ extension DumpRestorer {
     /// be restored (and any note, such as a damaged local copy replaced by the store's).
     ///
     /// Returns how many of the target's `backup_history` rows were brought up to date from this
-    /// database (``settleRestoredHistory(in:from:)``).
+    /// database (``settleRestoredHistory(in:finished:)``).
     @discardableResult
     public func restoreBackup(_ record: BackupRecord, history: BackupHistory, into target: DatabaseURL,
                               progress: any WorkProgressReporting = NoProgress(),
@@ -32,18 +32,43 @@ extension DumpRestorer {
             let fetched = try await fetch(current)
             defer { fetched.discard() }
             starting(fetched)
+            // Read before pg_restore: when the target is this very database (production restored
+            // in place), afterwards it holds the dump's rows, its own still `running` (break-office3 1).
+            let finished = try await finishedHistory(history)
             try await restore(fetched.file, into: target, clean: true, progress: progress)
-            return try await settleRestoredHistory(in: target, from: history)
+            return try await settleRestoredHistory(in: target, finished: finished)
         }
+    }
+
+    /// A finished `backup_history` row of the database restored from, as the settle copies it.
+    struct FinishedRow: Sendable {
+        var json: String
+        /// The attempt that made it, and how it ended (nil error: completed).
+        var job: Int64?
+        var attempt: Int?
+        var error: String?
+    }
+
+    /// This database's finished rows, by id, read before the restore replaces anything.
+    func finishedHistory(_ history: BackupHistory) async throws -> [Int64: FinishedRow] {
+        var rows: [Int64: FinishedRow] = [:]
+        for try await (id, json, job, attempt, status, error) in try await history.client.query("""
+            SELECT id, to_jsonb(b)::text, job_id, attempt, status, error FROM backup_history b WHERE status <> 'running'
+            """, logger: logger).decode((Int64, String, Int64?, Int?, String, String?).self) {
+            rows[id] = FinishedRow(json: json, job: job, attempt: attempt,
+                                   error: status == BackupRecord.Status.completed.rawValue ? nil : (error ?? "backup \(id) \(status)"))
+        }
+        return rows
     }
 
     /// A dump holds its own `backup_history` row as `running` (the row is written before
     /// pg_dump's snapshot), and any other dump running then. In the restored database nothing
     /// makes them any more, so its first sweep (or the rescued job's retry) would mark them failed
     /// and delete their files and objects — the finished dump just restored from among them
-    /// (break-office2 9). Each such row that this database has finished is copied over from here
-    /// (status, checksum, counts, …: the columns both schemas have).
-    func settleRestoredHistory(in target: DatabaseURL, from history: BackupHistory) async throws -> Int {
+    /// (break-office2 9). Each such row that the database restored from had finished
+    /// (`finished`, read before the restore) is copied over (status, checksum, counts, …: the
+    /// columns both schemas have), and the job attempt that made it ends as it did.
+    func settleRestoredHistory(in target: DatabaseURL, finished source: [Int64: FinishedRow]) async throws -> Int {
         let session = LibPQSession(url: target, applicationName: "nightshift-restore history")
         defer { session.close() }
         let (running, columns) = try await session.run { connection -> ([Int64], [String]) in
@@ -57,16 +82,10 @@ extension DumpRestorer {
             return ((0..<rows.rowCount).compactMap { Int64(rows.string($0, 0)) }, (0..<columns.rowCount).map { columns.string($0, 0) })
         }
         guard !running.isEmpty, !columns.isEmpty else { return 0 }
-        var finished: [String] = []
+        let finished = running.compactMap { source[$0]?.json }
         var outcomes: [Int64: (job: Int64, attempt: Int, error: String?)] = [:]
-        for try await (id, json, job, attempt, status, error) in try await history.client.query("""
-            SELECT id, to_jsonb(b)::text, job_id, attempt, status, error FROM backup_history b
-            WHERE id = ANY(\(running)::int8[]) AND status <> 'running'
-            """, logger: logger).decode((Int64, String, Int64?, Int?, String, String?).self) {
-            finished.append(json)
-            if let job, let attempt {
-                outcomes[id] = (job, attempt, status == BackupRecord.Status.completed.rawValue ? nil : (error ?? "backup \(id) \(status)"))
-            }
+        for id in running {
+            if let row = source[id], let job = row.job, let attempt = row.attempt { outcomes[id] = (job, attempt, row.error) }
         }
         guard !finished.isEmpty else { return 0 }
         let rows = finished
