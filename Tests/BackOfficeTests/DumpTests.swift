@@ -314,6 +314,38 @@ import TestSupport
         }
     }
 
+    /// break-office3 2: RESTORE_DATABASE_URL naming the dumped database or the queue's (under any
+    /// spelling: the drill asks the server, not the URL) is refused before anything is restored:
+    /// no verdict, the database untouched, the error says what to do.
+    @Test func aDrillRefusesARestoreTargetThatIsTheDumpedOrTheQueuesDatabase() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient { client in
+                let history = fixture.history(client)
+                let record = try await DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil, history: history,
+                                                      logger: TestDatabase.logger).dump(type: .manual, attempt: nil)
+                try await TestDatabase.withClient(url: fixture.database, migrate: false) { dumped in
+                    _ = try await dumped.query("CREATE TABLE made_after_the_dump AS SELECT 1 AS n", logger: TestDatabase.logger)
+                }
+                for (target, named) in [(fixture.database, "the dumped database"), (TestDatabase.url, "the queue's database")] {
+                    var settings = fixture.settings
+                    settings.dumps.restoreDatabase = target
+                    let drill = RestoreDrill(restorer: DumpRestorer(settings: settings, store: nil, logger: TestDatabase.logger), history: history,
+                                             database: fixture.database, logger: TestDatabase.logger)
+                    await #expect {
+                        _ = try await drill.run(backupID: record.id)
+                    } throws: { error in
+                        "\(error)".contains("RESTORE_DATABASE_URL") && "\(error)".contains(named) && "\(error)".contains("Point RESTORE_DATABASE_URL at a database kept for drills")
+                    }
+                }
+                #expect(try await history.record(record.id)?.verificationStatus == nil, "no verdict")
+                let kept = try await TestDatabase.withClient(url: fixture.database, migrate: false) { dumped in
+                    try await dumped.scalar("SELECT count(*)::int FROM made_after_the_dump", as: Int.self)
+                }
+                #expect(kept == 1, "not restored over")
+            }
+        }
+    }
+
     /// break-office2 14: a standing RESTORE_DATABASE_URL keeps the tables an earlier drill of a
     /// newer dump left there; drilling an older dump compares the tables it holds, and names the
     /// others instead of failing a good dump on them.

@@ -100,6 +100,8 @@ public struct RestoreDrill: Sendable {
         }
         var report = Report(backupID: record.id, passed: false, restoredInto: target.description, tables: record.tableCounts.count,
                             differences: [], reason: nil)
+        // Before anything is fetched or restored: no verdict, and the job fails with the reason.
+        if let standing { try await RestoreTargetGuard.refuse(standing, dumped: database, history: history) }
         do {
             let canOpen = restorer.settings.encryption.canDecrypt
             let fetched = try await restorer.fetch(record, decrypt: canOpen)
