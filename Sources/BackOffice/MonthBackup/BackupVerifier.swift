@@ -148,7 +148,7 @@ public struct BackupVerifier: Sendable {
                 held.add(earlier!, version)
             } else if let earlier, earlier.onlyUndecryptable(against: version) {
                 // The file is the one written; only this identity cannot open it (break-office2 15).
-                held.unreadCounts.merge(version.records) { $0 + $1 }
+                held.addUnread(version)
                 report.notes.append("earlier version \(version.version) (\(version.file)) is intact but cannot be decrypted with the identity here "
                     + "(encrypted to another key?): its records are counted from its manifest")
             } else {
@@ -158,13 +158,15 @@ public struct BackupVerifier: Sendable {
         if scan.problems(against: manifest.current).isEmpty {
             held.add(scan, manifest.current)
         } else if scan.onlyUndecryptable(against: manifest.current) {
-            held.unreadCounts.merge(manifest.current.records) { $0 + $1 }
+            held.addUnread(manifest.current)
         }
         if let offsite, report.problems.isEmpty { report.offsiteProblems = await offsite.problems(location, manifest: manifest) }
         guard let client else { return report }
         if let closedMonth {
-            closedMonth.check(held, into: &report)
-            report.heldRecords = held.amounts
+            let vouched = closedMonth.check(held, into: &report)
+            // Late records an unread version holds by its fingerprint are held with exactly these
+            // amounts: the close compares what it moves with them.
+            report.heldRecords = held.amounts.merging(vouched) { $0.merging($1) { read, _ in read } }
             report.monthRecords = Dictionary(uniqueKeysWithValues: ClosedMonth.types.map { type in
                 (type, (held.amounts[type]?.count ?? 0) + (held.unreadCounts[type] ?? 0))
             })
@@ -233,12 +235,20 @@ struct Holdings {
     /// Amount in cents by id, by type (a later version's amount wins for an id in two).
     var amounts: [String: [Int64: Int64]] = [:]
     var unreadCounts: [String: Int] = [:]
+    /// The manifests' fingerprints of the versions that could not be read here: such a version
+    /// holds exactly the records whose fingerprint this is (the writer's rule, ``MonthBackupWriter``'s `holds`).
+    var unreadFingerprints: Set<String> = []
 
     mutating func add(_ scan: BackupFileScan, _ version: BackupVersion) {
         if scan.contentsRead {
             amounts.merge(scan.counter.amounts) { $0.merging($1) { _, later in later } }
         } else {
-            unreadCounts.merge(version.records) { $0 + $1 }
+            addUnread(version)
         }
+    }
+
+    mutating func addUnread(_ version: BackupVersion) {
+        unreadCounts.merge(version.records) { $0 + $1 }
+        if let fingerprint = version.fingerprint { unreadFingerprints.insert(fingerprint) }
     }
 }
