@@ -140,6 +140,9 @@ import Glibc
             #expect(try await run(["backup", "create"]).0 == 0)
             let v1 = BackupLocation(baseDirectory: fixture.backups, month: month)
             let digest = try FileDigest.sha256(of: v1.csv)
+            // break-office2 3: local-only mode copies the month's CSV to BACKUP_STORE_DIR, as dumps.
+            let copy = fixture.backups.appendingPathComponent("store/default/monthly/\(month.folderName)/\(v1.fileName)")
+            #expect(FileManager.default.fileExists(atPath: copy.path) && (try? FileDigest.sha256(of: copy))?.sha256 == digest.sha256, "no copy at \(copy.path)")
             #expect(try await run(["extrato", "generate"]).0 == 0)
             _ = try await lateGasto(month, day: 21, client)
 
@@ -158,6 +161,8 @@ import Glibc
             // break-close 15: what the backup holds for the closed month, not the current file's 1 record.
             #expect(fine.contains("41 records of the closed month across 2 version(s)"), "\(fine)")
             #expect(try FileDigest.sha256(of: v1.csv) == digest, "version 1, the 40 records, untouched")
+            let v2copy = fixture.backups.appendingPathComponent("store/default/monthly/\(month.folderName)/backup_\(month.folderName).v2.csv")
+            #expect(FileManager.default.fileExists(atPath: v2copy.path), "version 2 is copied too")
             #expect(try await extratoCount(month, client) == 41)
         }
     }
