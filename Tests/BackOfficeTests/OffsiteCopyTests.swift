@@ -52,6 +52,31 @@ import TestSupport
         }
     }
 
+    /// break-office2 2 and 3: in local-only mode the month's CSV is copied to the store folder,
+    /// and verify reads that copy back: a flipped byte in it is found although the checksum
+    /// recorded beside it still matches.
+    @Test func aLocalStoresCopyOfTheMonthIsReadBackByVerify() async throws {
+        try await TestDatabase.withClient { client in
+            let fixture = try await StudioFixture.make(client: client, rows: 12)
+            defer { try? FileManager.default.removeItem(at: fixture.backups) }
+            let folder = LocalDirectoryStore(root: fixture.backups.appendingPathComponent("store"))
+            let settings = BackOfficeSettings(backupDirectory: fixture.backups, branchID: "local-\(UUID().uuidString.prefix(6).lowercased())")
+            let location = BackupLocation(baseDirectory: fixture.backups, month: fixture.month)
+            guard case .created(let manifest) = try await MonthBackupWriter(database: TestDatabase.url, baseDirectory: fixture.backups, logger: TestDatabase.logger)
+                .create(fixture.month) else { Issue.record("no backup written"); return }
+            let offsite = OffsiteCopy(store: folder, branch: settings.branch.id)
+            try await offsite.upload(location, manifest: manifest)
+            let verifier = BackupVerifier(client: client, baseDirectory: fixture.backups, offsite: offsite, logger: TestDatabase.logger)
+            #expect(try await verifier.verify(fixture.month).ok)
+            let copy = folder.root.appendingPathComponent("\(settings.branch.id)/monthly/\(fixture.month.folderName)/\(location.fileName)")
+            var bytes = try Data(contentsOf: copy)
+            bytes[bytes.count / 2] ^= 0x01
+            try bytes.write(to: copy)
+            let report = try await verifier.verify(fixture.month)
+            #expect(!report.ok && report.offsiteProblems.contains { $0.contains("differs from the local file") }, "\(report.offsiteProblems)")
+        }
+    }
+
     /// break-office2 18: a month backup enqueued for branch loja (its schedule, the API or
     /// `nightshift enqueue` on loja) and claimed by branch sul's worker goes under loja's prefix
     /// in the bucket, not sul's; the close enqueued for loja is loja's too.

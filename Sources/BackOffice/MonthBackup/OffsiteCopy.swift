@@ -82,7 +82,11 @@ public struct OffsiteCopy: Sendable {
         for file in location.files(of: manifest) {
             let key = key(location, file)
             do {
-                guard let stored = try await store.head(key) else {
+                // A folder (local-only mode) is read back: its sidecar checksum is what was put,
+                // not what is on the disk now (break-office2 2). A bucket checked the upload.
+                let found: ObjectInfo?
+                if let folder = store as? LocalDirectoryStore { found = try folder.readBack(key) } else { found = try await store.head(key) }
+                guard let stored = found else {
                     problems.append("the off-site copy \(key) is missing from \(store)")
                     continue
                 }
