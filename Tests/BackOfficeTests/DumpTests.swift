@@ -182,7 +182,9 @@ import TestSupport
     /// still there, and the copy is replaced by the intact local one.
     @Test func aDrillReadsTheStoresCopyBackAndRepairsIt() async throws {
         try await DumpFixture.with { fixture in
-            try await TestDatabase.withClient { client in
+            // The fixture's database as the queue's too: this drill's leftover sweep stays out of
+            // the shared database, where other tests check what a sweep leaves.
+            try await TestDatabase.withClient(url: fixture.database, migrate: false) { client in
                 let store = fixture.localStore()
                 let history = fixture.history(client)
                 let dumper = DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store, history: history,
@@ -262,6 +264,38 @@ import TestSupport
         }
     }
 
+    /// break-office3 6: a row whose drill verdict the target refuses (0018's trigger: a verdict
+    /// written without the digest versions it knew) is still settled, without the verdict, so
+    /// it is not left `running` for a sweep to delete its dump.
+    @Test func aRestoredRowWhoseVerdictTheTargetRefusesIsSettledWithoutIt() async throws {
+        try await DumpFixture.with { fixture in
+            try await TestDatabase.withClient(url: fixture.database, migrate: false) { client in
+                let store = fixture.localStore()
+                let history = fixture.history(client)
+                let record = try await DatabaseDumper(settings: fixture.settings, database: fixture.database, store: store, history: history,
+                                                      logger: TestDatabase.logger).dump(type: .manual, attempt: nil)
+                let restorer = DumpRestorer(settings: fixture.settings, store: store, logger: TestDatabase.logger)
+                #expect(try await RestoreDrill(restorer: restorer, history: history, database: fixture.database, logger: TestDatabase.logger)
+                    .run(backupID: record.id).passed)
+                // An older release's verdict, written past the trigger.
+                _ = try await Transaction.run(on: client, logger: TestDatabase.logger) { connection in
+                    try await connection.query("SET LOCAL session_replication_role = replica", logger: TestDatabase.logger)
+                    try await connection.query("""
+                        UPDATE backup_history SET verification_details = verification_details - 'knownDigestVersions' WHERE id = \(record.id)
+                        """, logger: TestDatabase.logger)
+                }
+                try await TestDatabase.withFreshDatabase { target in
+                    let settled = try await restorer.restoreBackup(record, history: history, into: target)
+                    #expect(settled == 1)
+                    try await TestDatabase.withClient(url: target, migrate: false) { restored in
+                        let row = try await BackupHistory(client: restored, logger: TestDatabase.logger).record(record.id)
+                        #expect(row?.status == .completed && row?.sha256 == record.sha256 && row?.verificationStatus == nil, "\(String(describing: row))")
+                    }
+                }
+            }
+        }
+    }
+
     /// break-office2 16: a retry stops the dead attempt's pg_dump of ITS database only; a
     /// pg_dump of another database on the server by a job with the same id goes on.
     @Test func aRetryStopsOnlyThePgDumpOfItsOwnDatabase() async throws {
@@ -319,18 +353,20 @@ import TestSupport
     /// no verdict, the database untouched, the error says what to do.
     @Test func aDrillRefusesARestoreTargetThatIsTheDumpedOrTheQueuesDatabase() async throws {
         try await DumpFixture.with { fixture in
-            try await TestDatabase.withClient { client in
+            // The fixture's database is the queue's (its drills' sweeps stay out of the shared one).
+            try await TestDatabase.withClient(url: fixture.database, migrate: false) { client in
                 let history = fixture.history(client)
                 let record = try await DatabaseDumper(settings: fixture.settings, database: fixture.database, store: nil, history: history,
                                                       logger: TestDatabase.logger).dump(type: .manual, attempt: nil)
                 try await TestDatabase.withClient(url: fixture.database, migrate: false) { dumped in
                     _ = try await dumped.query("CREATE TABLE made_after_the_dump AS SELECT 1 AS n", logger: TestDatabase.logger)
                 }
-                for (target, named) in [(fixture.database, "the dumped database"), (TestDatabase.url, "the queue's database")] {
+                // Dumped = the fixture's database; then dumped = another database, the target the queue's.
+                for (dumped, named) in [(fixture.database, "the dumped database"), (TestDatabase.url, "the queue's database")] {
                     var settings = fixture.settings
-                    settings.dumps.restoreDatabase = target
+                    settings.dumps.restoreDatabase = fixture.database
                     let drill = RestoreDrill(restorer: DumpRestorer(settings: settings, store: nil, logger: TestDatabase.logger), history: history,
-                                             database: fixture.database, logger: TestDatabase.logger)
+                                             database: dumped, logger: TestDatabase.logger)
                     await #expect {
                         _ = try await drill.run(backupID: record.id)
                     } throws: { error in

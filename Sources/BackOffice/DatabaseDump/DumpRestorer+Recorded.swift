@@ -89,13 +89,24 @@ extension DumpRestorer {
         }
         guard !finished.isEmpty else { return 0 }
         let rows = finished
-        let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-        let update = "UPDATE backup_history AS t SET (\(list)) = (SELECT \(columns.map { "s.\"\($0)\"" }.joined(separator: ", "))) "
-            + "FROM jsonb_populate_record(NULL::backup_history, $1::jsonb) AS s WHERE t.id = s.id AND t.status = 'running' RETURNING t.id"
+        func update(_ columns: [String]) -> String {
+            "UPDATE backup_history AS t SET (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) = (SELECT \(columns.map { "s.\"\($0)\"" }.joined(separator: ", "))) "
+                + "FROM jsonb_populate_record(NULL::backup_history, $1::jsonb) AS s WHERE t.id = s.id AND t.status = 'running' RETURNING t.id"
+        }
+        let full = update(columns)
+        // Without the drill's verdict: a verdict the target refuses (break-office3 6: 0018's
+        // trigger on a copied verdict) must not keep the row `running`, whose file a sweep
+        // would then delete. The dump is drilled again there.
+        let core = update(columns.filter { !["verification_status", "verified_at", "verification_details"].contains($0) })
+        let log = logger
         let settledIDs = try await session.run { connection -> [Int64] in
             var ids: [Int64] = []
             for json in rows {
-                let result = try connection.execute(prepared: "settle-history", update, [json])
+                let result: LibPQResult
+                do { result = try connection.execute(prepared: "settle-history", full, [json]) } catch {
+                    log.warning("a restored backup_history row was settled without its drill verdict", metadata: ["error": "\(error)"])
+                    result = try connection.execute(prepared: "settle-history-core", core, [json])
+                }
                 ids += (0..<result.rowCount).compactMap { Int64(result.string($0, 0)) }
             }
             return ids
