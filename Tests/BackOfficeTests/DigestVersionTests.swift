@@ -173,7 +173,7 @@ import TestSupport
     }
 
     /// break-dumps 9, rolling upgrade: a worker of an older release drills a version-2 dump by
-    /// version 1's rule and writes "content differs" — migration 0018 refuses that verdict (it
+    /// version 1's rule and writes "content differs" — migration 0017 refuses that verdict (it
     /// does not list version 2 among the rules it knows), so the good dump keeps its own; this
     /// release's verdicts, and an older one's on a version-1 dump, go in.
     @Test func aVerdictFromAReleaseThatDoesNotKnowTheDumpsDigestRuleIsRefused() async throws {

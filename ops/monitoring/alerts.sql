@@ -87,7 +87,7 @@ HAVING min(applied_at) < now() - interval '26 hours'
 -- 9. Gaps in the monthly closes: due months (any before last month; last month from day 3)
 --    with records in the tables and no live generate-extrato job — a downtime across
 --    month-ends, a close that failed for good, or records of a closed month that arrived after
---    its close. The rule is month_close_gaps (migrations 0016, 0018); give it the studio's TZ.
+--    its close. The rule is month_close_gaps (migrations 0016, 0017); give it the studio's TZ.
 --    For each, oldest first: `nightshift backup create --year Y --month M`, then
 --    `nightshift extrato generate --year Y --month M --force`.
 SELECT 'month close gap' AS alert, ano, mes FROM month_close_gaps('America/Sao_Paulo');

@@ -57,7 +57,7 @@ public struct RestoreDrill: Sendable {
         /// Why it failed before any count could be compared (a bad checksum, pg_restore's error).
         public var reason: String?
         /// The digest rules this release's drill knows. A dump whose digests are of a version not
-        /// listed here gets no verdict from it: migration 0018's trigger refuses the write, so a
+        /// listed here gets no verdict from it: migration 0017's trigger refuses the write, so a
         /// worker of an older release left running through an upgrade cannot brand a good dump
         /// failed by comparing its digests by the wrong rule (break-dumps 9).
         public var knownDigestVersions: [Int]? = DigestVersion.allCases.map(\.rawValue)

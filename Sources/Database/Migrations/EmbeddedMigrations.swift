@@ -964,7 +964,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 """#),
-        Migration(version: 18, name: "late_records_are_gaps", sql: #"""
+        Migration(version: 17, name: "late_records_are_gaps", sql: #"""
 -- Late records of a closed month are a gap too (break-close 12). A closed month's rows left the
 -- tables with its close, so any row still dated in a month that has its extrato arrived after
 -- the close (or was held open across it): it is in no extrato and, until `backup create`
