@@ -264,7 +264,7 @@ import TestSupport
         }
     }
 
-    /// break-office3 6: a row whose drill verdict the target refuses (0018's trigger: a verdict
+    /// break-office3 6: a row whose drill verdict the target refuses (0017's trigger: a verdict
     /// written without the digest versions it knew) is still settled, without the verdict, so
     /// it is not left `running` for a sweep to delete its dump.
     @Test func aRestoredRowWhoseVerdictTheTargetRefusesIsSettledWithoutIt() async throws {

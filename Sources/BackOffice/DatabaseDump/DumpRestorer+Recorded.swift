@@ -94,7 +94,7 @@ extension DumpRestorer {
                 + "FROM jsonb_populate_record(NULL::backup_history, $1::jsonb) AS s WHERE t.id = s.id AND t.status = 'running' RETURNING t.id"
         }
         let full = update(columns)
-        // Without the drill's verdict: a verdict the target refuses (break-office3 6: 0018's
+        // Without the drill's verdict: a verdict the target refuses (break-office3 6: 0017's
         // trigger on a copied verdict) must not keep the row `running`, whose file a sweep
         // would then delete. The dump is drilled again there.
         let core = update(columns.filter { !["verification_status", "verified_at", "verification_details"].contains($0) })
