@@ -40,21 +40,33 @@ import TestSupport
             let schedules = try schedules(tag, queue: queue)
             let start = utc("2026-10-20T00:00:00Z")
             let end = start.addingTimeInterval(40 * 86_400)
-            // Each replica walks the same 40 days in its own steps; they race on every slot.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, step) in [(0, 600.0), (1, 420.0), (2, 1_380.0)] {
-                    group.addTask {
-                        let replica = service(schedules, client: client, instance: "replica-\(index)")
-                        var now = start
-                        while now < end {
-                            try await replica.runOnce(now: now)
-                            now = now.addingTimeInterval(step)
+            // Each replica walks the same 40 days in its own steps; they race on every slot. They
+            // walk a day at a time together (each its own steps within the day, all at once), so
+            // no replica can run through the 40 days before the others start on a loaded machine.
+            let services = (0..<3).map { service(schedules, client: client, instance: "replica-\($0)") }
+            let steps = [600.0, 420.0, 1_380.0]
+            var clocks = [start, start, start]
+            var dayEnd = start
+            while dayEnd < end {
+                dayEnd = min(end, dayEnd.addingTimeInterval(86_400))
+                clocks = try await withThrowingTaskGroup(of: (Int, Date).self) { group in
+                    for index in 0..<3 {
+                        let (replica, step, from, until) = (services[index], steps[index], clocks[index], dayEnd)
+                        group.addTask {
+                            var now = from
+                            while now < until {
+                                try await replica.runOnce(now: now)
+                                now = now.addingTimeInterval(step)
+                            }
+                            return (index, now)
                         }
-                        try await replica.runOnce(now: end)
                     }
+                    var next = clocks
+                    for try await (index, now) in group { next[index] = now }
+                    return next
                 }
-                try await group.waitForAll()
             }
+            for replica in services { try await replica.runOnce(now: end) }
             for schedule in schedules {
                 // A first start: `missed` (the month closes) has no earlier slot to go back to, so the latest only.
                 var fresh = schedule
