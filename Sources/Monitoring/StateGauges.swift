@@ -75,7 +75,7 @@ public final class StateGauges: Service {
             }
         }
         // Never succeeded yet: the deployment's start stands in for the last success.
-        let origin = try await Migrator.deployedAt(client: client, logger: logger)?.timeIntervalSince1970
+        let origin = try await Migrator.deployedAtEpochSeconds(client: client, logger: logger)
         if let origin {
             let expected = SafetyNetReadings.Net.allCases.map { ($0.rawValue, $0.isPerBranch ? branch : "") }
             for (what, branch) in expected where !seen.contains("nightshift_last_success_timestamp_seconds" + "what=\(what),branch=\(branch)") {

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import PostgresNIO
 
@@ -81,10 +80,11 @@ public struct Migrator: Sendable {
     }
 
     /// The newest applied version, or nil on a database never migrated.
-    /// When the first migration was applied: the deployment's start (nil before any migration).
-    public static func deployedAt(client: PostgresClient, logger: Logger) async throws -> Date? {
-        for try await first in try await client.query("SELECT min(applied_at) FROM schema_migrations", logger: logger)
-            .decode(Date?.self) { return first }
+    /// When the first migration was applied, in seconds since 1970 as PostgreSQL reckons them
+    /// (the deployment's start; nil before any migration).
+    public static func deployedAtEpochSeconds(client: PostgresClient, logger: Logger) async throws -> Double? {
+        for try await first in try await client.query("SELECT extract(epoch FROM min(applied_at))::float8 FROM schema_migrations",
+                                                      logger: logger).decode(Double?.self) { return first }
         return nil
     }
 
